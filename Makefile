@@ -1,0 +1,65 @@
+# Two commands do everything on a fresh machine:
+#   make book   -> .venv + dependencies + the HTML book in _build/html
+#   make test   -> .venv + dependencies + every check CI runs
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# The torch build to install. The default resolves to the CPU wheel on CPU-only machines that carry it;
+# a GPU user can pick a CUDA build, e.g.
+#   make TORCH_SPEC="torch==2.13.0" TORCH_INDEX="--index-url https://download.pytorch.org/whl/cu128" test
+TORCH_SPEC  ?= torch==2.13.0
+TORCH_INDEX ?=
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv book test unit nbval booktest notebooks lab clean bench
+
+help:
+	@echo "make book       build the HTML book into _build/html"
+	@echo "make test       run every check (unit tests, nbval, twins, book build)"
+	@echo "make notebooks  re-execute every notebook in place (refresh stored outputs)"
+	@echo "make lab        start JupyterLab on the notebooks"
+	@echo "make bench      print the training-throughput benchmark table"
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(TORCH_INDEX) "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[book,test]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course_lib)" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	rm -rf _build/html
+	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
+	@echo "The book is in _build/html/index.html"
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests --ignore=tests/book -m "not gpu"
+
+nbval: $(STAMP)
+	$(PY) -m pytest -q --nbval notebooks/en notebooks/zh --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+booktest: $(STAMP)
+	$(PY) -m pytest -q tests/book
+
+test: $(STAMP)
+	$(MAKE) unit
+	$(MAKE) nbval
+	$(MAKE) book
+	$(MAKE) booktest
+
+notebooks: $(STAMP)
+	$(PY) tools/notebooks.py build
+	$(PY) tools/notebooks.py execute
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: $(STAMP)
+	$(PY) bench/throughput.py
+
+clean:
+	rm -rf _build .pytest_cache

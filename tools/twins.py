@@ -1,0 +1,91 @@
+"""Write each chapter once, get two twin notebooks.
+
+A chapter source ``notebooks/src/NN_name.py`` defines ``CELLS``, a list built with :func:`md` and :func:`code`:
+
+* ``md(en=..., zh=...)`` — a markdown cell in each language.
+* ``code(src)`` — one code cell for both notebooks. Inside ``src``:
+    - ``T("English text", "中文文本")`` becomes the English literal in ``en/`` and the Chinese one in ``zh/``
+      (both literals may carry an ``f`` prefix);
+    - a full-line comment ``# en: ...`` appears only in ``en/`` and ``# zh: ...`` only in ``zh/`` (each
+      rewritten as a plain ``# ...`` comment).
+
+So the code of the twins is the same by construction, apart from comments and the strings shown to the
+reader; ``tests/test_twins.py`` checks that on the notebooks themselves. The first markdown cell gets a
+link to the twin. ``python tools/notebooks.py build`` writes the notebooks (without outputs), and
+``python tools/notebooks.py execute`` runs them; ``make notebooks`` does both.
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+import nbformat
+
+LANGS = ("en", "zh")
+_STR = r"""[rf]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+_T = re.compile(rf"T\(\s*({_STR})\s*,\s*({_STR})\s*\)")
+_LANG_COMMENT = re.compile(r"^(\s*)#\s*(en|zh):\s?(.*)$")
+TWIN_LINK = {
+    "en": "<small>[阅读中文版 · Read in Chinese](../zh/{name}.ipynb)</small>",
+    "zh": "<small>[Read in English · 阅读英文版](../en/{name}.ipynb)</small>",
+}
+
+
+@dataclass
+class Cell:
+    kind: str
+    text: dict[str, str] = field(default_factory=dict)
+    src: str = ""
+    tags: tuple[str, ...] = ()
+
+
+def md(en: str, zh: str) -> Cell:
+    """A markdown cell, written in each language."""
+    return Cell("markdown", text={"en": textwrap.dedent(en).strip(), "zh": textwrap.dedent(zh).strip()})
+
+
+def code(src: str, tags: tuple[str, ...] = ()) -> Cell:
+    """A code cell shared by both languages (see the module docstring for ``T(...)`` and ``# en:``)."""
+    return Cell("code", src=textwrap.dedent(src).strip("\n"), tags=tags)
+
+
+def render_code(src: str, lang: str) -> str:
+    """The code of a cell in one language."""
+    pick = 1 if lang == "en" else 2
+    out = _T.sub(lambda m: m.group(pick), src)
+    lines = []
+    for line in out.splitlines():
+        m = _LANG_COMMENT.match(line)
+        if m:
+            if m.group(2) == lang:
+                lines.append(f"{m.group(1)}# {m.group(3)}".rstrip())
+            continue
+        lines.append(line)
+    text = "\n".join(lines)
+    if re.search(r"(?<![\w.])T\(", text):
+        raise ValueError(f"a T(...) marker could not be parsed (two string literals expected) in:\n{src}")
+    return text
+
+
+def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.NotebookNode:
+    """The notebook ``notebooks/<lang>/<name>.ipynb`` (no outputs)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    first_md = True
+    for c in cells:
+        if c.kind == "markdown":
+            text = c.text[lang]
+            if first_md:
+                text = TWIN_LINK[lang].format(name=name) + "\n\n" + text
+                first_md = False
+            nb.cells.append(nbformat.v4.new_markdown_cell(text))
+        else:
+            cell = nbformat.v4.new_code_cell(render_code(c.src, lang))
+            if c.tags:
+                cell.metadata["tags"] = list(c.tags)
+            nb.cells.append(cell)
+    for i, cell in enumerate(nb.cells):  # stable ids, so rebuilding gives the same file
+        cell["id"] = f"{lang}-{i:03d}"
+    return nb
