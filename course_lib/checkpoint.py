@@ -1,0 +1,154 @@
+"""Saving and loading models safely: weights in safetensors, a human-readable model card in JSON.
+
+A checkpoint is a folder (or a pair of files sharing a stem)::
+
+    NAME.safetensors     the model's weights (no pickled code: safe to load from anywhere)
+    NAME.json            the model card: what the model is, how to rebuild it, how it was trained, metrics
+
+``save_checkpoint`` writes both; ``load_checkpoint`` rebuilds the model from the card's ``config`` with the
+factory you pass and loads the weights, and explains clearly what is wrong when a file is missing, corrupt
+or belongs to a different model. Training state for resuming (optimizer, epoch) goes to ``NAME.state.pt``,
+loaded with ``torch.load(weights_only=True)``, which refuses arbitrary pickled objects.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+__all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "read_card", "library_versions",
+           "save_training_state", "load_training_state"]
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, corrupt, or does not fit the model it is loaded into."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions worth recording in a model card."""
+    import numpy
+
+    import course_lib
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "course_lib": course_lib.__version__,
+    }
+
+
+def _paths(path: str | Path) -> tuple[Path, Path]:
+    p = Path(path)
+    stem = p.with_suffix("") if p.suffix in (".safetensors", ".json") else p
+    return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+
+
+def save_checkpoint(model: torch.nn.Module, path: str | Path, kind: str, config: dict[str, Any],
+                    card: dict[str, Any] | None = None) -> Path:
+    """Write ``model``'s weights and its model card.
+
+    Args:
+        model: the trained model.
+        path: ``out/NAME`` (suffixes are added).
+        kind: the model family, e.g. ``"dcgan"``, ``"conv_vae"``, ``"gpt"``; checked again at load time.
+        config: the keyword arguments that rebuild the model (``factory(**config)``).
+        card: everything else worth knowing: data, seed, epochs, wall time, device, metrics, command.
+
+    Returns:
+        The path of the ``.safetensors`` file.
+    """
+    weights, card_path = _paths(path)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(weights), metadata={"kind": kind})
+    full = {
+        "kind": kind,
+        "config": config,
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "library_versions": library_versions(),
+        **(card or {}),
+    }
+    card_path.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return weights
+
+
+def read_card(path: str | Path) -> dict[str, Any]:
+    """The model card of a checkpoint, as a dict."""
+    _, card_path = _paths(path)
+    if not card_path.is_file():
+        raise CheckpointError(f"No model card at {card_path}. Was the checkpoint written by course_lib "
+                              f"(save_checkpoint / `python -m course_lib train ...`)?")
+    try:
+        return json.loads(card_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"The model card {card_path} is not valid JSON ({exc}); re-create the checkpoint.") from exc
+
+
+def load_checkpoint(path: str | Path, factory: Callable[..., torch.nn.Module], kind: str,
+                    device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild a model with ``factory(**card["config"])`` and load its weights.
+
+    Args:
+        path: the checkpoint (with or without suffix).
+        factory: the model class or a function returning the model.
+        kind: the expected model family; a checkpoint of another family is refused.
+        device: where to put the model.
+
+    Returns:
+        ``(model in eval mode, model card)``.
+
+    Raises:
+        CheckpointError: missing or corrupt files, another kind of model, or weights that do not fit.
+    """
+    weights, _ = _paths(path)
+    card = read_card(path)
+    if card.get("kind") != kind:
+        raise CheckpointError(f"{weights} holds a {card.get('kind')!r} model, not a {kind!r} model.")
+    if not weights.is_file():
+        raise CheckpointError(f"Weights file {weights} is missing (the model card is there). Re-create the checkpoint.")
+    try:
+        state = load_file(str(weights), device="cpu")
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{weights} is not a readable safetensors file ({exc}): it is corrupt or truncated. "
+                              f"Re-create it with the command in its model card.") from exc
+    model = factory(**card.get("config", {}))
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise CheckpointError(f"{weights} does not fit this model ({first}). The checkpoint was made for a "
+                              f"different configuration or version of course_lib.") from exc
+    from .device import get_device
+
+    return model.to(get_device(device)).eval(), card
+
+
+def save_training_state(path: str | Path, optimizer: torch.optim.Optimizer, epoch: int,
+                        extra: dict[str, Any] | None = None) -> Path:
+    """Save what resuming needs (optimizer state, finished epochs, RNG state) next to the checkpoint."""
+    weights, _ = _paths(path)
+    state_path = weights.with_suffix(".state.pt")
+    torch.save({"optimizer": optimizer.state_dict(), "epoch": int(epoch),
+                "torch_rng": torch.get_rng_state(), **(extra or {})}, state_path)
+    return state_path
+
+
+def load_training_state(path: str | Path) -> dict[str, Any]:
+    """Load the resume state safely (``weights_only=True``: tensors and plain containers only)."""
+    weights, _ = _paths(path)
+    state_path = weights.with_suffix(".state.pt")
+    if not state_path.is_file():
+        raise CheckpointError(f"No training state at {state_path}: nothing to resume. Start without --resume.")
+    try:
+        return torch.load(state_path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files
+        raise CheckpointError(f"{state_path} could not be loaded safely ({type(exc).__name__}: {exc}).") from exc

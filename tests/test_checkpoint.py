@@ -1,0 +1,64 @@
+import json
+
+import pytest
+import torch
+
+from course_lib.checkpoint import (CheckpointError, load_checkpoint, load_training_state, read_card,
+                                   save_checkpoint, save_training_state)
+
+
+class Tiny(torch.nn.Module):
+    def __init__(self, width: int = 3):
+        super().__init__()
+        self.lin = torch.nn.Linear(2, width)
+
+
+def test_round_trip(tmp_path):
+    m = Tiny(4)
+    save_checkpoint(m, tmp_path / "tiny", kind="tiny", config={"width": 4}, card={"seed": 1, "metrics": {"loss": 0.5}})
+    m2, card = load_checkpoint(tmp_path / "tiny.safetensors", Tiny, kind="tiny")
+    assert torch.equal(m.lin.weight, m2.lin.weight)
+    assert card["seed"] == 1 and card["parameters"] == 2 * 4 + 4 and "torch" in card["library_versions"]
+    assert not m2.training
+
+
+def test_wrong_kind_and_wrong_config(tmp_path):
+    save_checkpoint(Tiny(4), tmp_path / "tiny", kind="tiny", config={"width": 4})
+    with pytest.raises(CheckpointError, match="not a 'gpt' model"):
+        load_checkpoint(tmp_path / "tiny", Tiny, kind="gpt")
+    card = read_card(tmp_path / "tiny")
+    card["config"] = {"width": 5}
+    (tmp_path / "tiny.json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match="does not fit"):
+        load_checkpoint(tmp_path / "tiny", Tiny, kind="tiny")
+
+
+def test_missing_and_corrupt(tmp_path):
+    with pytest.raises(CheckpointError, match="No model card"):
+        load_checkpoint(tmp_path / "nothing", Tiny, kind="tiny")
+    save_checkpoint(Tiny(), tmp_path / "t", kind="tiny", config={})
+    w = tmp_path / "t.safetensors"
+    w.write_bytes(w.read_bytes()[:20])
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        load_checkpoint(tmp_path / "t", Tiny, kind="tiny")
+    w.unlink()
+    with pytest.raises(CheckpointError, match="missing"):
+        load_checkpoint(tmp_path / "t", Tiny, kind="tiny")
+    (tmp_path / "t.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        read_card(tmp_path / "t")
+
+
+def test_training_state_is_loaded_safely(tmp_path):
+    m = Tiny()
+    opt = torch.optim.Adam(m.parameters())
+    m.lin.weight.sum().backward()
+    opt.step()
+    save_training_state(tmp_path / "t", opt, epoch=3)
+    state = load_training_state(tmp_path / "t")
+    assert state["epoch"] == 3 and "state" in state["optimizer"]
+    torch.save({"evil": Tiny()}, tmp_path / "u.state.pt")  # a pickled module is refused
+    with pytest.raises(CheckpointError, match="could not be loaded safely"):
+        load_training_state(tmp_path / "u")
+    with pytest.raises(CheckpointError, match="nothing to resume"):
+        load_training_state(tmp_path / "v")
