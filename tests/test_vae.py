@@ -1,0 +1,235 @@
+"""course_lib.vae: the KL, the ELBO and the IWAE bound checked against closed forms; training; errors; the CLI."""
+from __future__ import annotations
+
+import argparse
+import math
+
+import pytest
+import torch
+
+from course_lib import cli, load_offline_mnist
+from course_lib.checkpoint import load_training_state, read_card
+from course_lib.vae import (ConvVAE, LinearGaussianVAE, MLPVAE, add_train_arguments, evaluate_vae, gaussian_kl,
+                            iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize, train_from_args,
+                            train_vae)
+
+
+def _gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+# ------------------------------------------------------------------------------------------------- KL
+def test_gaussian_kl_closed_form_matches_monte_carlo():
+    g = _gen(1)
+    mu = torch.randn(4, 3, generator=g, dtype=torch.float64)
+    logvar = torch.randn(4, 3, generator=g, dtype=torch.float64)
+    closed = gaussian_kl(mu, logvar)
+    n = 200_000
+    z = reparameterize(mu.expand(n, -1, -1), logvar.expand(n, -1, -1), generator=_gen(2))
+    q = torch.distributions.Normal(mu, (0.5 * logvar).exp())
+    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    terms = (q.log_prob(z) - p.log_prob(z)).sum(-1)  # (n, 4)
+    mc, se = terms.mean(0), terms.std(0) / math.sqrt(n)
+    assert closed.shape == (4,)
+    assert torch.all((closed - mc).abs() < 4 * se), (closed, mc, se)
+    # and against torch.distributions' own closed form
+    ref = torch.distributions.kl_divergence(q, p).sum(-1)
+    torch.testing.assert_close(closed, ref)
+    # zero exactly at the prior
+    assert float(gaussian_kl(torch.zeros(2, 5), torch.zeros(2, 5)).abs().max()) == 0.0
+
+
+def test_reparameterize_moments_and_gradient():
+    mu = torch.tensor([[1.0, -2.0]], requires_grad=True)
+    logvar = torch.tensor([[0.0, math.log(4.0)]], requires_grad=True)
+    z = reparameterize(mu.expand(100_000, -1), logvar.expand(100_000, -1), generator=_gen(0))
+    assert torch.allclose(z.mean(0), torch.tensor([1.0, -2.0]), atol=0.03)
+    assert torch.allclose(z.std(0), torch.tensor([1.0, 2.0]), atol=0.03)
+    z.sum().backward()  # gradients flow through mu and logvar
+    assert mu.grad is not None and torch.allclose(mu.grad, torch.full((1, 2), 100_000.0))
+    assert logvar.grad is not None and logvar.grad.abs().sum() > 0
+    # the same generator seed gives the same draw
+    a = reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), generator=_gen(5))
+    b = reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), generator=_gen(5))
+    assert torch.equal(a, b)
+
+
+# ------------------------------------------------------------------------------------- linear-Gaussian
+def _linear_model(seed: int = 0, D: int = 5, d: int = 2) -> tuple[LinearGaussianVAE, torch.Tensor]:
+    g = _gen(seed)
+    W = torch.randn(D, d, generator=g, dtype=torch.float64)
+    b = torch.randn(D, generator=g, dtype=torch.float64)
+    model = LinearGaussianVAE(W, b, sigma=0.7)
+    z = torch.randn(6, d, generator=g, dtype=torch.float64)
+    x = z @ W.T + b + 0.7 * torch.randn(6, D, generator=g, dtype=torch.float64)
+    return model, x
+
+
+def test_log_px_equals_elbo_plus_kl_to_posterior():
+    model, x = _linear_model()
+    with torch.no_grad():
+        model.c.add_(0.3)  # a deliberately imperfect encoder
+        log_px, elbo, gap = model.log_marginal(x), model.elbo(x), model.kl_to_posterior(x)
+    torch.testing.assert_close(log_px, elbo + gap, atol=1e-10, rtol=0)
+    assert torch.all(gap > 1e-3)  # a diagonal, shifted q is not the posterior
+
+
+def test_elbo_below_iwae_below_log_px():
+    model, x = _linear_model(3)
+    with torch.no_grad():
+        model.c.add_(0.5)  # an imperfect encoder, so that the gap is wide (about 1 to 3 nats here)
+        model.logvar.add_(0.5)
+        log_px, elbo = model.log_marginal(x), model.elbo(x)
+        assert torch.all(log_px - elbo > 0.5)
+        reps = 2000  # independent estimates per point, drawn in one call on x repeated
+        draws = {k: iwae_bound(model, x.repeat(reps, 1), k=k, generator=_gen(k)).view(reps, -1) for k in (1, 10, 100)}
+        means = {k: d.mean(0) for k, d in draws.items()}
+    # k = 1 is an unbiased estimate of the ELBO (within 4 standard errors)
+    assert torch.all((means[1] - elbo).abs() < 4 * draws[1].std(0) / math.sqrt(reps))
+    # ordering, with a margin where the gap is large enough to see
+    assert torch.all(means[10] > elbo + 0.1) and torch.all(means[100] > means[10])
+    assert torch.all(means[100] <= log_px + 0.01)
+    assert torch.all((log_px - means[100]) < 0.5 * (log_px - elbo))  # more samples, most of the gap closed
+
+
+def test_exact_posterior_makes_bounds_tight():
+    # Orthogonal columns of W: the posterior covariance is diagonal, so the default encoder *is* the posterior.
+    W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    model = LinearGaussianVAE(W, torch.zeros(3, dtype=torch.float64), sigma=0.5)
+    x = torch.tensor([[1.0, -0.5, 0.2], [0.0, 2.0, -1.0]], dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(model.elbo(x), model.log_marginal(x))
+        torch.testing.assert_close(model.kl_to_posterior(x), torch.zeros(2, dtype=torch.float64), atol=1e-12, rtol=0)
+        # every importance weight equals p(x): the IWAE estimate is exact for any k and any draw
+        torch.testing.assert_close(iwae_bound(model, x, k=7, generator=_gen(0)), model.log_marginal(x))
+
+
+# ------------------------------------------------------------------------------------------ the loss
+def test_negative_elbo_is_reconstruction_plus_beta_kl():
+    g = _gen(0)
+    x = torch.rand(3, 1, 28, 28, generator=g)
+    logits = torch.randn(3, 1, 28, 28, generator=g)
+    mu, logvar = torch.randn(3, 4, generator=g), torch.randn(3, 4, generator=g)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="none").sum((1, 2, 3))
+    kl = gaussian_kl(mu, logvar)
+    torch.testing.assert_close(negative_elbo(x, logits, mu, logvar), bce + kl)
+    torch.testing.assert_close(negative_elbo(x, logits, mu, logvar, beta=4.0), bce + 4 * kl)
+    torch.testing.assert_close(negative_elbo(x, logits, mu, logvar, beta=0.0), bce)  # autoencoder loss
+    # Gaussian, fixed sigma: squared error / (2 sigma^2) + D log sigma + D/2 log 2 pi
+    s = 0.2
+    sse = (x - torch.sigmoid(logits)).pow(2).sum((1, 2, 3))
+    expected = sse / (2 * s**2) + 784 * (math.log(s) + 0.5 * math.log(2 * math.pi)) + kl
+    torch.testing.assert_close(negative_elbo(x, logits, mu, logvar, likelihood="gaussian", sigma=s), expected)
+
+
+def test_models_shapes_and_sampling():
+    x = torch.rand(5, 1, 28, 28)
+    for model in (MLPVAE(z_dim=3, hidden=32), ConvVAE(z_dim=4, channels=8)):
+        logits, mu, logvar = model(x)
+        assert logits.shape == (5, 1, 28, 28) and mu.shape == logvar.shape == (5, model.z_dim)
+        s1, s2 = model.sample(6, generator=_gen(1)), model.sample(6, generator=_gen(1))
+        assert s1.shape == (6, 1, 28, 28) and torch.equal(s1, s2)
+        assert float(s1.min()) >= 0.0 and float(s1.max()) <= 1.0
+    conv = ConvVAE(z_dim=4, channels=8)
+    h = conv.dec_in(torch.zeros(1, 4)).view(1, 16, 7, 7)
+    assert conv.dec[2](h).shape == (1, 8, 14, 14)  # 7 -> 14 -> 28 with transposed convolutions
+
+
+def test_clear_errors_for_bad_input():
+    model = MLPVAE(z_dim=2, hidden=16)
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\).*view"):
+        model.encode(torch.rand(4, 784))
+    with pytest.raises(ValueError, match=r"z must have shape \(N, 2\)"):
+        model.decode(torch.zeros(4, 3))
+    x = torch.rand(2, 1, 28, 28)
+    logits, mu, logvar = model(x)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        negative_elbo(x * 255, logits, mu, logvar)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        negative_elbo(x - 0.5, logits, mu, logvar)
+    negative_elbo(x - 0.5, logits, mu, logvar, likelihood="gaussian")  # fine for a Gaussian
+    with pytest.raises(ValueError, match="same shape"):
+        negative_elbo(x, logits[:, :, :14], mu, logvar)
+    with pytest.raises(ValueError, match="mu and logvar"):
+        negative_elbo(x, logits, mu, logvar[:, :1])
+    with pytest.raises(ValueError, match="beta"):
+        negative_elbo(x, logits, mu, logvar, beta=-1.0)
+    with pytest.raises(ValueError, match="likelihood"):
+        negative_elbo(x, logits, mu, logvar, likelihood="poisson")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        train_vae(model, x * 2, epochs=1, device="cpu")
+    with pytest.raises(ValueError, match="k must be"):
+        iwae_bound(model, x, k=0)
+
+
+# ------------------------------------------------------------------------------------------- training
+def test_short_training_lowers_heldout_negative_elbo():
+    torch.manual_seed(0)
+    x_train, _ = load_offline_mnist("train")
+    x_held, _ = load_offline_mnist("heldout")
+    x_train, x_held = x_train[:1000], x_held[:200]
+    model = MLPVAE(z_dim=8, hidden=128)
+    before = evaluate_vae(model, x_held)["neg_elbo"]
+    hist = train_vae(model, x_train, epochs=3, batch_size=64, device="cpu", x_eval=x_held)
+    after = hist["eval_neg_elbo"][-1]
+    # An untrained decoder scores about 784 log 2 ≈ 543 nats; three short epochs must cut at least 250.
+    assert before > 500
+    assert after < before - 250, (before, hist["eval_neg_elbo"])
+    assert len(hist["train_loss"]) == 3 and hist["train_loss"][-1] < hist["train_loss"][0]
+    # IWAE (k = 20) is a tighter bound than the ELBO on the trained model: its -bound is lower on average
+    with torch.no_grad():
+        neg_iwae = -iwae_bound(model, x_held, k=20, generator=_gen(0)).mean()
+    assert float(neg_iwae) < after
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli._add_common(parser)
+    add_train_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_train_from_args_round_trip_and_resume(tmp_path):
+    common = ["--arch", "mlp", "--z-dim", "2", "--hidden", "32", "--train-size", "256", "--eval-size", "64",
+              "--iwae-k", "5", "--batch-size", "64", "--out", str(tmp_path), "--name", "tiny", "--device", "cpu",
+              "--no-progress"]
+    path = train_from_args(_parse(common + ["--epochs", "1"]))
+    assert path == tmp_path / "tiny.safetensors" and path.is_file()
+    card = read_card(path)
+    assert card["kind"] == "mlp_vae" and card["config"] == {"z_dim": 2, "hidden": 32} and card["epochs"] == 1
+    for key in ("data", "seed", "wall_time_s", "device", "command"):
+        assert key in card
+    assert "256 training images" in card["data"] and "train vae" in card["command"]
+    m = card["metrics"]
+    assert m["heldout_neg_elbo_nats_per_image"] > 0 and "heldout_neg_iwae_k5_nats_per_image" in m
+    model, _ = load_vae(path)
+    assert isinstance(model, MLPVAE) and model.z_dim == 2
+    first = {k: v.clone() for k, v in model.state_dict().items()}
+
+    path2 = train_from_args(_parse(common + ["--epochs", "2", "--resume"]))
+    card2 = read_card(path2)
+    assert card2["epochs"] == 2 and len(card2["history"]["train_loss"]) == 2
+    assert card2["history"]["train_loss"][0] == card["history"]["train_loss"][0]
+    assert load_training_state(path2)["epoch"] == 2
+    model2, _ = load_vae(path2)
+    assert any(not torch.equal(first[k], v) for k, v in model2.state_dict().items())  # it trained on
+
+
+def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
+    from course_lib.checkpoint import CheckpointError
+
+    with pytest.raises(CheckpointError, match="No model card"):
+        train_from_args(_parse(["--out", str(tmp_path), "--resume", "--device", "cpu", "--train-size", "8",
+                                "--eval-size", "8", "--epochs", "1", "--no-progress"]))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_training_on_cuda_with_bf16_autocast():
+    x_train, _ = load_offline_mnist("train")
+    x_held, _ = load_offline_mnist("heldout")
+    model = ConvVAE()
+    hist = train_vae(model, x_train, epochs=2, device="cuda", x_eval=x_held)
+    assert hist["device"].startswith("cuda") and hist["eval_neg_elbo"][-1] < 300
+    assert next(model.parameters()).device.type == "cuda"
+    assert log_likelihood(x_held[:4].cuda(), model.decode(torch.zeros(4, 16, device="cuda"))).shape == (4,)
