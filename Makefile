@@ -42,8 +42,10 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(PY) -m pytest -q --nbval notebooks/en notebooks/zh --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
+# The built HTML, also opened page by page in headless Chromium with the network closed
+# (tests/book/test_browser.py; it skips, saying why, where no Chromium is installed).
 booktest: $(STAMP)
-	$(PY) -m pytest -q tests/book
+	$(PY) -m pytest -q -rs tests/book
 
 test: $(STAMP)
 	$(MAKE) unit

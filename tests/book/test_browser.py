@@ -1,0 +1,479 @@
+"""The built book, opened page by page in a real headless Chromium with the network closed.
+
+`make booktest` runs this after `make book`. Every page of `_build/html` (or of the folder named by the
+environment variable BOOK_HTML) is served from 127.0.0.1 by a thread of this process and opened in
+Debian's Chromium driven by Playwright. Every request to anything but that server is aborted and
+recorded. The tests then assert, over all pages: no external and no failed requests, no console errors,
+math typeset wherever there is math, every image loaded, every internal link (and anchor) resolving, the
+twin link present on every chapter page, no broken widget on the page; and that the search page finds
+the right pages for English and Chinese queries.
+
+Set BOOK_SCREENSHOTS=/some/folder to also save light- and dark-theme screenshots of one English and
+one Chinese chapter page. Set CHROMIUM to use another Chromium binary.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_TIMEOUT_MS = 30_000
+# What a widget looks like when it did not render: its Python repr or the html-manager's placeholder.
+BROKEN_WIDGET = re.compile(
+    r"\b(?:interactive|IntSlider|FloatSlider|Dropdown|VBox|HBox|Output|Button|Checkbox|ToggleButtons)"
+    r"\((?:children|value|description|layout)=|Loading widget|Error displaying widget"
+)
+# TeX that MathJax should have replaced (code blocks are excluded before this is applied).
+_META_REFRESH = re.compile(r'<meta\s+http-equiv="Refresh"\s+content="\d+;\s*url=([^"]+)"', re.I)
+RAW_TEX = re.compile(r"\\\[|\\\]|\\\(|\\\)|\$\$|\\begin\{|\\frac\{")
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "/usr/bin/chromium"):
+        if candidate and (path := shutil.which(candidate)):
+            return path
+    return None
+
+
+pytestmark = [
+    pytest.mark.skipif(
+        not (HTML / "index.html").exists(), reason=f"no built book in {HTML}: run `make book` first"
+    ),
+    # In CI (.ci/run installs Chromium) a missing browser is an error, not a skip: see `browser`.
+    pytest.mark.skipif(
+        _chromium() is None and not os.environ.get("CI"),
+        reason="no Chromium installed (Debian: `apt-get install chromium`; .ci/run installs it); "
+        "the browser test of the built book did not run",
+    ),
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Serving the book and driving the browser
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')"
+    )
+    if _chromium() is None:
+        pytest.fail("CI is set but no Chromium is installed: .ci/run should have installed it")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=_chromium(), headless=True, args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Visit:
+    """What one page did in the browser."""
+
+    rel: str
+    external: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    math_sources: int = 0
+    math_rendered: int = 0
+    math_errors: list[str] = field(default_factory=list)
+    raw_tex: list[str] = field(default_factory=list)
+    broken_images: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    article_links: list[str] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    widget_views: int = 0
+    widget_notes: int = 0
+    broken_widgets: list[str] = field(default_factory=list)
+    lang_switch: str | None = None
+    html_lang: str = ""
+
+
+def _new_context(browser, base: str, log: dict[str, list[str]], **kwargs):
+    """A browser context whose only reachable host is the local server; everything else is aborted."""
+    context = browser.new_context(**kwargs)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(base + "/") or url == base:
+            r.continue_()
+        else:
+            log["external"].append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    return context
+
+
+def _watch(page, base: str, log: dict[str, list[str]]) -> None:
+    def on_failed(request):
+        if request.url.startswith(base):
+            log["failed"].append(f"{request.url} ({request.failure})")
+
+    def on_response(response):
+        if response.url.startswith(base) and response.status >= 400:
+            log["failed"].append(f"{response.url} (HTTP {response.status})")
+
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
+    page.on("console", lambda m: log["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log["console"].append(f"uncaught: {e}"))
+
+
+# Runs in the page after `load`: waits for MathJax and every image, then reports what the page shows.
+_INSPECT = """
+async () => {
+  const mathNodes = document.querySelectorAll('.math, .MathJax_Preview, script[type^="math/tex"]');
+  if (mathNodes.length) {
+    const t0 = Date.now();
+    while (!(window.MathJax && MathJax.startup && MathJax.startup.promise) && Date.now() - t0 < 20000)
+      await new Promise((r) => setTimeout(r, 50));
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  }
+  const images = Array.from(document.images);
+  for (const img of images) img.loading = 'eager';
+  await Promise.all(images.map((img) => img.decode().catch(() => null)));
+  await document.fonts.ready;
+  const article = document.querySelector('main') || document.body;
+  const clone = article.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea')
+       .forEach((n) => n.remove());
+  const text = clone.textContent;
+  const twinArea = document.querySelector('article') || document.body;
+  const sw = document.querySelector('.language-switch');
+  return {
+    mathSources: mathNodes.length,
+    mathRendered: document.querySelectorAll('mjx-container').length,
+    mathErrors: Array.from(document.querySelectorAll('mjx-merror'))
+                     .map((e) => e.getAttribute('data-mjx-error') || e.textContent),
+    text: text,
+    brokenImages: images.filter((img) => !(img.complete && img.naturalWidth > 0))
+                        .map((img) => img.currentSrc || img.src),
+    links: Array.from(document.querySelectorAll('a[href]')).map((a) => a.href),
+    articleLinks: Array.from(twinArea.querySelectorAll('a[href]')).map((a) => a.href),
+    ids: Array.from(document.querySelectorAll('[id]')).map((e) => e.id)
+           .concat(Array.from(document.querySelectorAll('a[name]')).map((e) => e.name)),
+    widgetViews: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
+    widgetNotes: document.querySelectorAll('.widget-static-note').length,
+    langSwitch: sw ? sw.href : null,
+    htmlLang: document.documentElement.lang,
+  };
+}
+"""
+
+
+def _pages() -> list[str]:
+    skip = {"_static", "_sources", "_images", "_downloads"}
+    return sorted(
+        p.relative_to(HTML).as_posix()
+        for p in HTML.rglob("*.html")
+        if not skip.intersection(p.relative_to(HTML).parts)
+    )
+
+
+def _snippets(pattern: re.Pattern[str], text: str, limit: int = 3) -> list[str]:
+    return [text[max(0, m.start() - 30) : m.end() + 30].replace("\n", " ") for m in pattern.finditer(text)][
+        :limit
+    ]
+
+
+@pytest.fixture(scope="module")
+def visits(browser, server) -> dict[str, Visit]:
+    """Open every page of the book once; the tests below judge what was recorded."""
+    started = time.monotonic()
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log)
+    page = context.new_page()
+    _watch(page, server, log)
+    result: dict[str, Visit] = {}
+    for rel in _pages():
+        for key in log:
+            log[key].clear()
+        refresh = _META_REFRESH.search((HTML / rel).read_text(encoding="utf-8"))
+        page.goto(f"{server}/{rel}", wait_until="load")
+        if refresh:  # a redirect page (the root index.html): judge the page it leads to
+            target = urljoin(f"{server}/{rel}", refresh.group(1))
+            page.wait_for_url(target, wait_until="load")
+        info = page.evaluate(_INSPECT)
+        v = Visit(rel=rel)
+        if refresh:
+            info["links"].append(target)
+        v.external, v.failed, v.console_errors = list(log["external"]), list(log["failed"]), list(log["console"])
+        v.math_sources, v.math_rendered = info["mathSources"], info["mathRendered"]
+        v.math_errors = info["mathErrors"]
+        v.raw_tex = _snippets(RAW_TEX, info["text"])
+        v.broken_images = info["brokenImages"]
+        v.links, v.article_links, v.ids = info["links"], info["articleLinks"], set(info["ids"])
+        v.widget_views, v.widget_notes = info["widgetViews"], info["widgetNotes"]
+        v.broken_widgets = _snippets(BROKEN_WIDGET, info["text"])
+        v.lang_switch, v.html_lang = info["langSwitch"], info["htmlLang"]
+        result[rel] = v
+    context.close()
+    elapsed = time.monotonic() - started
+    print(f"\nopened {len(result)} pages in Chromium in {elapsed:.1f} s")
+    return result
+
+
+def _report(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{page}: {items}" for page, items in sorted(problems.items()) if items)
+
+
+# --------------------------------------------------------------------------------------------------
+# Every page
+
+
+def test_every_toc_entry_was_opened(visits):
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    missing = [f for f in files if f"{f}.html" not in visits]
+    assert not missing, f"pages in _toc.yml that the built book lacks: {missing}"
+
+
+def test_no_request_leaves_the_local_server(visits):
+    external = {rel: v.external for rel, v in visits.items()}
+    assert not any(external.values()), "pages fetch from outside the book:\n" + _report(external)
+
+
+def test_no_failed_requests(visits):
+    failed = {rel: v.failed for rel, v in visits.items()}
+    assert not any(failed.values()), "requests that failed:\n" + _report(failed)
+
+
+def test_no_console_errors(visits):
+    errors = {rel: v.console_errors for rel, v in visits.items()}
+    assert not any(errors.values()), "console errors:\n" + _report(errors)
+
+
+def test_math_is_typeset_on_every_page_with_math(visits):
+    problems: dict[str, list[str]] = {}
+    for rel, v in visits.items():
+        items = []
+        if v.math_sources and v.math_rendered < v.math_sources:
+            items.append(f"{v.math_sources} math elements, {v.math_rendered} typeset by MathJax")
+        items += [f"TeX error: {e}" for e in v.math_errors]
+        items += [f"raw TeX left: ...{s}..." for s in v.raw_tex]
+        problems[rel] = items
+    assert not any(problems.values()), "math not rendered:\n" + _report(problems)
+    assert any(v.math_rendered for v in visits.values()), "no page of the book has typeset math at all"
+
+
+def test_every_image_loads(visits):
+    broken = {rel: v.broken_images for rel, v in visits.items()}
+    assert not any(broken.values()), "images that did not load:\n" + _report(broken)
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def test_every_internal_link_resolves(visits, server):
+    static_ids: dict[str, set[str]] = {}
+    broken: dict[str, list[str]] = {}
+    for rel, v in visits.items():
+        for href in sorted(set(v.links)):
+            if not href.startswith(server + "/"):
+                continue
+            u = urlparse(href)
+            target = unquote(u.path).lstrip("/")
+            if target == "" or target.endswith("/"):
+                target += "index.html"
+            if not (HTML / target).is_file():
+                broken.setdefault(rel, []).append(href[len(server) :])
+                continue
+            if u.fragment and target.endswith(".html"):
+                if target in visits:
+                    ids = visits[target].ids
+                else:
+                    if target not in static_ids:
+                        parser = _Ids()
+                        parser.feed((HTML / target).read_text(encoding="utf-8"))
+                        static_ids[target] = parser.ids
+                    ids = static_ids[target]
+                if unquote(u.fragment) not in ids:
+                    broken.setdefault(rel, []).append(f"{href[len(server):]} (no such anchor)")
+    assert not broken, "broken internal links:\n" + _report(broken)
+
+
+_TWIN = re.compile(r"^(?:book|notebooks)/(en|zh)/(.+\.html)$")
+
+
+def test_every_chapter_page_links_to_its_twin(visits, server):
+    problems: dict[str, list[str]] = {}
+    for rel, v in visits.items():
+        m = _TWIN.match(rel)
+        if not m:
+            continue
+        lang, name = m.groups()
+        other = "zh" if lang == "en" else "en"
+        twin = f"{server}/{rel.split('/')[0]}/{other}/{name}"
+        items = []
+        if twin not in {h.split("#")[0] for h in v.article_links}:
+            items.append(f"the page text has no link to its twin {twin[len(server):]}")
+        if v.lang_switch != twin:
+            items.append(f"header language switch is {v.lang_switch!r}, not the twin")
+        if twin[len(server) + 1 :] not in visits:
+            items.append("the twin page was not built")
+        expected_lang = "zh-CN" if lang == "zh" else "en"
+        if v.html_lang != expected_lang:
+            items.append(f'<html lang="{v.html_lang}">, expected {expected_lang}')
+        problems[rel] = items
+    assert problems, "no chapter pages under book/en|zh or notebooks/en|zh were found"
+    assert not any(problems.values()), "language-switch problems:\n" + _report(problems)
+
+
+def test_landing_page_links_to_both_parts(visits, server):
+    landing = visits["book/index.html"]
+    for lang in ("en", "zh"):
+        assert any(
+            re.match(rf"{re.escape(server)}/(book|notebooks)/{lang}/", h) for h in landing.article_links
+        ), f"the landing page has no link into the {lang} part"
+
+
+def test_widgets_show_a_static_note_and_no_broken_placeholder(visits):
+    problems: dict[str, list[str]] = {}
+    for rel, v in visits.items():
+        items = [f"widget shown as text: ...{s}..." for s in v.broken_widgets]
+        if v.widget_notes != v.widget_views:
+            items.append(f"{v.widget_views} widget outputs but {v.widget_notes} notes saying they are live in JupyterLab")
+        problems[rel] = items
+    assert not any(problems.values()), "widget problems:\n" + _report(problems)
+
+
+# --------------------------------------------------------------------------------------------------
+# Search, in both languages
+
+
+def _page_texts() -> dict[str, str]:
+    """Visible-ish text of each chapter's main content, from the static HTML (for expected hits)."""
+    texts = {}
+    for rel in _pages():
+        if not _TWIN.match(rel):
+            continue
+        html = (HTML / rel).read_text(encoding="utf-8")
+        m = re.search(r"<main.*?</main>", html, flags=re.S)
+        body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", m.group(0) if m else html, flags=re.S)
+        texts[rel] = re.sub(r"<[^>]+>", " ", body)
+    return texts
+
+
+def _expected_hit(term: str, lang: str, texts: dict[str, str]) -> str | None:
+    """The page of `lang`'s part that uses `term` most often (chapters before prose pages)."""
+    pattern = re.compile(re.escape(term) if re.search(r"[^\x00-\x7f]", term) else rf"\b{re.escape(term)}",
+                         flags=re.I)
+    counts = {rel: len(pattern.findall(t)) for rel, t in texts.items() if f"/{lang}/" in rel}
+    counts = {rel: n for rel, n in counts.items() if n}
+    if not counts:
+        return None
+    chapters = {rel: n for rel, n in counts.items() if rel.startswith("notebooks/")}
+    pool = chapters or counts
+    return max(sorted(pool), key=lambda rel: pool[rel])
+
+
+_JS_RESULTS = """
+() => {
+  const s = document.querySelector('#search-results .search-summary, #search-results > p');
+  if (!s) return null;
+  const t = s.textContent;
+  if (!/found|did not match/i.test(t)) return null;
+  return Array.from(document.querySelectorAll('#search-results ul.search li a'))
+              .map((a) => a.getAttribute('href'));
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"),
+    [("attention", "en"), ("注意力", "zh"), ("生成对抗网络", "zh"), ("GAN", "en"), ("判别器", "zh")],
+)
+def test_search_finds_the_right_pages(browser, server, query, lang):
+    expected = _expected_hit(query, lang, _page_texts())
+    if expected is None:
+        pytest.skip(f"no page of the {lang} part uses {query!r} yet")
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log)
+    page = context.new_page()
+    _watch(page, server, log)
+    page.goto(f"{server}/search.html?q={query}", wait_until="load")
+    page.wait_for_function(_JS_RESULTS, timeout=PAGE_TIMEOUT_MS)
+    hits = [urlparse(h).path.lstrip("/") for h in page.evaluate(_JS_RESULTS)]
+    context.close()
+    assert not (log["external"] or log["failed"] or log["console"]), log
+    assert expected in hits, f"searching {query!r} should find {expected}; it found {hits}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Screenshots for a person to look at (only when asked for)
+
+
+def test_screenshots(browser, server):
+    out = os.environ.get("BOOK_SCREENSHOTS")
+    if not out:
+        pytest.skip("set BOOK_SCREENSHOTS=/folder to save light and dark screenshots of two chapter pages")
+    Path(out).mkdir(parents=True, exist_ok=True)
+    chapters = sorted(rel for rel in _pages() if rel.startswith("notebooks/en/"))
+    wanted = os.environ.get("BOOK_SCREENSHOT_PAGE")  # e.g. 02_gan_math.html
+    name = wanted if wanted else chapters[-1].split("/")[-1]
+    for lang in ("en", "zh"):
+        for theme in ("light", "dark"):
+            log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+            context = _new_context(browser, server, log, viewport={"width": 1280, "height": 900})
+            context.add_init_script(f"localStorage.setItem('mode', '{theme}'); localStorage.setItem('theme', '{theme}');")
+            page = context.new_page()
+            page.goto(f"{server}/notebooks/{lang}/{name}", wait_until="load")
+            page.evaluate(_INSPECT)
+            assert page.evaluate("document.documentElement.dataset.theme") == theme
+            page.screenshot(path=str(Path(out) / f"{lang}_{theme}.png"), full_page=False)
+            if os.environ.get("BOOK_SCREENSHOT_SCROLL"):
+                page.evaluate(f"window.scrollTo(0, {int(os.environ['BOOK_SCREENSHOT_SCROLL'])})")
+                page.screenshot(path=str(Path(out) / f"{lang}_{theme}_scrolled.png"), full_page=False)
+            context.close()
+            assert not (log["external"] or log["failed"] or log["console"]), log
