@@ -149,7 +149,8 @@ def log_likelihood(x: Tensor, logits: Tensor, likelihood: str = "bernoulli", sig
         raise ValueError("x and logits must be torch.Tensors")
     if x.shape != logits.shape or x.dim() < 2:
         raise ValueError(f"x and logits must have the same shape (N, ...); got {tuple(x.shape)} and {tuple(logits.shape)}")
-    logits = logits.float()
+    if logits.dtype in (torch.float16, torch.bfloat16):
+        logits = logits.float()  # the loss is always summed in (at least) float32
     x = x.to(logits.dtype)
     if likelihood == "bernoulli":
         if validate:
