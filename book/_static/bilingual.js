@@ -119,8 +119,8 @@ var splitQuery = (function () {
       const note = document.createElement("p");
       note.className = "widget-static-note";
       note.textContent = lang === "zh"
-        ? "🎛 这里是一个交互控件：在 JupyterLab 中运行本笔记本即可拖动操作；静态版本书中请看它对应的静态图。"
-        : "🎛 An interactive control lives here: run this notebook in JupyterLab to use it; the static book shows its figure instead.";
+        ? "此处是一个交互控件：在 JupyterLab 中运行本笔记本即可操作；静态网页版中请参看它对应的静态图。"
+        : "An interactive control is here when this notebook runs in JupyterLab; the static book shows its figure instead.";
       view.parentNode.insertBefore(note, view);
     }
   }

@@ -45,9 +45,10 @@ BROKEN_WIDGET = re.compile(
     r"\b(?:interactive|IntSlider|FloatSlider|Dropdown|VBox|HBox|Output|Button|Checkbox|ToggleButtons)"
     r"\((?:children|value|description|layout)=|Loading widget|Error displaying widget"
 )
-# TeX that MathJax should have replaced (code blocks are excluded before this is applied).
 _META_REFRESH = re.compile(r'<meta\s+http-equiv="Refresh"\s+content="\d+;\s*url=([^"]+)"', re.I)
-RAW_TEX = re.compile(r"\\\[|\\\]|\\\(|\\\)|\$\$|\\begin\{|\\frac\{")
+# TeX that MathJax should have replaced (code blocks are excluded before this is applied; typeset math
+# shows as ⟨math⟩ there, so "$⟨math⟩$" is a formula whose dollar signs were left on the page as text).
+RAW_TEX = re.compile(r"\\\[|\\\]|\\\(|\\\)|\$\$|\\begin\{|\\frac\{|\$⟨math⟩|⟨math⟩\$")
 
 
 def _chromium() -> str | None:
@@ -148,8 +149,13 @@ def _new_context(browser, base: str, log: dict[str, list[str]], **kwargs):
 
 
 def _watch(page, base: str, log: dict[str, list[str]]) -> None:
+    """Record the page's failed requests and console errors into `log`."""
+
     def on_failed(request):
-        if request.url.startswith(base):
+        # A file that is missing answers 404 (on_response). net::ERR_ABORTED on the local server only
+        # means the browser dropped a request it no longer needed: the tab icon or a font of the
+        # previous page when the test opens the next one, or the page a redirect leaves.
+        if request.url.startswith(base) and request.failure != "net::ERR_ABORTED":
             log["failed"].append(f"{request.url} ({request.failure})")
 
     def on_response(response):
@@ -178,8 +184,8 @@ async () => {
   await document.fonts.ready;
   const article = document.querySelector('main') || document.body;
   const clone = article.cloneNode(true);
-  clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea')
-       .forEach((n) => n.remove());
+  clone.querySelectorAll('pre, code, script, style, .highlight, textarea').forEach((n) => n.remove());
+  clone.querySelectorAll('mjx-container').forEach((n) => n.replaceWith('⟨math⟩'));
   const text = clone.textContent;
   const twinArea = document.querySelector('article') || document.body;
   const sw = document.querySelector('.language-switch');
@@ -407,8 +413,8 @@ def _page_texts() -> dict[str, str]:
 
 def _expected_hit(term: str, lang: str, texts: dict[str, str]) -> str | None:
     """The page of `lang`'s part that uses `term` most often (chapters before prose pages)."""
-    pattern = re.compile(re.escape(term) if re.search(r"[^\x00-\x7f]", term) else rf"\b{re.escape(term)}",
-                         flags=re.I)
+    cjk = re.search(r"[^\x00-\x7f]", term)
+    pattern = re.compile(re.escape(term) if cjk else rf"\b{re.escape(term)}(?:s|es)?\b", flags=re.I)
     counts = {rel: len(pattern.findall(t)) for rel, t in texts.items() if f"/{lang}/" in rel}
     counts = {rel: n for rel, n in counts.items() if n}
     if not counts:
@@ -447,6 +453,8 @@ def test_search_finds_the_right_pages(browser, server, query, lang):
     hits = [urlparse(h).path.lstrip("/") for h in page.evaluate(_JS_RESULTS)]
     context.close()
     assert not (log["external"] or log["failed"] or log["console"]), log
+    print(f"\nsearch {query!r}: {len(hits)} pages, expected {expected} at rank "
+          f"{hits.index(expected) + 1 if expected in hits else None}: {hits[:6]}")
     assert expected in hits, f"searching {query!r} should find {expected}; it found {hits}"
 
 
@@ -472,8 +480,15 @@ def test_screenshots(browser, server):
             page.evaluate(_INSPECT)
             assert page.evaluate("document.documentElement.dataset.theme") == theme
             page.screenshot(path=str(Path(out) / f"{lang}_{theme}.png"), full_page=False)
-            if os.environ.get("BOOK_SCREENSHOT_SCROLL"):
-                page.evaluate(f"window.scrollTo(0, {int(os.environ['BOOK_SCREENSHOT_SCROLL'])})")
-                page.screenshot(path=str(Path(out) / f"{lang}_{theme}_scrolled.png"), full_page=False)
+            # BOOK_SCREENSHOT_SCROLL: CSS selectors, comma-separated ("div.math,.widget-static-note"):
+            # one more screenshot with the first element matching each one scrolled into view.
+            for i, selector in enumerate(filter(None, os.environ.get("BOOK_SCREENSHOT_SCROLL", "").split(","))):
+                found = page.evaluate(
+                    "(sel) => { const e = document.querySelector(sel); if (!e) return false;"
+                    " e.scrollIntoView({block: 'center'}); return true; }",
+                    selector.strip(),
+                )
+                if found:
+                    page.screenshot(path=str(Path(out) / f"{lang}_{theme}_{i + 1}.png"), full_page=False)
             context.close()
             assert not (log["external"] or log["failed"] or log["console"]), log

@@ -1,0 +1,59 @@
+"""Ship a Chinese fallback font with the HTML book, so Chinese text never renders as boxes.
+
+Readers on Windows and macOS (and most Linux desktops set up for Chinese) have a CJK system font, and
+`bilingual.css` names the usual ones first, so their browser never fetches this file. Where none is
+installed (a bare Linux, WSL), the browser falls through to "Book CJK fallback", i.e. WenQuanYi Micro
+Hei (Apache-2.0 or GPLv3 with font exception), served from the built site itself: offline, no CDN.
+The font comes from the package `paperang-p2-fonts-cjk`, a dependency that course_lib already uses for
+Chinese figure labels; nothing is copied into the repository. The package ships a TrueType collection
+(.ttc) whose FFTM table browsers' font sanitizer rejects ("OTS parsing error: FFTM: misaligned table"),
+so the first face is written out as a plain .ttf with fontTools (a matplotlib dependency), without FFTM.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from fontTools.ttLib import TTCollection
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+FONT_NAME = "wqy-microhei.ttc"
+WEB_FONT_NAME = "wqy-microhei.ttf"  # the name bilingual.css refers to
+logger = logging.getLogger(__name__)
+
+
+def font_file() -> Path | None:
+    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_NAME
+    return path if path.is_file() else None
+
+
+def _write_web_font(app: Sphinx, exc: Exception | None) -> None:
+    if exc is not None or app.builder.format != "html":
+        return
+    src = font_file()
+    if src is None:
+        logger.warning(
+            "no CJK fallback font: install the package 'paperang-p2-fonts-cjk' (make book does)",
+            type="cjk_webfont",
+        )
+        return
+    dest = Path(app.outdir) / "_static" / "fonts" / WEB_FONT_NAME
+    if dest.is_file() and dest.stat().st_mtime >= src.stat().st_mtime:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    collection = TTCollection(str(src))
+    face = collection.fonts[0]  # "WenQuanYi Micro Hei" (the second face is the monospaced variant)
+    if "FFTM" in face:
+        del face["FFTM"]  # a FontForge timestamp, no use to anyone, and fatal to the browser's sanitizer
+    tmp = dest.with_suffix(".tmp")
+    face.save(str(tmp))
+    tmp.replace(dest)
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    app.connect("build-finished", _write_web_font)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
