@@ -56,6 +56,7 @@ CELLS = [
 
         import matplotlib.pyplot as plt
         import numpy as np
+        import pandas as pd
         import torch
         import torch.nn.functional as F
         from scipy.stats import multivariate_normal, spearmanr
@@ -495,6 +496,56 @@ CELLS = [
     ),
     md(
         en=r"""
+        **Try it.** In JupyterLab the slider below is live: move ε and watch the two output distributions (with
+        and without your record) pull apart as ε grows. The rendered book cannot run Python, so the cell after
+        it draws the same picture for three values of ε.
+        """,
+        zh=r"""
+        **动手试一试。** 在 JupyterLab 中，下面的滑块是可以拖动的：改变 ε，观察两个输出分布（含与不含你的记录）如何随着 ε 增大而分开。
+        渲染出的书无法运行 Python，所以紧随其后的单元格为三个 ε 值画出了同样的图。
+        """,
+    ),
+    code(
+        """
+        import ipywidgets as widgets
+        from IPython.display import display
+
+
+        def draw_laplace_pair(ax: plt.Axes, epsilon: float) -> None:
+            # en: exact densities of count + Lap(1/ε) for the true counts 400 (D) and 399 (D')
+            # zh: 真实计数为 400（D）和 399（D'）时，count + Lap(1/ε) 的精确密度
+            b = 1.0 / epsilon
+            y = np.linspace(380, 420, 1601)
+            for c, label in ((400, T("with the record", "含该记录")), (399, T("without it", "不含该记录"))):
+                ax.plot(y, np.exp(-np.abs(y - c) / b) / (2 * b), label=label)
+            acc = 1 - 0.5 * np.exp(-epsilon / 2)
+            ax.set_title(f"ε = {epsilon:.2g}: {T('attacker accuracy', '攻击者准确率')} {acc:.2f}", fontsize=9)
+            ax.set_xlabel(T("released count", "发布的计数"))
+            ax.legend(fontsize=7)
+
+
+        def show_laplace(epsilon: float) -> None:
+            fig, ax = plt.subplots(figsize=(5, 2.8))
+            draw_laplace_pair(ax, epsilon)
+            plt.show()
+
+
+        display(widgets.interactive(show_laplace, epsilon=widgets.FloatLogSlider(value=0.5, base=10, min=-1.5, max=1.0, step=0.05,
+                                                                                description="ε", continuous_update=False)))
+        """
+    ),
+    code(
+        """
+        fig, axes = plt.subplots(1, 3, figsize=(11, 2.9), sharey=False)
+        for ax, e in zip(axes, (0.1, 0.5, 2.0)):
+            draw_laplace_pair(ax, e)
+        fig.suptitle(T("The slider's picture for three values of ε", "滑块对应的图：三个 ε 值"))
+        plt.tight_layout()
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
         **The trade-off, measured.** Smaller $\varepsilon$ means more privacy and more noise. The mean absolute
         error of the release is $\mathbb E|\text{Lap}(b)| = b = 1/\varepsilon$. Privacy can be measured from the
         attacker's side too: an attacker who knows everything except whether your record is in the data sees one
@@ -636,7 +687,7 @@ CELLS = [
         for d in range(10):
             print(f"{d:>6}{share_train[d]:>13.3f}{share_skew[d]:>15.3f}{share_bal[d]:>20.3f}")
         print(T("share of the digits 5–9:", "数字 5–9 所占份额："), T("data", "数据"), round(share_train[5:].sum(), 3), "→",
-              T("generator", "生成器"), round(share_skew[5:].sum(), 3), T("(balanced generator:", "（均衡生成器："), f"{share_bal[5:].sum():.3f})")
+              T("generator", "生成器"), round(share_skew[5:].sum(), 3), T("(balanced generator:", "（均衡生成器："), f"{share_bal[5:].sum():.3f}" + T(")", "）"))
 
         fig, ax = plt.subplots(figsize=(7, 3.2))
         digits = np.arange(10)
@@ -700,11 +751,12 @@ CELLS = [
 
         screen = LogisticRegression().fit(features[tr], outcome[tr])
         decision = screen.predict(features[te])
-        metrics = {"accuracy": accuracy_score, "selection rate": selection_rate,
-                   "TPR": true_positive_rate, "FPR": false_positive_rate, "count": count}
-        frame = MetricFrame(metrics=metrics, y_true=outcome[te], y_pred=decision, sensitive_features=group[te])
+        metrics = {T("accuracy", "准确率"): accuracy_score, T("selection rate", "选中率"): selection_rate,
+                   T("TPR", "真阳性率"): true_positive_rate, T("FPR", "假阳性率"): false_positive_rate, T("count", "人数"): count}
+        group_te = pd.Series(group[te], name=T("group", "群体"))
+        frame = MetricFrame(metrics=metrics, y_true=outcome[te], y_pred=decision, sensitive_features=group_te)
         print(frame.by_group.round(3).to_string())
-        print(T("largest gap between groups:", "群体间最大差距："), frame.difference().round(3).drop("count").to_dict())
+        print(T("largest gap between groups:", "群体间最大差距："), frame.difference().round(3).drop(T("count", "人数")).to_dict())
         print(T("demographic parity difference:", "人口统计均等差异："), round(demographic_parity_difference(outcome[te], decision, sensitive_features=group[te]), 3))
         print(T("equalized odds difference:", "均等几率差异："), round(equalized_odds_difference(outcome[te], decision, sensitive_features=group[te]), 3))
         """
@@ -729,7 +781,7 @@ CELLS = [
         fix = ThresholdOptimizer(estimator=screen, constraints="equalized_odds", prefit=True, predict_method="predict_proba")
         fix.fit(features[tr], outcome[tr], sensitive_features=group[tr])
         decision_fixed = fix.predict(features[te], sensitive_features=group[te], random_state=0)
-        frame_fixed = MetricFrame(metrics=metrics, y_true=outcome[te], y_pred=decision_fixed, sensitive_features=group[te])
+        frame_fixed = MetricFrame(metrics=metrics, y_true=outcome[te], y_pred=decision_fixed, sensitive_features=group_te)
         print(frame_fixed.by_group.round(3).to_string())
         for label, d in ((T("before", "修正前"), decision), (T("after ", "修正后"), decision_fixed)):
             print(label, T("accuracy", "准确率"), round(accuracy_score(outcome[te], d), 3),
@@ -840,7 +892,7 @@ CELLS = [
         with torch.no_grad():
             gain = mlp(probe).gather(1, target[:, None]).squeeze(1) - mlp(torch.zeros_like(probe))[:, target].diagonal()
         print(T("completeness: sum of IG attributions vs s(x) − s(blank), largest gap:", "完备性：IG 归因之和与 s(x) − s(空白) 的最大差距："),
-              f"{(ig_attr.flatten(1).sum(1) - gain).abs().max():.1e}", T("(captum's own delta:", "（captum 自己报告的误差："), f"{delta.abs().max():.1e})")
+              f"{(ig_attr.flatten(1).sum(1) - gain).abs().max():.1e}", T("(captum's own delta:", "（captum 自己报告的误差："), f"{delta.abs().max():.1e}" + T(")", "）"))
 
         ig_lin = IntegratedGradients(linear).attribute(probe, baselines=torch.zeros_like(probe), target=target, n_steps=16)
         exact = linear[1].weight.detach()[target].reshape(-1, 1, 28, 28) * probe
