@@ -121,6 +121,7 @@ class Visit:
     math_errors: list[str] = field(default_factory=list)
     raw_tex: list[str] = field(default_factory=list)
     broken_images: list[str] = field(default_factory=list)
+    images: int = 0
     links: list[str] = field(default_factory=list)
     article_links: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
@@ -195,6 +196,7 @@ async () => {
     mathErrors: Array.from(document.querySelectorAll('mjx-merror'))
                      .map((e) => e.getAttribute('data-mjx-error') || e.textContent),
     text: text,
+    images: images.length,
     brokenImages: images.filter((img) => !(img.complete && img.naturalWidth > 0))
                         .map((img) => img.currentSrc || img.src),
     links: Array.from(document.querySelectorAll('a[href]')).map((a) => a.href),
@@ -250,7 +252,7 @@ def visits(browser, server) -> dict[str, Visit]:
         v.math_sources, v.math_rendered = info["mathSources"], info["mathRendered"]
         v.math_errors = info["mathErrors"]
         v.raw_tex = _snippets(RAW_TEX, info["text"])
-        v.broken_images = info["brokenImages"]
+        v.broken_images, v.images = info["brokenImages"], info["images"]
         v.links, v.article_links, v.ids = info["links"], info["articleLinks"], set(info["ids"])
         v.widget_views, v.widget_notes = info["widgetViews"], info["widgetNotes"]
         v.broken_widgets = _snippets(BROKEN_WIDGET, info["text"])
@@ -390,6 +392,8 @@ def test_widgets_show_a_static_note_and_no_broken_placeholder(visits):
         items = [f"widget shown as text: ...{s}..." for s in v.broken_widgets]
         if v.widget_notes != v.widget_views:
             items.append(f"{v.widget_views} widget outputs but {v.widget_notes} notes saying they are live in JupyterLab")
+        if v.widget_views and not v.images:
+            items.append("a live widget but no static figure on the page")
         problems[rel] = items
     assert not any(problems.values()), "widget problems:\n" + _report(problems)
 
