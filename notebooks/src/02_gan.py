@@ -863,8 +863,8 @@ CELLS = [
           "everything on one mode". This is the Helvetica scenario: the slow discriminator cannot follow, so
           the generator keeps moving all its mass to wherever $D$ is currently most fooled.
         * **Run C** has B's learning rates but four discriminator steps per generator step. The collapse is
-          gone: it covers all eight modes by step 1,000, with KL to uniform and energy distance close to run A's.
-          Its high-quality fraction at the last step is somewhat lower than A's.
+          gone: it covers all eight modes by step 1,000, with an energy distance close to run A's and a small
+          KL to uniform (though above A's). Its high-quality fraction at the last step is also somewhat lower than A's.
 
         Two honest caveats. The remedy is not free: a step of run C costs about two and a half times the
         computation of a step of A or B (four discriminator updates instead of one). And these are single runs
@@ -882,7 +882,7 @@ CELLS = [
           能量距离也一直接近"全部在一个模式上"的水平。这就是 Helvetica 情形：迟缓的判别器跟不上，生成器便不断把全部质量搬到
           $D$ 当下最容易被骗的地方。
         * **训练 C** 使用与 B 相同的学习率，但每个生成器步配四个判别器步。坍塌消失了：到第 1,000 步时覆盖了全部八个模式，
-          与均匀分布的 KL 和能量距离都接近训练 A。它在最后一步的高质量比例比 A 略低。
+          能量距离接近训练 A，与均匀分布的 KL 也很小（不过高于 A）。它在最后一步的高质量比例也比 A 略低。
 
         还有两点需要如实说明。这种补救并非没有代价：训练 C 的每一步的计算量约为 A 或 B 的两倍半（判别器要更新四次而不是一次）。
         而且这些都是只用一个随机种子的单次训练；GAN 的训练对随机种子很敏感，所以在得出你自己的结论之前，请用 `run(..., seed=1)`
