@@ -508,7 +508,6 @@ CELLS = [
     code(
         """
         import ipywidgets as widgets
-        from IPython.display import display
 
 
         def draw_laplace_pair(ax: plt.Axes, epsilon: float) -> None:
@@ -524,14 +523,21 @@ CELLS = [
             ax.legend(fontsize=7)
 
 
-        def show_laplace(epsilon: float) -> None:
+        def laplace_png(epsilon: float) -> bytes:
+            # en: the picture is handed to an Image widget as PNG bytes, so that moving the slider replaces it
+            # zh: 图像以 PNG 字节的形式交给 Image 控件，拖动滑块时直接替换它
             fig, ax = plt.subplots(figsize=(5, 2.8))
             draw_laplace_pair(ax, epsilon)
-            plt.show()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png")
+            plt.close(fig)
+            return buf.getvalue()
 
 
-        display(widgets.interactive(show_laplace, epsilon=widgets.FloatLogSlider(value=0.5, base=10, min=-1.5, max=1.0, step=0.05,
-                                                                                description="ε", continuous_update=False)))
+        eps_slider = widgets.FloatLogSlider(value=0.5, base=10, min=-1.5, max=1.0, step=0.05, description="ε", continuous_update=False)
+        eps_picture = widgets.Image(value=laplace_png(0.5), format="png")
+        eps_slider.observe(lambda change: setattr(eps_picture, "value", laplace_png(change["new"])), names="value")
+        widgets.VBox([eps_slider, eps_picture])
         """
     ),
     code(
