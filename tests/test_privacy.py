@@ -77,3 +77,16 @@ def test_laplace_density_ratio_is_bounded_by_exp_epsilon():
     ratio = ha / hb
     assert float(ratio.max()) < math.exp(eps) * 1.05
     assert float(ratio.min()) > math.exp(-eps) / 1.05
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_distances_on_the_gpu_match_the_cpu():
+    gen = torch.Generator().manual_seed(5)
+    a, b = torch.rand(300, 1, 28, 28, generator=gen), torch.rand(500, 1, 28, 28, generator=gen)
+    d_cpu = nearest_neighbour_distance(a, b)
+    d_gpu = nearest_neighbour_distance(a.cuda(), b.cuda())
+    assert d_gpu.device.type == "cuda"
+    assert torch.allclose(d_cpu, d_gpu.cpu(), atol=1e-3)
+    with pytest.raises(ValueError, match="one device"):
+        nearest_neighbour_distance(a, b.cuda())

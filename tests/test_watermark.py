@@ -57,3 +57,12 @@ def test_bad_inputs_are_explained(digits):
         embed_watermark(digits, key=1, strength=0.0)
     with pytest.raises(WatermarkError, match="key"):
         watermark_pattern(-3)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_same_scores_on_the_gpu(digits):
+    cpu = watermark_score(embed_watermark(digits, key=5, strength=0.1), key=5)
+    gpu = watermark_score(embed_watermark(digits.cuda(), key=5, strength=0.1), key=5)
+    assert gpu.device.type == "cuda"
+    assert torch.allclose(cpu, gpu.cpu(), atol=1e-4)
