@@ -674,8 +674,8 @@ CELLS = [
         def draw_samples(ax, x, title):
             ax.scatter(ring[:1000, 0], ring[:1000, 1], s=2, color="0.75")
             ax.scatter(x[:, 0], x[:, 1], s=2, color="C3")
-            ax.set_xlim(-3, 3)
-            ax.set_ylim(-3, 3)
+            ax.set_xlim(-3.5, 3.5)
+            ax.set_ylim(-3.5, 3.5)
             ax.set_aspect("equal")
             ax.set_xticks([])
             ax.set_yticks([])
@@ -707,10 +707,11 @@ CELLS = [
     md(
         en=r"""
         The samples start as a small blob (the untrained generator), spread out towards the ring, and settle
-        onto the modes; the energy distance falls by orders of magnitude (printed above). The discriminator's
-        outputs drift towards $\tfrac12$ and its loss towards $\log 4$ — the values the theory predicts at the
-        equilibrium, where it can no longer tell real from generated. The cell above prints their averages over
-        the last 300 steps.
+        onto the modes; the energy distance falls by two orders of magnitude (printed above). Throughout, the
+        discriminator's outputs stay close to $\tfrac12$ and its loss close to $\log 4$ — the values the theory
+        predicts at the equilibrium, where $D$ can no longer tell real from generated. The cell above prints
+        their averages over the last 300 steps: near the equilibrium, though not at it — $D$ still tells the
+        two apart slightly better than a coin.
 
         ## 6 · Mode collapse
 
@@ -737,9 +738,9 @@ CELLS = [
         The check on samples whose answer we know — the data itself, and a collapsed set:
         """,
         zh=r"""
-        样本起初是一小团（未训练的生成器），随后向圆环铺开，最后落到各个模式上；能量距离下降了几个数量级（上面已打印）。
-        判别器的输出逐渐趋向 $\tfrac12$，它的损失趋向 $\log 4$——这正是理论在均衡点预言的值：判别器再也分不清真假。
-        上面的单元格打印了它们在最后 300 步的平均值。
+        样本起初是一小团（未训练的生成器），随后向圆环铺开，最后落到各个模式上；能量距离下降了两个数量级（上面已打印）。
+        在整个训练过程中，判别器的输出始终在 $\tfrac12$ 附近，它的损失也在 $\log 4$ 附近——这正是理论在均衡点预言的值：
+        $D$ 再也分不清真假。上面的单元格打印了它们在最后 300 步的平均值：接近均衡，但并未达到——$D$ 区分两者的能力仍比抛硬币略强。
 
         ## 6 · 模式坍塌
 
