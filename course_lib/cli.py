@@ -134,7 +134,7 @@ def sampler(model: Any, kind: str) -> Any:
         gen = torch.Generator(device=dev)
         gen.manual_seed(seed)
         if kind == "dcgan":
-            return model.generator.sample(n, gen)
+            return model.sampling_generator.sample(n, gen)
         out = [model.sample(min(1000, n - i), generator=gen) for i in range(0, n, 1000)]
         return torch.cat(out).float()
 

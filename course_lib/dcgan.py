@@ -115,12 +115,61 @@ class DCGANDiscriminator(nn.Module):
 
 
 class DCGAN(nn.Module):
-    """Generator and discriminator in one module, so that one checkpoint holds both (needed to resume)."""
+    """Generator and discriminator in one module, so that one checkpoint holds both (needed to resume).
 
-    def __init__(self, z_dim: int = 32, channels: int = 32, d_channels: int = 32, pack: int = 1) -> None:
+    With ``ema=True`` it also holds ``generator_ema``, an exponential moving average of the generator's weights
+    (updated by :func:`train_dcgan` after every step). GAN training oscillates — the share of each digit
+    drifts from epoch to epoch — and the average over many steps is a steadier generator;
+    :attr:`sampling_generator` is the one to draw samples from.
+    """
+
+    def __init__(self, z_dim: int = 32, channels: int = 32, d_channels: int = 32, pack: int = 1,
+                 ema: bool = False) -> None:
         super().__init__()
         self.generator = DCGANGenerator(z_dim, channels)
         self.discriminator = DCGANDiscriminator(d_channels, pack)
+        self.generator_ema: DCGANGenerator | None = None
+        if ema:
+            self.generator_ema = DCGANGenerator(z_dim, channels)
+            self.generator_ema.load_state_dict(self.generator.state_dict())
+            self.generator_ema.requires_grad_(False)
+
+    @property
+    def sampling_generator(self) -> DCGANGenerator:
+        """The generator to sample from: the moving average when there is one, else the trained generator."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    @torch.no_grad()
+    def update_ema(self, decay: float) -> None:
+        """``ema <- decay * ema + (1 - decay) * generator``, for the weights (not the batch-norm statistics)."""
+        if self.generator_ema is None:
+            return
+        for pe, p in zip(self.generator_ema.parameters(), self.generator.parameters()):
+            pe.lerp_(p.detach(), 1.0 - decay)
+
+    @torch.no_grad()
+    def recalibrate_ema(self, generator_rng: torch.Generator | None = None, batches: int = 8,
+                        batch_size: int = 256) -> None:
+        """Re-estimate the batch-norm statistics of ``generator_ema`` for *its own* weights.
+
+        The running means and variances of the trained generator belong to its weights, not to their average,
+        so they are recomputed from ``batches`` forward passes on fresh noise (a cumulative average).
+        """
+        g = self.generator_ema
+        if g is None:
+            return
+        norms = [m for m in g.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None
+        g.train()
+        dev = next(g.parameters()).device
+        for _ in range(batches):
+            g(torch.randn(batch_size, g.z_dim, device=dev, generator=generator_rng))
+        for m, mom in zip(norms, momenta):
+            m.momentum = mom
+        g.eval()
 
 
 def _init_weights(m: nn.Module) -> None:
@@ -134,11 +183,14 @@ def _init_weights(m: nn.Module) -> None:
         nn.init.zeros_(m.bias)
 
 
-def make_dcgan(z_dim: int = 32, channels: int = 32, d_channels: int = 32, pack: int = 1, seed: int = 0) -> DCGAN:
+def make_dcgan(z_dim: int = 32, channels: int = 32, d_channels: int = 32, pack: int = 1, ema: bool = False,
+               seed: int = 0) -> DCGAN:
     """A freshly initialised :class:`DCGAN` (reproducible for a given ``seed``)."""
     torch.manual_seed(seed)
-    model = DCGAN(z_dim, channels, d_channels, pack)
+    model = DCGAN(z_dim, channels, d_channels, pack, ema)
     model.apply(_init_weights)
+    if model.generator_ema is not None:
+        model.generator_ema.load_state_dict(model.generator.state_dict())
     return model
 
 
@@ -149,7 +201,7 @@ def _to_uint8(x: torch.Tensor) -> torch.Tensor:
 def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_size: int = 64, lr: float = 2e-4,
                 device: DeviceLike = "auto", seed: int = 0, kind: str = "non_saturating",
                 progress_bar: bool = False, compile: bool = False, optimizers: tuple[Any, Any] | None = None,
-                start_epoch: int = 0, on_epoch_end: Any = None) -> list[dict[str, float]]:
+                start_epoch: int = 0, on_epoch_end: Any = None, ema_decay: float = 0.998) -> list[dict[str, float]]:
     """Train a DCGAN with Adam(lr, betas=(0.5, 0.999)) and :func:`course_lib.gan.gan_train_step`.
 
     The images stay on ``device`` as one tensor; minibatches are drawn by index.
@@ -160,6 +212,7 @@ def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_siz
         epochs: total epochs (``start_epoch`` of them already done when resuming).
         optimizers: ``(opt_g, opt_d)`` to continue with; new ones otherwise.
         on_epoch_end: ``callback(epoch, model, (opt_g, opt_d), history)`` after each epoch.
+        ema_decay: decay of the generator's moving average (used when the model has ``generator_ema``).
 
     Returns:
         One dict per epoch with the mean ``loss_d``, ``loss_g``, ``d_real``, ``d_fake``.
@@ -185,9 +238,11 @@ def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_siz
         steps = 0
         for idx in minibatch_indices(len(x), batch_size, dev, gen, drop_last=True):
             out = gan_train_step(g_run, d_run, opt_g, opt_d, x[idx], g.z_dim, kind=kind, generator_rng=gen)
+            model.update_ema(ema_decay)
             for k, v in out.items():
                 sums[k] = sums.get(k, 0.0) + v
             steps += 1
+        model.recalibrate_ema(gen)
         row = {"epoch": epoch + 1, **{k: v / max(steps, 1) for k, v in sums.items()}}
         history.append(row)
         if on_epoch_end is not None:
@@ -198,7 +253,7 @@ def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_siz
 
 def load_dcgan(path: str | Path | None = None, device: DeviceLike = "cpu") -> tuple[DCGAN, dict[str, Any]]:
     """Load a DCGAN checkpoint (default: the shipped ``dcgan_offline``). Returns ``(model, card)``;
-    ``model.generator.sample(n)`` draws images."""
+    ``model.sampling_generator.sample(n)`` draws images."""
     from .evaluator import shipped_checkpoint
 
     path = shipped_checkpoint("dcgan_offline") if path is None else Path(path)
@@ -234,6 +289,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--d-channels", type=int, default=32, help="discriminator width (default 32)")
     parser.add_argument("--pack", type=int, default=2,
                         help="PacGAN packing: the discriminator judges this many images at once (default 2; 1 = plain)")
+    parser.add_argument("--ema", type=float, default=0.998,
+                        help="decay of the generator's exponential moving average, sampled from (default 0.998; 0 = none)")
     parser.add_argument("--loss", choices=["non_saturating", "saturating"], default="non_saturating",
                         help="generator loss (default non_saturating)")
     parser.add_argument("--evaluator", default=None,
@@ -250,7 +307,7 @@ def _quality(model: DCGAN, classifier: Any, x_ref: torch.Tensor, n: int, seed: i
 
     gen = torch.Generator(device=next(model.parameters()).device)
     gen.manual_seed(seed)
-    fake = model.generator.sample(n, gen)
+    fake = model.sampling_generator.sample(n, gen)
     cov = class_coverage(fake, classifier)
     return {"fd": round(frechet_distance(x_ref, fake, classifier), 3),
             "kl_to_uniform": round(cov["kl_to_uniform"], 4), "classes_present": cov["classes_present"]}
@@ -273,7 +330,8 @@ def train_from_args(args: argparse.Namespace) -> Path:
     x_train, _ = load_split(args.data, "train", dev)
     if args.train_size is not None:
         x_train = x_train[spread_subset(len(x_train), args.train_size, dev)]
-    config = {"z_dim": args.z_dim, "channels": args.channels, "d_channels": args.d_channels, "pack": args.pack}
+    config = {"z_dim": args.z_dim, "channels": args.channels, "d_channels": args.d_channels, "pack": args.pack,
+              "ema": args.ema > 0}
     if args.batch_size % args.pack:
         raise ValueError(f"--batch-size {args.batch_size} must be a multiple of --pack {args.pack}")
 
@@ -322,9 +380,9 @@ def train_from_args(args: argparse.Namespace) -> Path:
             m.train()
         prior_hist.append(row)
         if z_fixed is not None:
-            m.generator.eval()
+            m.sampling_generator.eval()
             with torch.no_grad():
-                snaps[epoch] = _to_uint8(m.generator(z_fixed))[:, 0]
+                snaps[epoch] = _to_uint8(m.sampling_generator(z_fixed))[:, 0]
             m.train()
             eps = sorted(snaps)
             save_file({"epochs": torch.tensor(eps), "images": torch.stack([snaps[e] for e in eps])},
@@ -335,11 +393,11 @@ def train_from_args(args: argparse.Namespace) -> Path:
                                            f"features of the classifier_{args.data} evaluator")
         card = run_card(args, model="DCGAN (transposed-conv generator 7->14->28, conv discriminator)",
                         epochs_done=epoch, epochs_total=args.epochs, wall_time_s=timer(), metrics=metrics,
-                        extra={"loss": args.loss, "history": prior_hist})
+                        extra={"loss": args.loss, "ema_decay": args.ema, "history": prior_hist})
         save_checkpoint(m, stem, KIND, config, card)
         save_training_state(stem, o[0], epoch, {"optimizer_d": o[1].state_dict()})
 
     train_dcgan(model, x_train, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, device=dev,
                 seed=args.seed, kind=args.loss, progress_bar=not args.no_progress, compile=args.compile,
-                optimizers=opts, start_epoch=start, on_epoch_end=save)
+                optimizers=opts, start_epoch=start, on_epoch_end=save, ema_decay=args.ema)
     return stem.with_suffix(".safetensors")

@@ -43,6 +43,7 @@ __all__ = [
     "predict",
     "features",
     "frechet_distance",
+    "FrechetToReference",
     "class_histogram",
     "class_coverage",
     "kl_to_uniform",
@@ -246,6 +247,38 @@ def frechet_distance(real: torch.Tensor, fake: torch.Tensor, classifier: MNISTCl
         for i in range(0, len(imgs), batch_size):
             metric.update(imgs[i:i + batch_size].to(dev), real=is_real)
     return float(metric.compute())
+
+
+class FrechetToReference:
+    """Fréchet distances of several image sets to one fixed reference set (e.g. the training digits).
+
+    The reference features are computed once (torchmetrics' ``reset_real_features=False``), so each call
+    only runs the classifier on the new images. ``FrechetToReference(x_train, clf)(fake)`` equals
+    ``frechet_distance(x_train, fake, clf)``.
+    """
+
+    def __init__(self, reference: torch.Tensor, classifier: MNISTClassifier, batch_size: int = 1000,
+                 device: DeviceLike = None) -> None:
+        from torchmetrics.image.fid import FrechetInceptionDistance
+
+        check_images(reference, "reference")
+        self.dev = get_device(device) if device is not None else next(classifier.parameters()).device
+        classifier.to(self.dev).eval()
+        self.batch_size = batch_size
+        self.metric = FrechetInceptionDistance(feature=ClassifierFeatures(classifier),
+                                               reset_real_features=False).to(self.dev)
+        for i in range(0, len(reference), batch_size):
+            self.metric.update(reference[i:i + batch_size].to(self.dev), real=True)
+
+    def __call__(self, images: torch.Tensor) -> float:
+        """Fréchet distance of ``images`` ``(M, 1, 28, 28)`` (M >= 2) to the reference set."""
+        check_images(images, "images")
+        if len(images) < 2:
+            raise ValueError(f"the Fréchet distance needs at least 2 images, got {len(images)}")
+        self.metric.reset()
+        for i in range(0, len(images), self.batch_size):
+            self.metric.update(images[i:i + self.batch_size].to(self.dev), real=False)
+        return float(self.metric.compute())
 
 
 def class_histogram(images: torch.Tensor, classifier: MNISTClassifier, batch_size: int = 1000,

@@ -1,0 +1,738 @@
+"""Chapter 5: the MNIST project — an evaluator, a DCGAN and a VAE, trained by course_lib, measured and compared."""
+from twins import code, md
+
+CELLS = [
+    md(
+        en=r"""
+        # 5 · The MNIST project: a DCGAN and a VAE, measured side by side
+
+        Chapters 2 and 3 built a GAN and a VAE from their equations. This chapter turns them into a small
+        project of the kind you would run for real: the models are trained by `course_lib`'s **command line**,
+        saved as **checkpoints with model cards**, and judged by **numbers** rather than by eye. By the end you
+        will have
+
+        * seen why a generative model needs an *independent measuring instrument*, and built one: a small MNIST
+          classifier whose features give a Fréchet distance {cite:p}`heusel2017fid` and whose labels give class
+          coverage;
+        * met the classic mistake of a "generator" that outputs 7 × 7 images, and fixed it with the transposed
+          convolutions of the DCGAN {cite:p}`radford2016dcgan`;
+        * loaded a DCGAN {cite:p}`goodfellow2014gan` and a convolutional VAE {cite:p}`kingma2014vae` from their
+          checkpoints, watched their quality change over training, and put them in one table with the
+          real-vs-real floor;
+        * learned the commands that train the full models on a GPU.
+
+        Everything below runs on a CPU in about a minute, because the training happened beforehand, through
+        the command line, and this notebook only loads the results (plus one short live training run).
+        """,
+        zh=r"""
+        # 5 · MNIST 实战项目：把 DCGAN 与 VAE 放在一起量一量
+
+        第 2、3 章从公式出发搭建了生成对抗网络和变分自编码器。本章把它们做成一个像样的小项目：模型由 `course_lib` 的
+        **命令行**训练，保存为**带模型卡的检查点**，并且用**数字**而不是肉眼来评判。读完本章，你将：
+
+        * 明白生成模型为什么需要一把*独立的尺子*，并亲手做一把：一个小型 MNIST 分类器——它的特征给出 Fréchet 距离
+          {cite:p}`zh-heusel2017fid`，它的预测标签给出类别覆盖；
+        * 见识一个经典错误——“生成器”输出的是 7 × 7 的图像——并用 DCGAN {cite:p}`zh-radford2016dcgan` 的转置卷积改正它；
+        * 从检查点加载一个 DCGAN {cite:p}`zh-goodfellow2014gan` 和一个卷积 VAE {cite:p}`zh-kingma2014vae`，观察它们在训练过程中的质量变化，
+          并把它们与“真实对真实”的下限放进同一张表；
+        * 学会在 GPU 上用命令行训练完整模型的命令。
+
+        下面的一切在 CPU 上大约一分钟就能跑完：训练早已通过命令行完成，本笔记本只加载结果（外加一次很短的现场训练）。
+        """,
+    ),
+    code(
+        """
+        import json
+        from pathlib import Path
+
+        import matplotlib.pyplot as plt
+        import numpy as np
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        import course_lib
+        from course_lib import load_offline_mnist, show_images
+        from course_lib.checkpoint import read_card
+        from course_lib.dcgan import DCGANGenerator, load_dcgan, load_snapshots
+        from course_lib.evaluator import (FrechetToReference, class_coverage, features, frechet_distance,
+                                          kl_to_uniform, load_classifier, predict, shipped_checkpoint)
+        from course_lib.vae import ConvVAE, evaluate_vae, load_vae, train_vae
+
+        # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
+        # zh: 每一章都以此开头：固定随机种子、设置能显示中文的字体、图像输出为 PNG。
+        course_lib.setup_notebook(seed=0)
+        """
+    ),
+    md(
+        en=r"""
+        ## The data, and how it reaches the model
+
+        We use the book's offline split (chapter 0): 4,000 training digits and 1,000 held-out digits, 28 × 28
+        grey levels in $[0, 1]$. The models never see the held-out digits; the evaluator uses them to set the
+        scale of its numbers.
+
+        **A data pipeline without a `DataLoader`.** The usual PyTorch tutorial wraps the images in a `Dataset`
+        whose `__getitem__` converts *one* image at a time (to a PIL image, then to a tensor), and a
+        `DataLoader` that collates them into minibatches. For MNIST the whole training set is 4,000 × 784
+        floats — 12.5 MB (188 MB for the 60,000 digits of full MNIST) — so `course_lib` keeps it on the device
+        as **one tensor**, draws a random permutation of indices on the device each epoch, and slices
+        minibatches as `x[idx]`. No per-image Python work, no copies between CPU and GPU during training.
+        """,
+        zh=r"""
+        ## 数据，以及数据如何送进模型
+
+        我们使用本书的离线划分（第 0 章）：4,000 张训练数字和 1,000 张留出数字，都是取值在 $[0, 1]$ 的 28 × 28 灰度图。
+        模型从不接触留出数字；评估器用它们来确定各项指标的尺度。
+
+        **不用 `DataLoader` 的数据管线。** 常见的 PyTorch 教程把图像包进一个 `Dataset`，它的 `__getitem__` 每次只转换*一张*图
+        （先转成 PIL 图像，再转成张量），再由 `DataLoader` 把它们拼成小批量。MNIST 的整个训练集只有 4,000 × 784 个浮点数，
+        约 12.5 MB（完整 MNIST 的 60,000 张也只有 188 MB），所以 `course_lib` 把它作为**一个张量**放在设备上：
+        每个轮次在设备上生成一个随机排列，再用 `x[idx]` 切出小批量。训练时既没有逐张图像的 Python 开销，也没有 CPU 与 GPU 之间的来回拷贝。
+        """,
+    ),
+    code(
+        """
+        x_train, y_train = load_offline_mnist("train")
+        x_held, y_held = load_offline_mnist("heldout")
+        print(T("training digits:", "训练数字："), tuple(x_train.shape), T("held-out digits:", "留出数字："), tuple(x_held.shape))
+        print(T("size of the training tensor:", "训练张量大小："), f"{x_train.numel() * 4 / 1e6:.1f} MB")
+
+        # en: one epoch of minibatches, drawn by index from the single tensor
+        # zh: 一个轮次的小批量：从同一个张量里按索引切出
+        from course_lib.training import minibatch_indices
+
+        gen = torch.Generator().manual_seed(0)
+        batches = list(minibatch_indices(len(x_train), 128, "cpu", gen))
+        seen = torch.cat(batches)
+        print(T("minibatches per epoch:", "每轮小批量个数："), len(batches),
+              T("| every digit exactly once:", "| 每张图恰好出现一次："), bool(torch.equal(seen.sort().values, torch.arange(len(x_train)))))
+        show_images(x_train[batches[0][:20]], nrow=10, labels=y_train[batches[0][:20]].tolist(),
+                    title=T("the first 20 digits of a random minibatch", "一个随机小批量的前 20 张"))
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
+        How much faster is this than the `Dataset` + `DataLoader` way? `bench/throughput.py` trains the same
+        models with the same batch size both ways, side by side on the same machine, and stores its table in
+        `bench/results.json`. The cell below prints the CPU measurements made for this book (GPU rows appear
+        where the benchmark was run on a GPU).
+        """,
+        zh=r"""
+        这样做比 `Dataset` + `DataLoader` 的写法快多少？`bench/throughput.py` 用同样的模型、同样的批量大小，在同一台机器上
+        把两种写法并排训练，并把结果表存入 `bench/results.json`。下面的单元格打印为本书测得的 CPU 数据（若在 GPU 上运行过基准测试，
+        也会列出 GPU 的行）。
+        """,
+    ),
+    code(
+        """
+        bench = json.loads(Path("../../bench/results.json").read_text(encoding="utf-8"))
+        print(f"{T('model', '模型'):<10} {T('device', '设备'):<8} {'course_lib':>12} {T('baseline', '基线'):>10} {T('ratio', '倍数'):>7}")
+        for row in bench["throughput"]:
+            print(f"{row['model']:<10} {row['device']:<8} {row['course_lib']:>12,.0f} {row['baseline']:>10,.0f} "
+                  f"{row['course_lib'] / row['baseline']:>6.2f}×")
+        print(T("(images per second, training)", "（训练时每秒处理的图像数）"))
+        """
+    ),
+    md(
+        en=r"""
+        The gain is largest where the model is cheap (the MLP VAE), because there the per-image Python work
+        of the `DataLoader` *is* most of the time; for convolutional models on a CPU the arithmetic dominates
+        and the two pipelines come closer. On a GPU the arithmetic is fast again, which is why keeping the data
+        on the device matters most there.
+
+        ## The evaluator, and why we need one
+
+        A GAN's losses do not tell you how good its images are: the discriminator and the generator chase each
+        other, and their losses can sit still while the samples improve, or drop while the generator collapses
+        onto a few digits. A VAE's negative ELBO measures how well it *explains* held-out digits, not how its
+        *samples* look. To compare a GAN with a VAE we need one instrument that looks only at images.
+
+        For MNIST a good instrument is a small classifier, trained once on real digits and then frozen. Two
+        numbers come from it:
+
+        * **Class coverage.** Label $n$ samples with the classifier and count each digit, giving a histogram
+          $p = (p_0, \dots, p_9)$. A generator that covers all ten digits evenly has $p$ close to uniform $u$;
+          we report
+          $$\mathrm{KL}(p \,\|\, u) = \sum_{k=0}^{9} p_k \log \frac{p_k}{1/10} \quad \text{nats},$$
+          which is $0$ for perfect balance and $\log 10 \approx 2.303$ for a generator stuck on one digit.
+        * **Fréchet distance.** Take the classifier's 128 hidden-layer activations as features, fit a Gaussian
+          $\mathcal N(\mu_r, \Sigma_r)$ to those of real digits and $\mathcal N(\mu_g, \Sigma_g)$ to those of
+          generated ones, and compute
+          $$\mathrm{FD} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{Tr}\!\big(\Sigma_r + \Sigma_g - 2\,(\Sigma_r \Sigma_g)^{1/2}\big).$$
+          This is the FID of {cite:t}`heusel2017fid` with an MNIST classifier instead of the Inception network.
+          It is lower when the samples look like digits *and* vary like digits. `course_lib` computes it with
+          torchmetrics' `FrechetInceptionDistance`, given the classifier as its feature extractor.
+
+        The classifier below was trained by `python -m course_lib train classifier` (its model card records the
+        exact command). First, is the instrument accurate?
+        """,
+        zh=r"""
+        在模型计算量小的地方（MLP VAE）收益最大，因为此时 `DataLoader` 逐张处理图像的 Python 开销*就是*大部分时间；
+        对 CPU 上的卷积模型而言，算术运算占了主导，两种管线的差距就缩小了。到了 GPU 上，算术又变得很快，
+        所以“数据留在设备上”在 GPU 上最为要紧。
+
+        ## 评估器：为什么需要它
+
+        生成对抗网络的损失并不能告诉你图像好不好：判别器和生成器互相追赶，样本在变好时两个损失可能纹丝不动；
+        生成器坍缩到少数几个数字时，损失反而可能下降。VAE 的负 ELBO 衡量的是它*解释*留出数字的能力，而不是它的*样本*长什么样。
+        要在生成对抗网络和变分自编码器之间做比较，我们需要一件只看图像的测量工具。
+
+        对 MNIST 来说，一个小分类器就是很好的工具：用真实数字训练一次，然后冻结。它给出两个数：
+
+        * **类别覆盖。** 用分类器给 $n$ 个样本打标签，统计每个数字出现的次数，得到直方图 $p = (p_0, \dots, p_9)$。
+          均匀覆盖十个数字的生成器，其 $p$ 接近均匀分布 $u$。我们报告
+          $$\mathrm{KL}(p \,\|\, u) = \sum_{k=0}^{9} p_k \log \frac{p_k}{1/10} \quad \text{奈特},$$
+          完全均衡时为 $0$，只会画一个数字的生成器则为 $\log 10 \approx 2.303$。
+        * **Fréchet 距离。** 取分类器隐藏层的 128 个激活值作为特征，对真实数字的特征拟合高斯分布 $\mathcal N(\mu_r, \Sigma_r)$，
+          对生成样本的特征拟合 $\mathcal N(\mu_g, \Sigma_g)$，然后计算
+          $$\mathrm{FD} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{Tr}\!\big(\Sigma_r + \Sigma_g - 2\,(\Sigma_r \Sigma_g)^{1/2}\big).$$
+          这就是 {cite:t}`zh-heusel2017fid` 提出的 FID，只是把 Inception 网络换成了 MNIST 分类器。样本既要*像*数字，
+          又要像真实数字那样*多样*，这个值才会低。`course_lib` 用 torchmetrics 的 `FrechetInceptionDistance` 计算它，
+          把分类器作为特征提取器传进去。
+
+        下面的分类器由 `python -m course_lib train classifier` 训练（模型卡记录了确切的命令）。先问：这把尺子准吗？
+        """,
+    ),
+    code(
+        """
+        classifier, clf_card = load_classifier()          # course_lib/checkpoints/classifier_offline
+        print(T("trained by:", "训练命令："), clf_card["command"])
+        print(T("parameters:", "参数量："), f"{clf_card['parameters']:,}")
+        pred = predict(classifier, x_held)
+        print(T("held-out accuracy:", "留出集准确率："), f"{float((pred == y_held).float().mean()):.3f}")
+        per_class = [float((pred[y_held == d] == d).float().mean()) for d in range(10)]
+        print(T("per digit:", "各数字："), [round(a, 2) for a in per_class])
+        """
+    ),
+    md(
+        en=r"""
+        Now the two formulas, checked numerically. For the KL we compare `kl_to_uniform` with the sum written
+        out by hand; for the Fréchet distance we compare torchmetrics' value with the formula computed here in
+        NumPy from the same features, using $\operatorname{Tr}(\Sigma_r\Sigma_g)^{1/2} =
+        \operatorname{Tr}(\Sigma_r^{1/2}\Sigma_g\Sigma_r^{1/2})^{1/2}$ (a symmetric matrix, so `eigvalsh` applies).
+        """,
+        zh=r"""
+        下面用数值验证这两个公式。KL 部分：把 `kl_to_uniform` 与手写的求和式对比；Fréchet 距离部分：用同一批特征，
+        在 NumPy 里按公式重新计算，与 torchmetrics 的结果对比。这里用到
+        $\operatorname{Tr}(\Sigma_r\Sigma_g)^{1/2} = \operatorname{Tr}(\Sigma_r^{1/2}\Sigma_g\Sigma_r^{1/2})^{1/2}$
+        （右边是对称矩阵，可以用 `eigvalsh`）。
+        """,
+    ),
+    code(
+        """
+        counts = torch.tensor([120, 80, 100, 100, 95, 105, 100, 90, 110, 100])
+        p = counts / counts.sum()
+        print(T("KL(p || uniform): library", "KL(p || 均匀)：库函数"), f"{kl_to_uniform(counts):.6f}",
+              T("| by hand", "| 手算"), f"{float((p * torch.log(p * 10)).sum()):.6f}",
+              T("| one digit only:", "| 只有一个数字："), f"{kl_to_uniform(torch.tensor([50] + [0] * 9)):.4f}",
+              "= log 10 =", f"{np.log(10):.4f}")
+
+        a, b = x_train, x_held
+        fd_lib = frechet_distance(a, b, classifier)
+        fa, fb = features(classifier, a).double().numpy(), features(classifier, b).double().numpy()
+        mu_a, mu_b = fa.mean(0), fb.mean(0)
+        s_a, s_b = np.cov(fa, rowvar=False), np.cov(fb, rowvar=False)
+        w, v = np.linalg.eigh(s_a)
+        root_a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+        m = root_a @ s_b @ root_a
+        tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
+        fd_by_hand = ((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * tr_sqrt
+        print(T("Fréchet distance, torchmetrics:", "Fréchet 距离，torchmetrics："), f"{fd_lib:.2f}",
+              T("| formula in NumPy:", "| NumPy 按公式："), f"{fd_by_hand:.2f}")
+        """
+    ),
+    md(
+        en=r"""
+        ### The real-vs-real floor
+
+        The number just computed is not zero, although both sets are real digits: the 1,000 held-out digits are
+        a *different sample* from the same distribution as the 4,000 training digits, and a Fréchet distance
+        estimated from finite samples is biased upwards. This **real-vs-real floor** is the score of a perfect
+        generator under our protocol, so it is the scale for every other number:
+
+        * *protocol*: 1,000 images (held-out digits, or samples from a model) against the 4,000 training digits,
+          features of the frozen classifier;
+        * a generator can approach the floor but should not be expected to go below it (going far below it
+          would suggest it copies its training digits — chapter 6 looks into memorisation).
+        """,
+        zh=r"""
+        ### “真实对真实”的下限
+
+        刚算出的数并不为零，尽管两组都是真实数字：1,000 张留出数字与 4,000 张训练数字来自同一分布，却是*不同的样本*，
+        而用有限样本估计的 Fréchet 距离会偏高。这个**“真实对真实”下限**就是完美生成器在我们的评测方案下能得到的分数，
+        因此是衡量其他一切数字的尺度：
+
+        * *评测方案*：1,000 张图像（留出数字，或模型的样本）对比 4,000 张训练数字，使用冻结分类器的特征；
+        * 生成器可以逼近这个下限，但不应指望低于它（若远低于它，说明模型可能在照抄训练数字——第 6 章会研究记忆问题）。
+        """,
+    ),
+    code(
+        """
+        fd_to_train = FrechetToReference(x_train, classifier)   # features of the 4,000 training digits, computed once
+        floor = fd_to_train(x_held)
+        cov_real = class_coverage(x_held, classifier)
+        print(T("real-vs-real floor (1,000 held-out vs 4,000 training digits):",
+                "真实对真实下限（1,000 张留出 vs 4,000 张训练数字）："), f"{floor:.2f}")
+        print(T("class histogram of the held-out digits:", "留出数字的类别直方图："), cov_real["histogram"],
+              T("KL to uniform:", "与均匀分布的 KL："), f"{cov_real['kl_to_uniform']:.4f}")
+        """
+    ),
+    md(
+        en=r"""
+        ## A generator that cannot work: Dense → reshape → Dense
+
+        A tempting first generator maps the noise to $128 \cdot 7 \cdot 7$ numbers with a dense layer, reshapes
+        them into a $7 \times 7$ map with 128 channels, and applies another dense layer with one output "to
+        get the image". But a dense layer acts on the **last axis only**: applied to a $(7, 7, 128)$ tensor it
+        returns $(7, 7, 1)$. The output is a $7 \times 7$ image, not $28 \times 28$, and nothing in the network
+        can make it larger. The error appears the moment the fake images meet the real ones:
+        """,
+        zh=r"""
+        ## 一个行不通的生成器：Dense → reshape → Dense
+
+        一个诱人的初版生成器是这样的：用全连接层把噪声映射成 $128 \cdot 7 \cdot 7$ 个数，重排成 128 通道的 $7 \times 7$ 特征图，
+        再接一个只有一个输出的全连接层，“得到图像”。但全连接层**只作用于最后一个维度**：作用在 $(7, 7, 128)$ 的张量上，
+        得到的是 $(7, 7, 1)$。输出是 $7 \times 7$ 的图像，而不是 $28 \times 28$，网络里也没有任何一层能把它放大。
+        生成的图像一旦与真实图像相遇，错误就暴露了：
+        """,
+    ),
+    code(
+        """
+        naive = nn.Sequential(
+            nn.Linear(32, 128 * 7 * 7), nn.ReLU(),
+            nn.Unflatten(1, (7, 7, 128)),     # (N, 7, 7, 128), channels last as in the Keras version
+            nn.Linear(128, 1), nn.Sigmoid(),  # acts on the last axis: (N, 7, 7, 1)
+        )
+        fake = naive(torch.randn(16, 32))
+        print(T("naive generator output:", "朴素生成器的输出："), tuple(fake.shape),
+              T("| real batch:", "| 真实批量："), tuple(x_train[:16].shape))
+        try:
+            loss = F.binary_cross_entropy(fake, x_train[:16])   # compare fake and real pixel by pixel
+        except (ValueError, RuntimeError) as err:
+            print(type(err).__name__, "→", str(err).splitlines()[0])
+        """
+    ),
+    md(
+        en=r"""
+        **The fix: upsample.** The DCGAN generator {cite:p}`radford2016dcgan` keeps the first two steps and then
+        *increases* the spatial size with **transposed convolutions** of stride 2. With kernel $k$, stride $s$
+        and padding $p$, a transposed convolution maps size $n$ to
+        $$n_{\text{out}} = (n - 1)\,s - 2p + k,$$
+        so $k = 4, s = 2, p = 1$ doubles it: $7 \to 14 \to 28$. `course_lib.dcgan.DCGANGenerator` does exactly
+        this (with batch normalisation and ReLU in between, and a sigmoid so that pixels are grey levels in
+        $[0, 1]$). The cell checks the formula against PyTorch and traces the shapes:
+        """,
+        zh=r"""
+        **改正办法：上采样。** DCGAN 生成器 {cite:p}`zh-radford2016dcgan` 保留前两步，然后用步长为 2 的**转置卷积**把空间尺寸*放大*。
+        卷积核大小为 $k$、步长为 $s$、填充为 $p$ 时，转置卷积把尺寸 $n$ 变为
+        $$n_{\text{out}} = (n - 1)\,s - 2p + k,$$
+        因此 $k = 4, s = 2, p = 1$ 恰好使尺寸翻倍：$7 \to 14 \to 28$。`course_lib.dcgan.DCGANGenerator` 正是这样做的
+        （中间夹着批归一化和 ReLU，最后用 sigmoid 让像素成为 $[0, 1]$ 内的灰度）。下面的单元格用 PyTorch 验证这个公式，并逐层追踪形状：
+        """,
+    ),
+    code(
+        """
+        for n in (7, 14):
+            out = nn.ConvTranspose2d(1, 1, kernel_size=4, stride=2, padding=1)(torch.zeros(1, 1, n, n)).shape[-1]
+            print(f"n = {n}: (n-1)*2 - 2*1 + 4 = {(n - 1) * 2 - 2 + 4};  PyTorch: {out}")
+
+        g = DCGANGenerator(z_dim=32, channels=32).eval()
+        h = torch.randn(16, 32)
+        for layer in [*g.project, *g.up]:
+            with torch.no_grad():
+                h = layer(h)
+            if isinstance(layer, (nn.Unflatten, nn.ConvTranspose2d)):
+                print(f"{type(layer).__name__:<16} → {tuple(h.shape)}")
+        print(T("pixel range:", "像素范围："), f"[{float(h.min()):.2f}, {float(h.max()):.2f}]",
+              T("| BCE with real digits now works:", "| 现在可以与真实数字计算 BCE："),
+              f"{float(F.binary_cross_entropy(h, x_train[:16])):.3f}")
+        """
+    ),
+    md(
+        en=r"""
+        ## The DCGAN, trained by the command line
+
+        The discriminator mirrors the generator: two strided convolutions $28 \to 14 \to 7$ with LeakyReLU(0.2)
+        and batch normalisation, then a linear layer to one logit. Training alternates one discriminator step on
+        $-[\log D(x) + \log(1 - D(G(z)))]$ and one generator step on the **non-saturating** loss
+        $-\log D(G(z))$ — the same `course_lib.gan.gan_train_step` as in chapter 2 — with Adam
+        ($\text{lr} = 2 \cdot 10^{-4}$, $\beta_1 = 0.5$) as in the DCGAN paper.
+
+        One addition guards against dropped digits: the discriminator judges samples **in packs of two**
+        (PacGAN, {cite:t}`lin2018pacgan`), the two images stacked as channels with one logit per pack. A
+        generator that draws the same digit again and again produces packs that look unlike real pairs, which
+        the discriminator can notice.
+
+        The shipped checkpoint was made by the command in its model card, on the offline split, on a CPU. After
+        each epoch the command line measured the Fréchet distance and class coverage of 1,000 samples (same
+        protocol as above) and saved 16 samples from a fixed noise vector. So the claim "the samples get better
+        with training" can be looked at *and* measured:
+        """,
+        zh=r"""
+        ## 由命令行训练的 DCGAN
+
+        判别器与生成器对称：两层带步长的卷积 $28 \to 14 \to 7$，配 LeakyReLU(0.2) 和批归一化，最后用线性层输出一个 logit。
+        训练时交替进行：判别器在 $-[\log D(x) + \log(1 - D(G(z)))]$ 上走一步，生成器在**非饱和**损失 $-\log D(G(z))$ 上走一步——
+        用的正是第 2 章的 `course_lib.gan.gan_train_step`——优化器按 DCGAN 论文的设置用 Adam（$\text{lr} = 2 \cdot 10^{-4}$，$\beta_1 = 0.5$）。
+
+        另外加了一道防止漏掉数字的措施：判别器**两个一组**地评判样本（PacGAN，{cite:t}`zh-lin2018pacgan`），两张图作为两个通道叠在一起，
+        每组输出一个 logit。如果生成器反复画同一个数字，它产生的“一对”就不像真实的一对，判别器能够察觉。
+
+        随书的检查点由模型卡中记录的命令在离线划分上、用 CPU 训练得到。每个轮次结束后，命令行都按上面的评测方案测量 1,000 个样本的
+        Fréchet 距离和类别覆盖，并用一个固定的噪声向量保存 16 个样本。于是“训练越久样本越好”这句话既能看到，也能量出来：
+        """,
+    ),
+    code(
+        """
+        dcgan, gan_card = load_dcgan()                    # course_lib/checkpoints/dcgan_offline
+        print(T("trained by:", "训练命令："), gan_card["command"])
+        print(T("epochs:", "轮次："), gan_card["epochs"], T("| device:", "| 设备："), gan_card["device"],
+              T("| config:", "| 配置："), gan_card["config"])
+        hist = gan_card["history"]
+        epochs_h = [h["epoch"] for h in hist]
+
+        snap_epochs, snaps = load_snapshots()
+        show_rows = [e for e in (1, 2, 3, 5, 10, 20, 40, 60) if e in snap_epochs.tolist()]
+        rows = torch.cat([snaps[snap_epochs.tolist().index(e)][:10] for e in show_rows])
+        show_images(rows, nrow=10, labels=None,
+                    title=T("same noise, after epochs ", "同一噪声，训练轮次 ") + ", ".join(map(str, show_rows)))
+        plt.show()
+
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
+        ax1.plot(epochs_h, [h["fd"] for h in hist], marker=".")
+        ax1.axhline(floor, color="gray", ls="--", label=T("real-vs-real floor", "真实对真实下限"))
+        ax1.set_yscale("log")
+        ax1.set_xlabel(T("epoch", "轮次"))
+        ax1.set_ylabel(T("Fréchet distance (log scale)", "Fréchet 距离（对数坐标）"))
+        ax1.legend()
+        ax2.plot(epochs_h, [h["kl_to_uniform"] for h in hist], marker=".", color="C1")
+        ax2.set_yscale("log")
+        ax2.set_xlabel(T("epoch", "轮次"))
+        ax2.set_ylabel(T("KL(class histogram ‖ uniform), nats", "KL(类别直方图 ‖ 均匀)，奈特"))
+        fig.suptitle(T("DCGAN quality during training (1,000 samples per epoch)", "DCGAN 训练过程中的质量（每轮 1,000 个样本）"))
+        fig.tight_layout()
+        plt.show()
+        for e in show_rows:
+            h = hist[epochs_h.index(e)]
+            print(T("epoch", "轮次"), f"{e:>2}: FD {h['fd']:8.1f}   KL {h['kl_to_uniform']:.3f}   "
+                  + T("digits present", "出现的数字") + f" {h['classes_present']}")
+        """
+    ),
+    md(
+        en=r"""
+        The first rows show the generator's early attempts; the printed Fréchet distance and KL trace how they
+        turned into digits. The curves are not smooth — GAN training is a game, not a descent on one loss — which
+        is one more reason to measure the samples rather than watch the losses.
+
+        ## The VAE, loaded and trained live
+
+        The convolutional VAE of chapter 3 (`course_lib.vae.ConvVAE`: two strided convolutions down to a
+        16-dimensional latent, two transposed convolutions back up, a Bernoulli likelihood on grey-level pixels)
+        was trained by `python -m course_lib train vae`. Its model card stores the held-out negative ELBO after
+        every epoch, which is a measured training curve for free. For a VAE we can also afford a short **live
+        training run** here: a smaller VAE, two epochs, with the Fréchet distance of its samples after each.
+        """,
+        zh=r"""
+        前几行是生成器早期的尝试；打印出的 Fréchet 距离和 KL 记录了它们如何一步步变成数字。曲线并不平滑——GAN 的训练是一场博弈，
+        不是在单个损失上的下降——这也是我们要测量样本、而不是盯着损失看的又一个理由。
+
+        ## 变分自编码器：加载，并现场训练
+
+        第 3 章的卷积 VAE（`course_lib.vae.ConvVAE`：两层带步长的卷积压缩到 16 维隐变量，再用两层转置卷积还原，
+        像素灰度采用伯努利似然）由 `python -m course_lib train vae` 训练。它的模型卡保存了每个轮次后留出集上的负 ELBO，
+        这就白送了一条实测的训练曲线。VAE 训练得快，所以我们还可以在这里做一次简短的**现场训练**：一个更小的 VAE，训练两个轮次，
+        每轮之后测量其样本的 Fréchet 距离。
+        """,
+    ),
+    code(
+        """
+        vae, vae_card = load_vae(shipped_checkpoint("conv_vae_offline"))
+        print(T("trained by:", "训练命令："), vae_card["command"])
+        ev = evaluate_vae(vae, x_held)
+        print(T("held-out −ELBO:", "留出集 −ELBO："), f"{ev['neg_elbo']:.1f}",
+              T("nats/image = reconstruction", "奈特/图 = 重构"), f"{ev['recon']:.1f}", "+ KL", f"{ev['kl']:.1f}")
+
+        curve = vae_card["history"]["eval_neg_elbo"]
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.plot(range(1, len(curve) + 1), curve, marker=".")
+        ax.set_xlabel(T("epoch", "轮次"))
+        ax.set_ylabel(T("held-out −ELBO (nats/image)", "留出集 −ELBO（奈特/图）"))
+        ax.set_title(T("the shipped VAE during training", "随书 VAE 的训练过程"))
+        plt.show()
+        """
+    ),
+    code(
+        """
+        torch.manual_seed(0)
+        small = ConvVAE(z_dim=16, channels=8)
+        for epoch in (1, 2):
+            train_vae(small, x_train, epochs=epoch, start_epoch=epoch - 1, batch_size=128, lr=2e-3, device="cpu")
+            samples = small.sample(1000, generator=torch.Generator().manual_seed(1))
+            print(T("live VAE, epoch", "现场训练的 VAE，轮次"), epoch,
+                  T("| held-out −ELBO:", "| 留出集 −ELBO："), f"{evaluate_vae(small, x_held)['neg_elbo']:.1f}",
+                  T("| FD of 1,000 samples:", "| 1,000 个样本的 FD："), f"{fd_to_train(samples):.1f}")
+        """
+    ),
+    md(
+        en=r"""
+        ## GAN, VAE and the floor in one table
+
+        Now the comparison. For each model we draw 10,000 samples for the class histogram and 1,000 for the
+        Fréchet distance (the same protocol as the floor). Two more columns describe *what the images look like*:
+
+        * **mid-grey pixels**: the share of pixels strictly between 0.2 and 0.8. Real MNIST digits are nearly
+          black-and-white, so a high share means blurry strokes;
+        * **classifier confidence**: the classifier's mean top probability on the samples — high when samples are
+          unambiguous digits, lower when they are smudges between two digits.
+        """,
+        zh=r"""
+        ## 生成对抗网络、变分自编码器与下限：同一张表
+
+        现在来比较。对每个模型，我们抽取 10,000 个样本统计类别直方图，抽取 1,000 个样本计算 Fréchet 距离（与下限相同的评测方案）。
+        另外两列描述*图像看起来怎样*：
+
+        * **中间灰度像素占比**：取值严格介于 0.2 与 0.8 之间的像素所占的比例。真实的 MNIST 数字几乎是非黑即白的，
+          占比高意味着笔画模糊；
+        * **分类器置信度**：分类器对样本给出的最大概率的平均值——样本是清楚无歧义的数字时它高，
+          样本是介于两个数字之间的一团墨迹时它低。
+        """,
+    ),
+    code(
+        """
+        def describe(images_10k, images_1k=None):
+            with torch.no_grad():
+                probs = torch.cat([F.softmax(classifier(images_10k[i:i + 1000]), 1) for i in range(0, len(images_10k), 1000)])
+            counts = torch.bincount(probs.argmax(1), minlength=10)
+            return {
+                "fd": fd_to_train(images_1k) if images_1k is not None else float("nan"),
+                "present": int((counts > 0).sum()),
+                "kl": kl_to_uniform(counts),
+                "min_share": float(counts.min() / counts.sum()),
+                "grey": float(((images_10k > 0.2) & (images_10k < 0.8)).float().mean()),
+                "conf": float(probs.max(1).values.mean()),
+            }
+
+        g10k = torch.Generator().manual_seed(10)
+        gan_10k, gan_1k = dcgan.sampling_generator.sample(10_000, g10k), dcgan.sampling_generator.sample(1000, g10k)
+        vae_10k, vae_1k = vae.sample(10_000, generator=g10k), vae.sample(1000, generator=g10k)
+        real_all, _ = load_offline_mnist("all")
+        table = {
+            "DCGAN": describe(gan_10k, gan_1k),
+            "VAE": describe(vae_10k, vae_1k),
+            T("real (floor)", "真实（下限）"): {**describe(real_all), "fd": floor},
+        }
+        print(f"{'':<13}{'FD':>8}{T('digits', '数字数'):>8}{'KL':>8}{T('rarest', '最少类'):>8}"
+              f"{T('mid-grey', '中间灰'):>10}{T('conf.', '置信度'):>8}")
+        for name, r in table.items():
+            print(f"{name:<13}{r['fd']:>8.1f}{r['present']:>8}{r['kl']:>8.4f}{r['min_share']:>8.3f}"
+                  f"{r['grey']:>10.3f}{r['conf']:>8.3f}")
+        print(T("(FD: 1,000 images vs 4,000 training digits; the other columns: 10,000 samples; the real row uses",
+                "（FD：1,000 张图像对比 4,000 张训练数字；其余各列：10,000 个样本；真实一行用的是"),
+              T("all 5,000 offline digits)", "全部 5,000 张离线数字）"))
+
+        fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+        real_36 = x_held[torch.randperm(len(x_held), generator=torch.Generator().manual_seed(0))]
+        for ax, (name, imgs) in zip(axes, [("DCGAN", gan_1k), ("VAE", vae_1k), (T("real (held-out)", "真实（留出）"), real_36)]):
+            show_images(imgs[:36], nrow=6, ax=ax, title=name)
+        fig.tight_layout()
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
+        ### What each model does better
+
+        Read the table column by column rather than looking for a single winner.
+
+        * **Sharpness.** Compare the *mid-grey* column with the real row. A VAE's sample is the mean of a
+          Bernoulli distribution per pixel, $\sigma(\text{decoder}(z))$: where the decoder is unsure whether a
+          pixel is ink, it outputs a grey level, so VAE samples are smooth and blurry. The GAN's generator is
+          trained to fool a discriminator that sees blur at once, so its strokes are crisp. The *confidence*
+          column tells the same story from the classifier's point of view.
+        * **Coverage.** Compare the *KL* and *rarest* columns. The VAE is trained to explain *every* training
+          digit (the reconstruction term punishes any digit it cannot encode), so it has no incentive to drop a
+          class. The GAN only has to fool the discriminator, and nothing in its loss asks it to produce each digit
+          in its proper share; packing helps, but the histogram is where mode dropping shows up.
+        * **The Fréchet distance** combines both: it rewards realistic features *and* the right spread of them.
+          How far each model sits above the real-vs-real floor says how much is left to gain.
+        * **Likelihood.** Only the VAE has one: its negative ELBO (printed above) is an upper bound on
+          $-\log p(x)$ for held-out digits. A GAN defines no density, so the question "how probable is this digit
+          under the GAN?" has no answer — which is exactly why both are judged here by the same sample-based
+          instrument.
+        """,
+        zh=r"""
+        ### 两个模型各自擅长什么
+
+        请逐列阅读这张表，而不是急着找出唯一的赢家。
+
+        * **清晰度。** 把*中间灰度*一列与真实一行对比。VAE 的样本是每个像素伯努利分布的均值 $\sigma(\text{decoder}(z))$：
+          解码器拿不准某个像素是不是墨迹时，就输出灰色，所以 VAE 的样本平滑而模糊。GAN 的生成器则被训练去骗过判别器，
+          而判别器一眼就能看出模糊，所以它的笔画清晰锐利。*置信度*一列从分类器的角度讲述了同一件事。
+        * **覆盖。** 对比 *KL* 和*最少类*两列。VAE 的训练目标要求它解释*每一张*训练数字（重构项会惩罚它编码不了的任何数字），
+          所以它没有动机丢掉某一类。GAN 只需骗过判别器，它的损失里没有任何一项要求它按应有的比例画出每个数字；
+          打包判别有所帮助，但模式坍塌正是在直方图里现形的。
+        * **Fréchet 距离**把两者结合起来：既奖励逼真的特征，也奖励特征的正确分布。每个模型高出“真实对真实”下限多少，
+          就说明还有多大的改进空间。
+        * **似然。** 只有 VAE 有似然：它的负 ELBO（上文已打印）是留出数字 $-\log p(x)$ 的上界。GAN 不定义密度，
+          “这个数字在 GAN 之下的概率有多大”这一问题无从回答——这正是本章用同一件基于样本的工具来评判两者的原因。
+        """,
+    ),
+    md(
+        en=r"""
+        ## Training the full models on a GPU
+
+        Every model here is trained by one command, on the offline split by default or on full MNIST with
+        `--data full` (60,000 / 10,000 digits, downloaded once into `$COURSE_LIB_DATA/mnist` and checked
+        against their SHA-256). On a machine with an NVIDIA GPU, `--device auto` picks it; the data then lives
+        on the GPU as one tensor, the forward passes run in bfloat16 autocast, and `--compile` adds
+        `torch.compile`:
+
+        ```bash
+        # the evaluator first: the generators' quality curves are measured with it
+        python -m course_lib train classifier --data full --epochs 6 --out runs
+        python -m course_lib train dcgan      --data full --epochs 20 --evaluator runs/classifier_full --out runs --compile
+        python -m course_lib train vae        --data full --epochs 10 --name conv_vae_full --out runs --compile
+
+        python -m course_lib evaluate runs/dcgan_full --evaluator runs/classifier_full    # FD, coverage, floor
+        python -m course_lib evaluate runs/conv_vae_full --evaluator runs/classifier_full
+        python -m course_lib sample runs/dcgan_full -n 64 -o dcgan_full.png               # a PNG grid
+        ```
+
+        Each run writes `NAME.safetensors` (weights, loaded without unpickling anything), `NAME.json` (the model
+        card: data, seed, epochs, wall time, device, library versions, metrics, the command itself) and
+        `NAME.state.pt` (optimiser state, loaded with `weights_only=True`); an interrupted run continues with
+        `--resume`. The commands that made this book's checkpoints, and the full-MNIST results measured with
+        them, are in `bench/results.json`:
+        """,
+        zh=r"""
+        ## 在 GPU 上训练完整模型
+
+        这里的每个模型都由一条命令训练：默认使用离线划分，加上 `--data full` 则使用完整 MNIST（60,000 / 10,000 张，
+        只下载一次，存入 `$COURSE_LIB_DATA/mnist` 并校验 SHA-256）。在装有 NVIDIA GPU 的机器上，`--device auto` 会自动选中它；
+        此时数据作为一个张量留在 GPU 上，前向计算在 bfloat16 自动混合精度下进行，加上 `--compile` 还会启用 `torch.compile`：
+
+        ```bash
+        # 先训练评估器：生成器的质量曲线要用它来测
+        python -m course_lib train classifier --data full --epochs 6 --out runs
+        python -m course_lib train dcgan      --data full --epochs 20 --evaluator runs/classifier_full --out runs --compile
+        python -m course_lib train vae        --data full --epochs 10 --name conv_vae_full --out runs --compile
+
+        python -m course_lib evaluate runs/dcgan_full --evaluator runs/classifier_full    # FD、覆盖、下限
+        python -m course_lib evaluate runs/conv_vae_full --evaluator runs/classifier_full
+        python -m course_lib sample runs/dcgan_full -n 64 -o dcgan_full.png               # PNG 网格图
+        ```
+
+        每次运行写出 `NAME.safetensors`（权重，加载时不反序列化任何对象）、`NAME.json`（模型卡：数据、随机种子、轮次、耗时、设备、
+        库版本、指标以及命令本身）和 `NAME.state.pt`（优化器状态，用 `weights_only=True` 加载）；中断的运行可以用 `--resume` 继续。
+        制作本书检查点的命令，以及用这些命令在完整 MNIST 上测得的结果，都记录在 `bench/results.json` 中：
+        """,
+    ),
+    code(
+        """
+        for row in bench["full_mnist"]:
+            print(f"{row['what']:<48} {row['value']:>8}  ({row['command']})")
+        """
+    ),
+    md(
+        en=r"""
+        ## Exercises
+
+        1. **How many samples does a Fréchet distance need?** Compute the real-vs-real floor with 100, 300 and
+           1,000 held-out digits (against the same 4,000 training digits). How does it change, and why must a
+           generator be compared with the floor *at the same sample size*?
+        2. **A coverage detective.** Which digit does the shipped DCGAN draw least often? Show 20 of its samples
+           that the classifier labels as that digit. Are they good digits?
+        3. **Sharpen the VAE?** Show the VAE's samples as *binary* images (draw each pixel from its Bernoulli
+           distribution instead of showing the mean). What happens to the mid-grey share, and to the Fréchet
+           distance?
+
+        :::{admonition} Solution 1
+        :class: dropdown
+
+        ```python
+        for n in (100, 300, 1000):
+            print(n, round(fd_to_train(x_held[torch.randperm(1000)[:n]]), 1))
+        ```
+        The floor grows as the sample shrinks: a covariance estimated from few samples is noisy, and the
+        Fréchet distance of an estimate is biased upwards. A model evaluated on fewer samples than the floor
+        would look worse than it is; one evaluated on more would look better.
+        :::
+
+        :::{admonition} Solution 2
+        :class: dropdown
+
+        ```python
+        labels = predict(classifier, gan_10k)
+        rare = int(torch.bincount(labels, minlength=10).argmin())
+        show_images(gan_10k[labels == rare][:20], nrow=10, title=f"DCGAN samples labelled {rare}")
+        ```
+        Look at them critically: a rare class is often one the generator draws badly, so some of these
+        are ambiguous shapes that only barely count as the digit.
+        :::
+
+        :::{admonition} Solution 3
+        :class: dropdown
+
+        ```python
+        binary = torch.bernoulli(vae_10k, generator=torch.Generator().manual_seed(0))
+        print(describe(binary, binary[:1000]))
+        ```
+        No pixel is mid-grey any more, but the strokes become speckled with isolated dots: the model's
+        pixels are independent given $z$, so sampling them adds noise rather than sharpness. The Fréchet
+        distance shows whether the classifier's features prefer blur or speckle.
+        :::
+
+        ## References
+
+        See the [references page](../../book/en/references.md) for the full bibliography.
+        """,
+        zh=r"""
+        ## 练习
+
+        1. **Fréchet 距离需要多少样本？** 分别用 100、300、1,000 张留出数字（对比同样的 4,000 张训练数字）计算“真实对真实”下限。
+           它如何变化？为什么必须在*相同的样本量*下把生成器与下限比较？
+        2. **覆盖侦探。** 随书的 DCGAN 最少画出的是哪个数字？展示 20 个被分类器判为该数字的样本。它们是好的数字吗？
+        3. **让 VAE 变清晰？** 把 VAE 的样本显示为*二值*图像（按每个像素的伯努利分布抽样，而不是显示均值）。
+           中间灰度像素的占比和 Fréchet 距离会怎样变化？
+
+        :::{admonition} 答案 1
+        :class: dropdown
+
+        ```python
+        for n in (100, 300, 1000):
+            print(n, round(fd_to_train(x_held[torch.randperm(1000)[:n]]), 1))
+        ```
+        样本越少，下限越高：用少量样本估计的协方差噪声大，而由估计量算出的 Fréchet 距离是偏高的。
+        若模型用比下限更少的样本评测，它会显得比实际更差；用更多的样本，则会显得更好。
+        :::
+
+        :::{admonition} 答案 2
+        :class: dropdown
+
+        ```python
+        labels = predict(classifier, gan_10k)
+        rare = int(torch.bincount(labels, minlength=10).argmin())
+        show_images(gan_10k[labels == rare][:20], nrow=10, title=f"被判为 {rare} 的 DCGAN 样本")
+        ```
+        请带着批判的眼光看：生成器很少画出的类别，往往也是它画得不好的类别，其中一些只是勉强算作该数字的含糊形状。
+        :::
+
+        :::{admonition} 答案 3
+        :class: dropdown
+
+        ```python
+        binary = torch.bernoulli(vae_10k, generator=torch.Generator().manual_seed(0))
+        print(describe(binary, binary[:1000]))
+        ```
+        中间灰度的像素消失了，但笔画上布满了孤立的噪点：在给定 $z$ 时模型的各像素相互独立，对它们抽样增加的是噪声而不是清晰度。
+        Fréchet 距离会告诉你，分类器的特征更“偏爱”模糊还是噪点。
+        :::
+
+        ## 参考文献
+
+        完整的参考文献列表见[参考文献页](../../book/zh/references.md)。
+        """,
+    ),
+]

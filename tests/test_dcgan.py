@@ -1,0 +1,110 @@
+"""The DCGAN: shapes (and the 7×7 mistake it avoids), packing, one epoch of training, the shipped checkpoint."""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from course_lib import load_offline_mnist
+from course_lib.dcgan import (DCGANDiscriminator, DCGANGenerator, load_dcgan, load_snapshots, make_dcgan,
+                              train_dcgan)
+from course_lib.evaluator import class_coverage, load_classifier
+from course_lib.training import spread_subset
+
+
+def test_generator_upsamples_7_14_28_into_unit_interval():
+    g = DCGANGenerator(z_dim=8, channels=4).eval()
+    z = torch.randn(3, 8)
+    h = g.project(z)
+    assert h.shape == (3, 8, 7, 7)
+    assert g.up[0](h).shape == (3, 4, 14, 14)
+    x = g(z)
+    assert x.shape == (3, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
+    with pytest.raises(ValueError, match="z must have shape"):
+        g(torch.randn(3, 9))
+
+
+def test_naive_dense_generator_gives_7x7():
+    """Dense(128·7·7) → reshape(7, 7, 128) → Dense(1) acts on the last axis only: a 7×7 image."""
+    naive = nn.Sequential(nn.Linear(16, 128 * 7 * 7), nn.Unflatten(1, (7, 7, 128)), nn.Linear(128, 1))
+    assert naive(torch.randn(2, 16)).shape == (2, 7, 7, 1)
+
+
+def test_discriminator_packing():
+    x = torch.rand(8, 1, 28, 28)
+    assert DCGANDiscriminator(4, pack=1)(x).shape == (8,)
+    assert DCGANDiscriminator(4, pack=2)(x).shape == (4,)
+    with pytest.raises(ValueError, match="multiple"):
+        DCGANDiscriminator(4, pack=3)(x)
+    with pytest.raises(ValueError, match="28, 28"):
+        DCGANDiscriminator(4)(torch.rand(8, 784))
+
+
+def test_one_epoch_updates_both_players():
+    x, _ = load_offline_mnist("train")
+    x = x[spread_subset(len(x), 256)]
+    m = make_dcgan(z_dim=8, channels=4, d_channels=4, pack=2, seed=0)
+    g0 = [p.detach().clone() for p in m.generator.parameters()]
+    d0 = [p.detach().clone() for p in m.discriminator.parameters()]
+    hist = train_dcgan(m, x, epochs=1, batch_size=64, device="cpu")
+    assert len(hist) == 1 and all(torch.isfinite(torch.tensor(v)) for v in hist[0].values())
+    assert any(not torch.equal(a, b) for a, b in zip(g0, m.generator.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, m.discriminator.parameters()))
+
+
+def test_training_is_reproducible():
+    x, _ = load_offline_mnist("train")
+    x = x[spread_subset(len(x), 128)]
+    outs = []
+    for _ in range(2):
+        m = make_dcgan(z_dim=8, channels=4, d_channels=4, seed=3)
+        train_dcgan(m, x, epochs=1, batch_size=32, device="cpu", seed=5)
+        outs.append(m.generator.sample(4, torch.Generator().manual_seed(0)))
+    assert torch.allclose(outs[0], outs[1])
+
+
+@pytest.fixture(scope="module")
+def shipped_coverage():
+    m, card = load_dcgan()
+    clf, _ = load_classifier()
+    x = m.sampling_generator.sample(10_000, torch.Generator().manual_seed(0))
+    assert x.shape == (10_000, 1, 28, 28)
+    return class_coverage(x, clf), card
+
+
+def test_shipped_dcgan_draws_every_digit(shipped_coverage):
+    """All 10 digits on 10,000 samples, and no worse than a clearly imbalanced generator (regression guard)."""
+    cov, card = shipped_coverage
+    assert cov["classes_present"] == 10
+    assert cov["min_share"] > 0.01
+    assert cov["kl_to_uniform"] < 0.2
+    assert card["command"].startswith("python -m course_lib train dcgan")
+
+
+@pytest.mark.xfail(strict=False, reason="chapter-5 target KL <= 0.05 nats is not reached by the CPU-trained "
+                                        "offline checkpoint (see the model card's metrics and bench/results.json)")
+def test_shipped_dcgan_meets_the_coverage_target(shipped_coverage):
+    """The target of chapter 5: KL(class histogram || uniform) <= 0.05 nats on 10,000 samples."""
+    cov, _ = shipped_coverage
+    assert cov["kl_to_uniform"] <= 0.05
+
+
+def test_snapshots_over_training():
+    epochs, images = load_snapshots()
+    assert images.shape[0] == len(epochs) and images.shape[2:] == (1, 28, 28)
+    assert epochs.tolist() == sorted(epochs.tolist())
+
+
+def test_ema_generator_averages_weights_and_recalibrates_batch_norm():
+    m = make_dcgan(z_dim=8, channels=4, d_channels=4, ema=True, seed=0)
+    assert m.sampling_generator is m.generator_ema
+    w_ema = m.generator_ema.up[0].weight
+    assert torch.equal(w_ema, m.generator.up[0].weight)
+    with torch.no_grad():
+        m.generator.up[0].weight.add_(1.0)
+    m.update_ema(0.9)
+    assert torch.allclose(w_ema, m.generator.up[0].weight - 0.9)      # moved 10% of the way
+    m.recalibrate_ema(torch.Generator().manual_seed(0), batches=2, batch_size=64)
+    bn = m.generator_ema.up[1]
+    assert bn.num_batches_tracked == 2 and not torch.allclose(bn.running_mean, torch.zeros_like(bn.running_mean))
+    assert not m.generator_ema.training
