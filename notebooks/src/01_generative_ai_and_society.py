@@ -57,6 +57,7 @@ CELLS = [
         import matplotlib.pyplot as plt
         import numpy as np
         import pandas as pd
+        import threadpoolctl
         import torch
         import torch.nn.functional as F
         from scipy.stats import multivariate_normal, spearmanr
@@ -72,6 +73,11 @@ CELLS = [
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
         # zh: 每一章都以此开头：固定随机种子、设置能显示中文的字体、图像输出为 PNG。
         course_lib.setup_notebook(seed=0)
+        # en: The models of this chapter are tiny: one CPU thread runs them as fast as several, is not slowed down by
+        # en: other programs competing for the cores, and gives the same rounding on every machine.
+        # zh: 本章的模型都很小：单个 CPU 线程跑得和多线程一样快，不会因其他程序争抢 CPU 核而变慢，而且在每台机器上的舍入结果都相同。
+        torch.set_num_threads(1)
+        threadpoolctl.threadpool_limits(1)
         x_train, y_train = load_offline_mnist("train")
         x_held, y_held = load_offline_mnist("heldout")
         print(T("training part:", "训练部分："), tuple(x_train.shape), T("held-out part:", "留出部分："), tuple(x_held.shape))
