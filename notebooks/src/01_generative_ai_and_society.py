@@ -520,7 +520,8 @@ CELLS = [
             # en: exact densities of count + Lap(1/ε) for the true counts 400 (D) and 399 (D')
             # zh: 真实计数为 400（D）和 399（D'）时，count + Lap(1/ε) 的精确密度
             b = 1.0 / epsilon
-            y = np.linspace(380, 420, 1601)
+            half_width = min(40.0, 2.0 + 8.0 * b)           # show about eight noise scales either side
+            y = np.linspace(399.5 - half_width, 399.5 + half_width, 1601)
             for c, label in ((400, T("with the record", "含该记录")), (399, T("without it", "不含该记录"))):
                 ax.plot(y, np.exp(-np.abs(y - c) / b) / (2 * b), label=label)
             acc = 1 - 0.5 * np.exp(-epsilon / 2)
