@@ -529,7 +529,7 @@ CELLS = [
                 heads.append(out_i)
             by_heads = mha.proj(torch.cat(heads, dim=-1))
         print(T("heads:", "头数："), n_head, " d_k =", d_k)
-        print(T("max |fused − head by head| =", "max |融合实现 − 逐头计算| ="), f"{float((fused - by_heads).abs().max()):.1e}")
+        print(T("fused = head by head (to 1e-6):", "融合实现 = 逐头计算（误差小于 1e-6）："), bool((fused - by_heads).abs().max() < 1e-6))
         """
     ),
     code(
@@ -649,8 +649,8 @@ CELLS = [
             err = (pe[k:] - pe[:-k] @ M.T).abs().max()
             orth = (M @ M.T - torch.eye(d_pe)).abs().max()
             dots = (pe[k:] * pe[:-k]).sum(1)
-            print(f"k={k:>2}: max|PE(p+k) − M_k PE(p)| = {float(err):.1e} ({T('all p', '所有 p')}),  "
-                  f"max|M_k M_kᵀ − I| = {float(orth):.1e},  PE(p)·PE(p+k) ∈ [{float(dots.min()):.4f}, {float(dots.max()):.4f}]")
+            print(f"k={k:>2}: max|PE(p+k) − M_k PE(p)| < 1e-6 ({T('all p', '所有 p')}): {bool(err < 1e-6)},  "
+                  f"max|M_k M_kᵀ − I| < 1e-6: {bool(orth < 1e-6)},  PE(p)·PE(p+k) ∈ [{float(dots.min()):.3f}, {float(dots.max()):.3f}]")
         """
     ),
     md(
@@ -763,9 +763,9 @@ CELLS = [
         before = gpt.bits_per_char(small, val_ids)
         hist_small = gpt.train_gpt(small, train_ids, val_ids, steps=100, batch_size=16, lr=3e-3, warmup=10,
                                    eval_every=50, device="cpu", seed=0)
-        print(T("untrained:", "未训练："), round(before, 3), T("bits/char   (log2 V =", "比特/字符   （log2 V ="), round(math.log2(tok.vocab_size), 3), ")")
+        print(T("untrained:", "未训练："), round(before, 2), T("bits/char   (log2 V =", "比特/字符   （log2 V ="), round(math.log2(tok.vocab_size), 2), ")")
         for s, tr, va in zip(hist_small["step"], hist_small["train_bpc"], hist_small["val_bpc"]):
-            print(T(f"step {s}: training {tr:.3f}, validation {va:.3f} bits/char", f"第 {s} 步：训练 {tr:.3f}，验证 {va:.3f} 比特/字符"))
+            print(T(f"step {s}: training {tr:.2f}, validation {va:.2f} bits/char", f"第 {s} 步：训练 {tr:.2f}，验证 {va:.2f} 比特/字符"))
         """
     ),
     md(
@@ -804,7 +804,7 @@ CELLS = [
 
         table = {**baselines, T("tiny GPT, 100 live steps", "微型 GPT，现场 100 步"): hist_small["val_bpc"][-1], T("GPT (checkpoint)", "GPT（检查点）"): gpt_bpc}
         for name, h in table.items():
-            print(f"{name:>26}: {h:6.3f} {T('bits/char', '比特/字符')}   {T('perplexity', '困惑度')} {2 ** h:8.1f}")
+            print(f"{name:>26}: {h:6.2f} {T('bits/char', '比特/字符')}   {T('perplexity', '困惑度')} {2 ** h:8.1f}")
         print(T("GPT beats the bigram baseline by", "GPT 比二元模型基线低"), round(baselines[T("bigram", "二元模型")] - gpt_bpc, 3), T("bits/char", "比特/字符"))
         """
     ),
