@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dcgan", default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--samples", type=int, default=10_000)
-    p.add_argument("--update", default=None, help="results.json to update (its 'full_mnist' rows)")
+    p.add_argument("--update", default=None, help="results.json to update (its 'full_mnist' or 'offline_mnist' rows)")
     args = p.parse_args(argv)
 
     rows = []
@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.update:
         path = Path(args.update)
         data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        data.setdefault("full_mnist", [])
-        keep = [r for r in data["full_mnist"] if r["what"] not in {x["what"] for x in rows}]
-        data["full_mnist"] = keep + rows
+        key = f"{args.data}_mnist"
+        keep = [r for r in data.get(key, []) if r["what"] not in {x["what"] for x in rows}]
+        data[key] = keep + rows
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 

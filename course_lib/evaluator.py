@@ -164,8 +164,13 @@ def train_classifier(model: MNISTClassifier, x_train: torch.Tensor, y_train: tor
     opt = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     steps_per_epoch = math.ceil(len(x) / batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
-    for _ in range(start_epoch * steps_per_epoch):
-        sched.step()
+    if start_epoch:
+        import warnings
+
+        with warnings.catch_warnings():  # fast-forward the schedule of a resumed run (no optimizer step yet)
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(start_epoch * steps_per_epoch):
+                sched.step()
     fwd = maybe_compile(model, compile)
     gen = torch.Generator(device=dev)
     history: list[dict[str, float]] = []

@@ -81,8 +81,6 @@ def test_shipped_dcgan_draws_every_digit(shipped_coverage):
     assert card["command"].startswith("python -m course_lib train dcgan")
 
 
-@pytest.mark.xfail(strict=False, reason="chapter-5 target KL <= 0.05 nats is not reached by the CPU-trained "
-                                        "offline checkpoint (see the model card's metrics and bench/results.json)")
 def test_shipped_dcgan_meets_the_coverage_target(shipped_coverage):
     """The target of chapter 5: KL(class histogram || uniform) <= 0.05 nats on 10,000 samples."""
     cov, _ = shipped_coverage
