@@ -249,9 +249,21 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
 
 # ----------------------------------------------------------------------------------------------- models
 class _VAEBase(nn.Module):
-    """Shared ``forward`` / ``sample`` of the image VAEs; subclasses define ``encode`` and ``decode``."""
+    """Shared ``encode`` / ``forward`` / ``sample`` of the image VAEs.
+
+    Subclasses define ``enc`` (images → features), the linear heads ``enc_mu`` and ``enc_logvar``, and ``decode``.
+    """
 
     z_dim: int
+    enc: nn.Module
+    enc_mu: nn.Linear
+    enc_logvar: nn.Linear
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(N, 1, 28, 28)`` images → ``(mu, logvar)``, each ``(N, z_dim)``."""
+        _check_images(x)
+        h = self.enc(x)
+        return self.enc_mu(h), self.enc_logvar(h)
 
     def _check_z(self, z: Tensor) -> None:
         if not isinstance(z, Tensor) or z.dim() != 2 or z.shape[1] != self.z_dim:
@@ -301,12 +313,6 @@ class MLPVAE(_VAEBase):
         self.enc_logvar = nn.Linear(hidden, z_dim)
         self.dec = nn.Sequential(nn.Linear(z_dim, hidden), nn.ReLU(), nn.Linear(hidden, 784))
 
-    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """``(N, 1, 28, 28)`` images → ``(mu, logvar)``, each ``(N, z_dim)``."""
-        _check_images(x)
-        h = self.enc(x)
-        return self.enc_mu(h), self.enc_logvar(h)
-
     def decode(self, z: Tensor) -> Tensor:
         """``(N, z_dim)`` latents → Bernoulli logits ``(N, 1, 28, 28)``."""
         self._check_z(z)
@@ -344,12 +350,6 @@ class ConvVAE(_VAEBase):
             nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.ReLU(),  # 7 -> 14
             nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),                  # 14 -> 28
         )
-
-    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """``(N, 1, 28, 28)`` images → ``(mu, logvar)``, each ``(N, z_dim)``."""
-        _check_images(x)
-        h = self.enc(x)
-        return self.enc_mu(h), self.enc_logvar(h)
 
     def decode(self, z: Tensor) -> Tensor:
         """``(N, z_dim)`` latents → Bernoulli logits ``(N, 1, 28, 28)``."""
