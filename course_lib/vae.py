@@ -622,8 +622,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--beta", type=float, default=1.0, help="KL weight β in the training loss (default 1)")
     g.add_argument("--iwae-k", type=int, default=50,
                    help="importance samples for the held-out IWAE bound in the model card (0 = skip; default 50)")
-    g.add_argument("--train-size", type=int, default=None, help="use only the first N training images (quick runs)")
-    g.add_argument("--eval-size", type=int, default=None, help="use only the first N held-out images")
+    g.add_argument("--train-size", type=int, default=None, help="use only N training images, evenly spaced over the set (quick runs)")
+    g.add_argument("--eval-size", type=int, default=None, help="use only N held-out images, evenly spaced over the set")
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -650,6 +650,7 @@ def train_from_args(args: argparse.Namespace) -> Path:
                              save_training_state)
     from .data import load_mnist
     from .seed import set_seed
+    from .training import spread_subset
 
     epochs = args.epochs if args.epochs is not None else _DEFAULTS["epochs"]
     batch_size = args.batch_size if args.batch_size is not None else _DEFAULTS["batch_size"]
@@ -662,10 +663,9 @@ def train_from_args(args: argparse.Namespace) -> Path:
 
     x_train, _ = load_mnist(args.data, "train")
     x_eval, _ = load_mnist(args.data, "heldout")
-    if args.train_size is not None:
-        x_train = x_train[: args.train_size]
-    if args.eval_size is not None:
-        x_eval = x_eval[: args.eval_size]
+    # Evenly spaced subsets: the offline split is ordered by digit, so "the first N" would be all zeros.
+    x_train = x_train[spread_subset(len(x_train), args.train_size)]
+    x_eval = x_eval[spread_subset(len(x_eval), args.eval_size)]
 
     start_epoch, wall_before, prev_history = 0, 0.0, {}
     if args.resume:
@@ -699,7 +699,7 @@ def train_from_args(args: argparse.Namespace) -> Path:
         return {
             "description": f"{type(model).__name__} (Bernoulli likelihood on grey-level pixels), trained on the "
                            f"negative ELBO with beta={beta}",
-            "data": data_desc, "seed": args.seed, "epochs": done, "batch_size": batch_size, "lr": lr,
+            "data": data_desc, "data_source": args.data, "seed": args.seed, "epochs": done, "batch_size": batch_size, "lr": lr,
             "beta": beta, "likelihood": "bernoulli", "device": describe_device(dev),
             "wall_time_s": round(wall_before + time.perf_counter() - t_start, 2),
             "metrics": metrics, "history": hist, "command": _command(args),
