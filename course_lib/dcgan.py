@@ -234,16 +234,15 @@ def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_siz
     history: list[dict[str, float]] = []
     for epoch in progress(range(start_epoch, epochs), progress_bar, "dcgan", total=epochs - start_epoch):
         gen.manual_seed(seed * 1000 + epoch)
-        sums: dict[str, float] = {}
-        steps = 0
+        stats: dict[str, list[torch.Tensor]] = {}
         for idx in minibatch_indices(len(x), batch_size, dev, gen, drop_last=True):
             out = gan_train_step(g_run, d_run, opt_g, opt_d, x[idx], g.z_dim, kind=kind, generator_rng=gen)
             model.update_ema(ema_decay)
             for k, v in out.items():
-                sums[k] = sums.get(k, 0.0) + v
-            steps += 1
+                stats.setdefault(k, []).append(v)
         model.recalibrate_ema(gen)
-        row = {"epoch": epoch + 1, **{k: v / max(steps, 1) for k, v in sums.items()}}
+        # One device-to-host copy per epoch (not one per step); summed in Python, in step order.
+        row = {"epoch": epoch + 1, **{k: sum(torch.stack(v).tolist()) / len(v) for k, v in stats.items()}}
         history.append(row)
         if on_epoch_end is not None:
             on_epoch_end(epoch + 1, model, (opt_g, opt_d), history)

@@ -144,7 +144,7 @@ def gan_train_step(
     kind: str = "non_saturating",
     d_steps: int = 1,
     generator_rng: torch.Generator | None = None,
-) -> dict[str, float]:
+) -> dict[str, Tensor]:
     """One alternating GAN update: ``d_steps`` discriminator steps, then one generator step.
 
     Each discriminator step draws fresh noise ``z ~ N(0, I)`` of shape ``(B, z_dim)``, makes fakes
@@ -165,7 +165,9 @@ def gan_train_step(
         generator_rng: an optional ``torch.Generator`` on ``real.device`` for the noise (reproducible runs).
 
     Returns:
-        ``{"loss_d", "loss_g", "d_real", "d_fake"}`` as Python floats: the last discriminator loss, the
+        ``{"loss_d", "loss_g", "d_real", "d_fake"}`` as detached 0-dim tensors on the device (turning them into
+        Python floats every step would force a GPU synchronisation per step; callers convert when they log): the
+        last discriminator loss, the
         generator loss, and the mean ``D(x)`` on the real and mean ``D(G(z))`` on the generated samples
         seen by the last discriminator step (before its update).
     """
@@ -220,7 +222,7 @@ def gan_train_step(
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-    return {"loss_d": float(loss_d.detach()), "loss_g": float(loss_g.detach()), "d_real": float(d_real), "d_fake": float(d_fake)}
+    return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(), "d_real": d_real, "d_fake": d_fake}
 
 
 # ----------------------------------------------------------------------------------------------- models
@@ -491,10 +493,10 @@ def train_gan(
     for step in range(1, steps + 1):
         idx = torch.randint(data.shape[0], (batch_size,), generator=rng, device=dev)
         stats = gan_train_step(generator, discriminator, opt_g, opt_d, data[idx], z_dim, kind, d_steps, rng)
-        hist.loss_d.append(stats["loss_d"])
-        hist.loss_g.append(stats["loss_g"])
-        hist.d_real.append(stats["d_real"])
-        hist.d_fake.append(stats["d_fake"])
+        hist.loss_d.append(float(stats["loss_d"]))
+        hist.loss_g.append(float(stats["loss_g"]))
+        hist.d_real.append(float(stats["d_real"]))
+        hist.d_fake.append(float(stats["d_fake"]))
         if step % snapshot_every == 0 or step == steps:
             snapshot(step)
     return hist
