@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------------------------------------
 # loading any checkpoint, sampling, evaluating
 # ----------------------------------------------------------------------------------------------------------
-GENERATOR_KINDS = ("dcgan", "conv_vae", "mlp_vae")
+VAE_KIND_NAMES = ("conv_vae", "deep_conv_vae", "mlp_vae")  # = course_lib.vae.VAE_KINDS (not imported: slow)
+GENERATOR_KINDS = ("dcgan",) + VAE_KIND_NAMES
 
 
 def load_any(path: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
@@ -117,7 +118,7 @@ def load_any(path: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
         from .dcgan import load_dcgan
 
         return load_dcgan(path, device=device)
-    if kind in ("conv_vae", "mlp_vae"):
+    if kind in VAE_KIND_NAMES:
         from .vae import load_vae
 
         return load_vae(path, device=device)
@@ -189,7 +190,7 @@ def evaluate_checkpoint(path: str, evaluator: str | None = None, data: str | Non
         "histogram": cov["histogram"],
         "coverage_samples": samples,
     })
-    if kind in ("conv_vae", "mlp_vae"):
+    if kind in VAE_KIND_NAMES:
         from .vae import evaluate_vae
 
         result["heldout_neg_elbo"] = round(evaluate_vae(model, x_held.to(dev))["neg_elbo"], 3)

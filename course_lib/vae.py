@@ -33,10 +33,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .device import DeviceLike, describe_device, get_device
+from .training import autocast
 
 __all__ = [
     "MLPVAE",
     "ConvVAE",
+    "DeepConvVAE",
     "LinearGaussianVAE",
     "reparameterize",
     "gaussian_kl",
@@ -45,6 +47,8 @@ __all__ = [
     "iwae_bound",
     "evaluate_vae",
     "train_vae",
+    "scheduled_lr",
+    "LR_SCHEDULES",
     "load_vae",
     "add_train_arguments",
     "train_from_args",
@@ -357,6 +361,57 @@ class ConvVAE(_VAEBase):
         return self.dec(self.dec_in(z))
 
 
+class DeepConvVAE(_VAEBase):
+    """A stronger convolutional VAE for 28 × 28 images (the full-MNIST model of chapter 5).
+
+    :class:`ConvVAE` goes straight from the ``2c × 7 × 7`` feature map to the latent and back. This model adds
+    what that small one lacks, on both sides:
+
+    * a fully connected layer of width ``hidden`` between the feature map and the latent (encoder
+      ``2c·7·7 → hidden → (mu, logvar)``, decoder ``z → hidden → 2c·7·7``), so that the map from the latent to
+      the image is non-linear before any convolution;
+    * in the decoder, a transposed convolution that keeps ``c`` channels at 28 × 28 followed by a 3 × 3
+      convolution to one channel of logits, instead of going from ``c`` channels at 14 × 14 to one channel at
+      28 × 28 in a single step.
+
+    Encoder: ``Conv(1→c, 4, s2)`` 28→14, ``Conv(c→2c, 4, s2)`` 14→7, linear ``→ hidden``, heads. Decoder: linear
+    ``z → hidden → 2c·7·7``, ``ConvTranspose(2c→c)`` 7→14, ``ConvTranspose(c→c)`` 14→28, ``Conv(c→1, 3)``.
+    ReLU activations. Same interface and shapes as :class:`ConvVAE`.
+
+    Args:
+        z_dim: latent dimension.
+        channels: ``c``, the channels of the first convolution.
+        hidden: width of the fully connected layers.
+    """
+
+    def __init__(self, z_dim: int = 16, channels: int = 32, hidden: int = 256) -> None:
+        super().__init__()
+        if z_dim < 1 or channels < 1 or hidden < 1:
+            raise ValueError(f"z_dim, channels and hidden must be >= 1, got z_dim={z_dim}, channels={channels}, "
+                             f"hidden={hidden}")
+        self.z_dim, self.channels, self.hidden = z_dim, channels, hidden
+        c = channels
+        self.enc = nn.Sequential(
+            nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),        # 28 -> 14
+            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.ReLU(),    # 14 -> 7
+            nn.Flatten(), nn.Linear(2 * c * 49, hidden), nn.ReLU(),
+        )
+        self.enc_mu = nn.Linear(hidden, z_dim)
+        self.enc_logvar = nn.Linear(hidden, z_dim)
+        self.dec = nn.Sequential(
+            nn.Linear(z_dim, hidden), nn.ReLU(), nn.Linear(hidden, 2 * c * 49), nn.ReLU(),
+            nn.Unflatten(1, (2 * c, 7, 7)),
+            nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.ReLU(),  # 7 -> 14
+            nn.ConvTranspose2d(c, c, 4, stride=2, padding=1), nn.ReLU(),      # 14 -> 28
+            nn.Conv2d(c, 1, 3, padding=1),                                     # 28 x 28 logits
+        )
+
+    def decode(self, z: Tensor) -> Tensor:
+        """``(N, z_dim)`` latents → Bernoulli logits ``(N, 1, 28, 28)``."""
+        self._check_z(z)
+        return self.dec(z)
+
+
 class LinearGaussianVAE(nn.Module):
     """A linear-Gaussian latent-variable model with a linear Gaussian encoder: everything in closed form.
 
@@ -444,7 +499,7 @@ class LinearGaussianVAE(nn.Module):
 
 
 # --------------------------------------------------------------------------------------------- training
-VAE_KINDS: dict[str, type[_VAEBase]] = {"mlp_vae": MLPVAE, "conv_vae": ConvVAE}
+VAE_KINDS: dict[str, type[_VAEBase]] = {"mlp_vae": MLPVAE, "conv_vae": ConvVAE, "deep_conv_vae": DeepConvVAE}
 
 
 def _kind(model: nn.Module) -> str:
@@ -459,15 +514,9 @@ def _config(model: nn.Module) -> dict[str, int]:
         return {"z_dim": model.z_dim, "hidden": model.hidden}
     if isinstance(model, ConvVAE):
         return {"z_dim": model.z_dim, "channels": model.channels}
+    if isinstance(model, DeepConvVAE):
+        return {"z_dim": model.z_dim, "channels": model.channels, "hidden": model.hidden}
     raise ValueError(f"not a course_lib image VAE: {type(model).__name__}")
-
-
-def _autocast(device: torch.device):
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    import contextlib
-
-    return contextlib.nullcontext()
 
 
 @torch.no_grad()
@@ -491,7 +540,7 @@ def evaluate_vae(model: nn.Module, x: Tensor, batch_size: int = 1000, seed: int 
     tot = {"neg_elbo": 0.0, "recon": 0.0, "kl": 0.0}
     for start in range(0, x.shape[0], batch_size):
         xb = x[start:start + batch_size].to(dev)
-        with _autocast(dev):
+        with autocast(dev):
             mu, logvar = model.encode(xb)
             z = reparameterize(mu.float(), logvar.float(), gen)
             logits = model.decode(z)
@@ -506,11 +555,35 @@ def evaluate_vae(model: nn.Module, x: Tensor, batch_size: int = 1000, seed: int 
     return out
 
 
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def scheduled_lr(lr: float, schedule: str, step: int, total_steps: int, warmup: float = 0.1) -> float:
+    """The learning rate at optimizer step ``step`` (0-based) of ``total_steps``.
+
+    * ``"constant"``: ``lr`` throughout.
+    * ``"cosine"``: a linear warm-up from ``lr / total_warmup_steps`` to ``lr`` over the first ``warmup`` share of
+      the steps, then a cosine decay to 0 at the last step. A pure function of the step, so a resumed run
+      continues on exactly the same curve.
+    """
+    if schedule == "constant":
+        return lr
+    if schedule != "cosine":
+        raise ValueError(f"lr schedule must be one of {LR_SCHEDULES}, got {schedule!r}")
+    if total_steps < 1 or not 0 <= step < total_steps:
+        raise ValueError(f"need 0 <= step < total_steps, got step={step}, total_steps={total_steps}")
+    w = max(1, round(warmup * total_steps))
+    if step < w:
+        return lr * (step + 1) / w
+    return lr * 0.5 * (1.0 + math.cos(math.pi * (step - w) / max(1, total_steps - w)))
+
+
 def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 128, lr: float = 1e-3,
               beta: float = 1.0, device: DeviceLike = "auto", x_eval: Tensor | None = None, progress: bool = False,
               compile: bool = False, likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA,
               optimizer: torch.optim.Optimizer | None = None, start_epoch: int = 0,
-              on_epoch_end: Callable[[int, dict[str, Any]], None] | None = None) -> dict[str, Any]:
+              on_epoch_end: Callable[[int, dict[str, Any]], None] | None = None,
+              lr_schedule: str = "constant") -> dict[str, Any]:
     """Train a VAE with Adam on the negative ELBO (reconstruction + β·KL).
 
     The training images are moved to the device **once**, as one tensor; each epoch draws a random permutation
@@ -532,6 +605,8 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
         optimizer: an existing optimizer to continue with (resuming); a new Adam otherwise.
         start_epoch: epochs already done (resuming).
         on_epoch_end: ``callback(epoch_done, history)`` after each epoch (e.g. to save a checkpoint).
+        lr_schedule: ``"constant"`` or ``"cosine"`` (warm-up, then cosine decay to 0 over ``epochs``; see
+            :func:`scheduled_lr`), set before every optimizer step.
 
     Returns:
         ``history``: ``train_loss`` (mean training loss per image, per epoch), ``eval_neg_elbo`` / ``eval_recon``
@@ -545,6 +620,8 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
         _check_images(x_eval, "x_eval")
     if epochs < 0 or batch_size < 1 or lr <= 0:
         raise ValueError(f"need epochs >= 0, batch_size >= 1, lr > 0; got {epochs}, {batch_size}, {lr}")
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
     dev = get_device(device)
     model.to(dev).train()
     x_dev = x_train.to(dev, torch.float32)
@@ -555,6 +632,7 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
     if x_eval is not None:
         history.update(eval_neg_elbo=[], eval_recon=[], eval_kl=[])
     n = x_dev.shape[0]
+    steps_per_epoch = math.ceil(n / batch_size)
     epoch_iter = range(start_epoch, epochs)
     if progress:
         from tqdm.auto import tqdm
@@ -564,9 +642,12 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
         t0 = time.perf_counter()
         perm = torch.randperm(n, device=dev)
         total = torch.zeros((), device=dev)
-        for start in range(0, n, batch_size):
+        for i, start in enumerate(range(0, n, batch_size)):
+            if lr_schedule != "constant":
+                for group in opt.param_groups:
+                    group["lr"] = scheduled_lr(lr, lr_schedule, epoch * steps_per_epoch + i, epochs * steps_per_epoch)
             xb = x_dev[perm[start:start + batch_size]]
-            with _autocast(dev):
+            with autocast(dev):
                 logits, mu, logvar = step(xb)
             loss = negative_elbo(xb, logits, mu, logvar, likelihood=likelihood, beta=beta, sigma=sigma,
                                  validate=False)  # x_train was checked once above
@@ -615,11 +696,17 @@ _DEFAULTS = {"epochs": 10, "batch_size": 128, "lr": 1e-3}
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``python -m course_lib train vae`` (the common ones are added by :mod:`course_lib.cli`)."""
     g = parser.add_argument_group("VAE")
-    g.add_argument("--arch", choices=["conv", "mlp"], default="conv", help="convolutional (default) or MLP VAE")
-    g.add_argument("--z-dim", type=int, default=None, help="latent dimension (default: 16 conv, 20 mlp)")
-    g.add_argument("--hidden", type=int, default=400, help="MLP hidden width (default 400)")
+    g.add_argument("--arch", choices=["conv", "deepconv", "mlp"], default="conv",
+                   help="conv: the small ConvVAE of chapter 3 (default); deepconv: DeepConvVAE, the stronger "
+                        "full-MNIST model of chapter 5; mlp: MLPVAE")
+    g.add_argument("--z-dim", type=int, default=None, help="latent dimension (default: 16 conv and deepconv, 20 mlp)")
+    g.add_argument("--hidden", type=int, default=None,
+                   help="width of the fully connected layers (default: 400 mlp, 256 deepconv; not used by conv)")
     g.add_argument("--channels", type=int, default=32, help="conv channels of the first layer (default 32)")
     g.add_argument("--beta", type=float, default=1.0, help="KL weight β in the training loss (default 1)")
+    g.add_argument("--lr-schedule", choices=list(LR_SCHEDULES), default="constant",
+                   help="constant (default), or cosine: linear warm-up over the first 10%% of the steps, then a "
+                        "cosine decay to 0 at the last epoch")
     g.add_argument("--iwae-k", type=int, default=50,
                    help="importance samples for the held-out IWAE bound in the model card (0 = skip; default 50)")
     g.add_argument("--train-size", type=int, default=None, help="use only N training images, evenly spaced over the set (quick runs)")
@@ -680,10 +767,17 @@ def train_from_args(args: argparse.Namespace) -> Path:
         prev_history = card.get("history", {})
         torch.set_rng_state(state["torch_rng"])
         beta = float(card.get("beta", args.beta))
+        lr_schedule = str(card.get("lr_schedule", "constant"))
     else:
-        z_dim = args.z_dim if args.z_dim is not None else (16 if args.arch == "conv" else 20)
-        model = ConvVAE(z_dim, args.channels) if args.arch == "conv" else MLPVAE(z_dim, args.hidden)
+        z_dim = args.z_dim if args.z_dim is not None else {"conv": 16, "deepconv": 16, "mlp": 20}[args.arch]
+        if args.arch == "conv":
+            model = ConvVAE(z_dim, args.channels)  # no fully connected layer: --hidden is not used
+        elif args.arch == "deepconv":
+            model = DeepConvVAE(z_dim, args.channels, args.hidden if args.hidden is not None else 256)
+        else:
+            model = MLPVAE(z_dim, args.hidden if args.hidden is not None else 400)
         beta = args.beta
+        lr_schedule = getattr(args, "lr_schedule", "constant")
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     if args.resume:
@@ -700,7 +794,7 @@ def train_from_args(args: argparse.Namespace) -> Path:
             "description": f"{type(model).__name__} (Bernoulli likelihood on grey-level pixels), trained on the "
                            f"negative ELBO with beta={beta}",
             "data": data_desc, "data_source": args.data, "seed": args.seed, "epochs": done, "batch_size": batch_size, "lr": lr,
-            "beta": beta, "likelihood": "bernoulli", "device": describe_device(dev),
+            "lr_schedule": lr_schedule, "beta": beta, "likelihood": "bernoulli", "device": describe_device(dev),
             "wall_time_s": round(wall_before + time.perf_counter() - t_start, 2),
             "metrics": metrics, "history": hist, "command": _command(args),
         }
@@ -714,7 +808,7 @@ def train_from_args(args: argparse.Namespace) -> Path:
 
     history = train_vae(model, x_train, epochs=epochs, batch_size=batch_size, lr=lr, beta=beta, device=dev,
                         x_eval=x_eval, progress=not args.no_progress, compile=args.compile, optimizer=opt,
-                        start_epoch=start_epoch, on_epoch_end=save)
+                        start_epoch=start_epoch, on_epoch_end=save, lr_schedule=lr_schedule)
     # Final card: held-out −ELBO of the final weights, plus the IWAE bound.
     ev = evaluate_vae(model, x_eval.to(dev))
     metrics = {"heldout_neg_elbo_nats_per_image": round(ev["neg_elbo"], 3),

@@ -96,3 +96,11 @@ def test_incompatible_checkpoints_are_clear_errors(tmp_path, capsys):
 def test_sample_rejects_bad_output_name(tmp_path, capsys):
     assert main(["sample", str(shipped_checkpoint("dcgan_offline")), "-o", str(tmp_path / "grid.jpg")]) == 2
     assert ".png" in capsys.readouterr().err
+
+
+def test_cli_knows_every_vae_kind():
+    from course_lib.vae import VAE_KINDS
+
+    from course_lib import cli
+
+    assert set(cli.VAE_KIND_NAMES) == set(VAE_KINDS)

@@ -9,9 +9,9 @@ import torch
 
 from course_lib import cli, load_offline_mnist
 from course_lib.checkpoint import load_training_state, read_card
-from course_lib.vae import (ConvVAE, LinearGaussianVAE, MLPVAE, add_train_arguments, evaluate_vae, gaussian_kl,
-                            iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize, train_from_args,
-                            train_vae)
+from course_lib.vae import (ConvVAE, DeepConvVAE, LinearGaussianVAE, MLPVAE, add_train_arguments, evaluate_vae, gaussian_kl,
+                            iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize, scheduled_lr,
+                            train_from_args, train_vae)
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -124,7 +124,7 @@ def test_negative_elbo_is_reconstruction_plus_beta_kl():
 
 def test_models_shapes_and_sampling():
     x = torch.rand(5, 1, 28, 28)
-    for model in (MLPVAE(z_dim=3, hidden=32), ConvVAE(z_dim=4, channels=8)):
+    for model in (MLPVAE(z_dim=3, hidden=32), ConvVAE(z_dim=4, channels=8), DeepConvVAE(5, channels=4, hidden=16)):
         logits, mu, logvar = model(x)
         assert logits.shape == (5, 1, 28, 28) and mu.shape == logvar.shape == (5, model.z_dim)
         s1, s2 = model.sample(6, generator=_gen(1)), model.sample(6, generator=_gen(1))
@@ -215,6 +215,27 @@ def test_train_from_args_round_trip_and_resume(tmp_path):
     assert any(not torch.equal(first[k], v) for k, v in model2.state_dict().items())  # it trained on
 
 
+def test_deepconv_arch_from_the_command_line(tmp_path):
+    argv = ["--arch", "deepconv", "--channels", "4", "--hidden", "16", "--train-size", "128", "--eval-size", "32",
+            "--iwae-k", "0", "--epochs", "1", "--out", str(tmp_path), "--name", "deep", "--device", "cpu",
+            "--no-progress"]
+    path = train_from_args(_parse(argv))
+    card = read_card(path)
+    assert card["kind"] == "deep_conv_vae" and card["config"] == {"z_dim": 16, "channels": 4, "hidden": 16}
+    model, _ = load_vae(path)
+    assert isinstance(model, DeepConvVAE) and model.decode(torch.zeros(2, 16)).shape == (2, 1, 28, 28)
+    # the recorded command rebuilds the same architecture
+    assert "--arch deepconv" in card["command"] and "--hidden 16" in card["command"]
+
+
+def test_deepconv_decoder_refines_at_full_resolution():
+    model = DeepConvVAE(z_dim=3, channels=4, hidden=8)
+    convs = [m for m in model.dec if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 1 and convs[0].kernel_size == (3, 3) and convs[0].in_channels == 4
+    with pytest.raises(ValueError, match="hidden must be >= 1|must be >= 1"):
+        DeepConvVAE(hidden=0)
+
+
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
     from course_lib.checkpoint import CheckpointError
 
@@ -233,3 +254,28 @@ def test_training_on_cuda_with_bf16_autocast():
     assert hist["device"].startswith("cuda") and hist["eval_neg_elbo"][-1] < 300
     assert next(model.parameters()).device.type == "cuda"
     assert log_likelihood(x_held[:4].cuda(), model.decode(torch.zeros(4, 16, device="cuda"))).shape == (4,)
+
+
+def test_cosine_schedule_warms_up_peaks_and_decays_to_zero():
+    total = 1000
+    lrs = [scheduled_lr(2e-3, "cosine", t, total) for t in range(total)]
+    assert lrs[0] == pytest.approx(2e-3 / 100) and lrs[99] == pytest.approx(2e-3)  # 10 % warm-up, linear
+    assert all(a < b for a, b in zip(lrs[:99], lrs[1:100]))
+    assert all(a >= b for a, b in zip(lrs[100:], lrs[101:]))                      # then never increases
+    assert lrs[550] == pytest.approx(1e-3, rel=1e-2) and lrs[-1] < 1e-7           # half-way: half; end: ~0
+    assert scheduled_lr(2e-3, "constant", 999, total) == 2e-3
+    with pytest.raises(ValueError, match="schedule"):
+        scheduled_lr(1e-3, "linear", 0, 10)
+
+
+def test_train_vae_follows_the_schedule_and_resumes_on_it():
+    x, _ = load_offline_mnist("train")
+    x = x[::40][:96]                                   # 96 digits: 3 steps of 32 per epoch
+    model = MLPVAE(z_dim=2, hidden=16)
+    hist = train_vae(model, x, epochs=2, batch_size=32, lr=1e-2, device="cpu", lr_schedule="cosine")
+    assert hist["optimizer"].param_groups[0]["lr"] == pytest.approx(scheduled_lr(1e-2, "cosine", 5, 6))
+    hist = train_vae(model, x, epochs=4, start_epoch=2, batch_size=32, lr=1e-2, device="cpu", lr_schedule="cosine",
+                     optimizer=hist["optimizer"])
+    assert hist["optimizer"].param_groups[0]["lr"] == pytest.approx(scheduled_lr(1e-2, "cosine", 11, 12))
+    with pytest.raises(ValueError, match="lr_schedule"):
+        train_vae(model, x, epochs=1, device="cpu", lr_schedule="step")
