@@ -6,7 +6,8 @@
 For the classifier: accuracy on the held-out digits (offline) or the 10,000 test digits (full). For each
 generator: Fréchet distance of as many samples as there are held-out digits against the training digits,
 the real-vs-real floor under the same protocol, class coverage of 10,000 samples, and for the VAE the held-out
-negative ELBO (nats per image). Each row keeps the command from the checkpoint's model card.
+negative ELBO (nats per image), its IWAE bound when the model card has one, and its held-out −ELBO after each
+epoch (``<data>_mnist_vae_curves``). Each row keeps the command from the checkpoint's model card.
 """
 from __future__ import annotations
 
@@ -21,11 +22,16 @@ from course_lib.checkpoint import read_card  # noqa: E402
 from course_lib.cli import evaluate_checkpoint  # noqa: E402
 
 
+def len_train(res: dict) -> int:
+    """The number of training digits in an ``evaluate_checkpoint`` result's FD protocol string."""
+    return int(res["fd_protocol"].split(" vs ")[1].split()[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", choices=["offline", "full"], default="full")
     p.add_argument("--classifier", required=True)
-    p.add_argument("--vae", default=None)
+    p.add_argument("--vae", action="append", default=[], help="a VAE checkpoint (repeat for several)")
     p.add_argument("--dcgan", default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--samples", type=int, default=10_000)
@@ -35,30 +41,33 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     clf = evaluate_checkpoint(args.classifier, data=args.data, device=args.device)
     card = read_card(args.classifier)
-    part = "test set (10,000)" if args.data == "full" else "held-out digits (1,000)"
-    rows.append({"what": f"evaluator accuracy, {args.data} MNIST {part}", "value": f"{clf['accuracy']:.4f}",
+    held = "test" if args.data == "full" else "held-out"
+    rows.append({"what": f"evaluator accuracy, {held} set ({clf['n']:,})", "value": f"{clf['accuracy']:.4f}",
                  "command": card.get("command")})
-    for name in ("dcgan", "vae"):
-        path = getattr(args, name)
-        if not path:
-            continue
+    labels = {"dcgan": "DCGAN", "conv_vae": "conv VAE", "deep_conv_vae": "deep conv VAE", "mlp_vae": "MLP VAE"}
+    res: dict = {}
+    curves: dict[str, list[float]] = {}
+    for name, path in [("dcgan", args.dcgan)] * bool(args.dcgan) + [("vae", v) for v in args.vae]:
         res = evaluate_checkpoint(path, evaluator=args.classifier, data=args.data, samples=args.samples,
                                   device=args.device)
         card = read_card(path)
-        label = "DCGAN" if name == "dcgan" else "conv VAE"
+        label = labels.get(card.get("kind", ""), card.get("kind", name))
+        row = lambda what, value: rows.append({"what": f"{label} {what}", "value": value,  # noqa: E731
+                                               "command": card.get("command")})
+        n_fd, n_train = res["fd_protocol"].split(" samples")[0], len_train(res)
         if name == "vae":
-            rows.append({"what": f"{label} held-out −ELBO (nats/image), {args.data} MNIST",
-                         "value": f"{res['heldout_neg_elbo']:.2f}", "command": card.get("command")})
-        rows.append({"what": f"{label} Fréchet distance ({res['fd_protocol']})", "value": f"{res['fd']:.1f}",
-                     "command": card.get("command")})
-        rows.append({"what": f"{label} KL(class histogram ‖ uniform), {args.samples} samples",
-                     "value": f"{res['kl_to_uniform']:.4f}", "command": card.get("command")})
-        rows.append({"what": f"{label} digits present", "value": str(res["classes_present"]),
-                     "command": card.get("command")})
-        floor = res["fd_floor_real_vs_real"]
-    if args.dcgan or args.vae:
-        rows.append({"what": f"real-vs-real floor ({res['fd_protocol']})", "value": f"{floor:.1f}",
-                     "command": "held-out / test digits vs training digits"})
+            row(f"{held} −ELBO, {card.get('epochs')} epochs (nats/image)", f"{res['heldout_neg_elbo']:.2f}")
+            curves[label] = card.get("history", {}).get("eval_neg_elbo", [])
+            for key, value in card.get("metrics", {}).items():
+                if key.startswith("heldout_neg_iwae_k"):
+                    k = key.removeprefix("heldout_neg_iwae_k").split("_")[0]
+                    row(f"{held} −IWAE bound, k={k} (nats/image)", f"{value:.2f}")
+        row(f"Fréchet distance ({int(n_fd):,} vs {n_train:,} train)", f"{res['fd']:.1f}")
+        row(f"KL(classes ‖ uniform), {args.samples:,} samples", f"{res['kl_to_uniform']:.4f}")
+        row("digits present", str(res["classes_present"]))
+    if res:
+        rows.append({"what": f"real-vs-real floor ({int(n_fd):,} vs {n_train:,} train)",
+                     "value": f"{res['fd_floor_real_vs_real']:.1f}", "command": "held-out / test digits vs training digits"})
     print("| measurement | value | command |")
     print("| --- | ---: | --- |")
     for r in rows:
@@ -67,8 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(args.update)
         data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         key = f"{args.data}_mnist"
-        keep = [r for r in data.get(key, []) if r["what"] not in {x["what"] for x in rows}]
-        data[key] = keep + rows
+        new = {r["what"]: r for r in rows}
+        old = [new.pop(r["what"], r) for r in data.get(key, [])]       # replace rows in place, keep the order
+        data[key] = old + list(new.values())
+        if curves:  # held-out −ELBO after each epoch, from the model cards
+            data[f"{key}_vae_curves"] = {**data.get(f"{key}_vae_curves", {}), **curves}
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 

@@ -6,7 +6,8 @@ The GPU-friendly recipe, in three lines:
 * each epoch draws a random permutation **on the device** and slices minibatches by index
   (:func:`minibatch_indices`) — no ``Dataset.__getitem__`` per image, no worker processes, no copies;
 * the forward pass runs under :func:`autocast` (bfloat16 on CUDA, plain float32 elsewhere), and the model
-  can be wrapped by ``torch.compile`` (:func:`maybe_compile`).
+  can be wrapped by ``torch.compile`` (:func:`maybe_compile`);
+* the optimiser step is one fused kernel per parameter tensor (:func:`adam`), not a loop of small ones.
 
 The same code runs unchanged on a CPU. The command-line helpers (:func:`checkpoint_stem`,
 :func:`resume_state`, :func:`run_card`) keep the ``train_from_args`` functions of the model modules short.
@@ -29,6 +30,7 @@ from .device import describe_device, get_device
 __all__ = [
     "minibatch_indices",
     "autocast",
+    "adam",
     "maybe_compile",
     "progress",
     "checkpoint_stem",
@@ -72,6 +74,19 @@ def autocast(device: torch.device | str) -> contextlib.AbstractContextManager[An
     if dev.type == "cuda":
         return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def adam(params: Any, lr: float, device: torch.device | str, betas: tuple[float, float] = (0.9, 0.999)
+         ) -> torch.optim.Adam:
+    """``torch.optim.Adam``, fused into one kernel per step on the devices where PyTorch has one (CPU, CUDA).
+
+    PyTorch's default Adam on a CPU loops over the parameter tensors and runs about ten small operations on
+    each, every step; for a small model such as the MLP VAE that is about a quarter of a training step
+    (``bench/throughput.py`` measures the difference). ``fused=True`` is the same algorithm with the same
+    hyperparameters in one pass over each tensor; its results agree with the default to rounding error.
+    """
+    fused = torch.device(device).type in ("cpu", "cuda")
+    return torch.optim.Adam(params, lr=lr, betas=betas, fused=True if fused else None)
 
 
 def maybe_compile(model: torch.nn.Module, enabled: bool) -> torch.nn.Module:

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .device import DeviceLike, describe_device, get_device
-from .training import autocast
+from .training import adam, autocast
 
 __all__ = [
     "MLPVAE",
@@ -602,7 +602,8 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
         progress: show a tqdm bar over epochs.
         compile: run the forward pass through ``torch.compile``.
         likelihood, sigma: see :func:`log_likelihood`.
-        optimizer: an existing optimizer to continue with (resuming); a new Adam otherwise.
+        optimizer: an existing optimizer to continue with (resuming); a new (fused) Adam otherwise, see
+            :func:`course_lib.training.adam`.
         start_epoch: epochs already done (resuming).
         on_epoch_end: ``callback(epoch_done, history)`` after each epoch (e.g. to save a checkpoint).
         lr_schedule: ``"constant"`` or ``"cosine"`` (warm-up, then cosine decay to 0 over ``epochs``; see
@@ -627,7 +628,7 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
     x_dev = x_train.to(dev, torch.float32)
     x_eval_dev = x_eval.to(dev, torch.float32) if x_eval is not None else None
     step = torch.compile(model) if compile else model
-    opt = optimizer if optimizer is not None else torch.optim.Adam(model.parameters(), lr=lr)
+    opt = optimizer if optimizer is not None else adam(model.parameters(), lr, dev)
     history: dict[str, Any] = {"train_loss": [], "epoch_time_s": [], "device": str(dev)}
     if x_eval is not None:
         history.update(eval_neg_elbo=[], eval_recon=[], eval_kl=[])
@@ -779,7 +780,7 @@ def train_from_args(args: argparse.Namespace) -> Path:
         beta = args.beta
         lr_schedule = getattr(args, "lr_schedule", "constant")
     model.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = adam(model.parameters(), lr, dev)
     if args.resume:
         opt.load_state_dict(state["optimizer"])  # type: ignore[possibly-undefined]
 
