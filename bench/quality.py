@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         key = f"{args.data}_mnist"
         new = {r["what"]: r for r in rows}
         old = [new.pop(r["what"], r) for r in data.get(key, [])]       # replace rows in place, keep the order
-        data[key] = old + list(new.values())
+        floor = [r for r in old if r["what"].startswith("real-vs-real")]
+        data[key] = [r for r in old if r not in floor] + list(new.values()) + floor    # the floor stays last
         if curves:  # held-out −ELBO after each epoch, from the model cards
             data[f"{key}_vae_curves"] = {**data.get(f"{key}_vae_curves", {}), **curves}
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -680,7 +680,8 @@ CELLS = [
             print(f"{row['what']:<52} {row['value']:>8}")
         print(T("made by:", "训练命令："))
         for command in dict.fromkeys(row["command"] for row in bench["full_mnist"]):
-            print("   ", command)
+            if command.startswith("python"):      # the floor row has no training command
+                print("   ", command)
         """
     ),
     md(
