@@ -68,6 +68,18 @@ def test_vae_trains_on_gpu_with_compile():
     assert hist["train_loss"][-1] < hist["train_loss"][0]
 
 
+def test_deep_conv_vae_with_cosine_schedule_and_fused_adam_on_gpu():
+    from course_lib.vae import DeepConvVAE, scheduled_lr, train_vae
+
+    x, _ = _mnist(1024)
+    model = DeepConvVAE()
+    hist = train_vae(model, x, epochs=2, batch_size=128, lr=2e-3, device="cuda", lr_schedule="cosine")
+    opt = hist["optimizer"]
+    assert opt.defaults["fused"] is True and next(model.parameters()).is_cuda
+    assert opt.param_groups[0]["lr"] == pytest.approx(scheduled_lr(2e-3, "cosine", 15, 16))
+    assert hist["train_loss"][-1] < hist["train_loss"][0]
+
+
 def test_on_device_loop_beats_dataloader_baseline():
     spec = importlib.util.spec_from_file_location("throughput", ROOT / "bench" / "throughput.py")
     bench = importlib.util.module_from_spec(spec)
