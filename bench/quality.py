@@ -22,11 +22,6 @@ from course_lib.checkpoint import read_card  # noqa: E402
 from course_lib.cli import evaluate_checkpoint  # noqa: E402
 
 
-def len_train(res: dict) -> int:
-    """The number of training digits in an ``evaluate_checkpoint`` result's FD protocol string."""
-    return int(res["fd_protocol"].split(" vs ")[1].split()[0])
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", choices=["offline", "full"], default="full")
@@ -54,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         label = labels.get(card.get("kind", ""), card.get("kind", name))
         row = lambda what, value: rows.append({"what": f"{label} {what}", "value": value,  # noqa: E731
                                                "command": card.get("command")})
-        n_fd, n_train = res["fd_protocol"].split(" samples")[0], len_train(res)
+        n_fd, n_train = res["fd_samples"], res["fd_reference"]
         if name == "vae":
             row(f"{held} −ELBO, {card.get('epochs')} epochs (nats/image)", f"{res['heldout_neg_elbo']:.2f}")
             curves[label] = card.get("history", {}).get("eval_neg_elbo", [])
@@ -62,11 +57,11 @@ def main(argv: list[str] | None = None) -> int:
                 if key.startswith("heldout_neg_iwae_k"):
                     k = key.removeprefix("heldout_neg_iwae_k").split("_")[0]
                     row(f"{held} −IWAE bound, k={k} (nats/image)", f"{value:.2f}")
-        row(f"Fréchet distance ({int(n_fd):,} vs {n_train:,} train)", f"{res['fd']:.1f}")
+        row(f"Fréchet distance ({n_fd:,} vs {n_train:,} train)", f"{res['fd']:.1f}")
         row(f"KL(classes ‖ uniform), {args.samples:,} samples", f"{res['kl_to_uniform']:.4f}")
         row("digits present", str(res["classes_present"]))
     if res:
-        rows.append({"what": f"real-vs-real floor ({int(n_fd):,} vs {n_train:,} train)",
+        rows.append({"what": f"real-vs-real floor ({n_fd:,} vs {n_train:,} train)",
                      "value": f"{res['fd_floor_real_vs_real']:.1f}", "command": "held-out / test digits vs training digits"})
     print("| measurement | value | command |")
     print("| --- | ---: | --- |")

@@ -184,6 +184,7 @@ def evaluate_checkpoint(path: str, evaluator: str | None = None, data: str | Non
         "fd": round(frechet_distance(x_train, fake_fd, classifier, device=dev), 3),
         "fd_floor_real_vs_real": round(frechet_distance(x_train, x_held, classifier, device=dev), 3),
         "fd_protocol": f"{len(x_held)} samples (or held-out digits) vs {len(x_train)} training digits",
+        "fd_samples": len(x_held), "fd_reference": len(x_train),
         "classes_present": cov["classes_present"],
         "kl_to_uniform": round(cov["kl_to_uniform"], 4),
         "min_share": round(cov["min_share"], 4),
