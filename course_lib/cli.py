@@ -96,8 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------------------------------------
 # loading any checkpoint, sampling, evaluating
 # ----------------------------------------------------------------------------------------------------------
-VAE_KIND_NAMES = ("conv_vae", "deep_conv_vae", "mlp_vae")  # = course_lib.vae.VAE_KINDS (not imported: slow)
-GENERATOR_KINDS = ("dcgan",) + VAE_KIND_NAMES
+def generator_kinds() -> tuple[str, ...]:
+    """The model kinds that ``sample`` and the generator part of ``evaluate`` accept: DCGAN and every VAE."""
+    from .vae import VAE_KINDS
+
+    return ("dcgan", *VAE_KINDS)
 
 
 def load_any(path: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
@@ -118,12 +121,12 @@ def load_any(path: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
         from .dcgan import load_dcgan
 
         return load_dcgan(path, device=device)
-    if kind in VAE_KIND_NAMES:
-        from .vae import load_vae
+    from .vae import VAE_KINDS, load_vae
 
+    if kind in VAE_KINDS:
         return load_vae(path, device=device)
     raise CheckpointError(f"{path} holds a {kind!r} model; `evaluate` and `sample` work with MNIST classifiers, "
-                          f"DCGANs and VAEs ({', '.join(GENERATOR_KINDS)}).")
+                          f"DCGANs and VAEs ({', '.join(generator_kinds())}).")
 
 
 def sampler(model: Any, kind: str) -> Any:
@@ -191,9 +194,9 @@ def evaluate_checkpoint(path: str, evaluator: str | None = None, data: str | Non
         "histogram": cov["histogram"],
         "coverage_samples": samples,
     })
-    if kind in VAE_KIND_NAMES:
-        from .vae import evaluate_vae
+    from .vae import VAE_KINDS, evaluate_vae
 
+    if kind in VAE_KINDS:
         result["heldout_neg_elbo"] = round(evaluate_vae(model, x_held.to(dev))["neg_elbo"], 3)
     return result
 
@@ -230,7 +233,7 @@ def _sample_from_args(args: argparse.Namespace) -> str:
         raise ValueError(f"--output must be a .png file, got {out}")
     dev = get_device(args.device)
     model, card = load_any(args.checkpoint, device=str(dev))
-    if card["kind"] not in GENERATOR_KINDS:
+    if card["kind"] not in generator_kinds():
         raise CheckpointError(f"{args.checkpoint} is a {card['kind']!r} model, not a generator: nothing to sample.")
     images = sampler(model, card["kind"])(args.num, args.seed)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -323,6 +323,15 @@ class MLPVAE(_VAEBase):
         return self.dec(z).view(-1, *IMAGE_SHAPE)
 
 
+def _conv_features(c: int) -> list[nn.Module]:
+    """The encoder convolutions of both conv VAEs: ``(N, 1, 28, 28)`` → ``(N, 2c·7·7)`` features."""
+    return [
+        nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),        # 28 -> 14
+        nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.ReLU(),    # 14 -> 7
+        nn.Flatten(),
+    ]
+
+
 class ConvVAE(_VAEBase):
     """A convolutional VAE for 28 × 28 images.
 
@@ -341,11 +350,7 @@ class ConvVAE(_VAEBase):
             raise ValueError(f"z_dim and channels must be >= 1, got z_dim={z_dim}, channels={channels}")
         self.z_dim, self.channels = z_dim, channels
         c = channels
-        self.enc = nn.Sequential(
-            nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),        # 28 -> 14
-            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.ReLU(),    # 14 -> 7
-            nn.Flatten(),
-        )
+        self.enc = nn.Sequential(*_conv_features(c))
         self.enc_mu = nn.Linear(2 * c * 49, z_dim)
         self.enc_logvar = nn.Linear(2 * c * 49, z_dim)
         self.dec_in = nn.Linear(z_dim, 2 * c * 49)
@@ -391,11 +396,7 @@ class DeepConvVAE(_VAEBase):
                              f"hidden={hidden}")
         self.z_dim, self.channels, self.hidden = z_dim, channels, hidden
         c = channels
-        self.enc = nn.Sequential(
-            nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),        # 28 -> 14
-            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.ReLU(),    # 14 -> 7
-            nn.Flatten(), nn.Linear(2 * c * 49, hidden), nn.ReLU(),
-        )
+        self.enc = nn.Sequential(*_conv_features(c), nn.Linear(2 * c * 49, hidden), nn.ReLU())
         self.enc_mu = nn.Linear(hidden, z_dim)
         self.enc_logvar = nn.Linear(hidden, z_dim)
         self.dec = nn.Sequential(
@@ -562,8 +563,8 @@ def scheduled_lr(lr: float, schedule: str, step: int, total_steps: int, warmup: 
     """The learning rate at optimizer step ``step`` (0-based) of ``total_steps``.
 
     * ``"constant"``: ``lr`` throughout.
-    * ``"cosine"``: a linear warm-up from ``lr / total_warmup_steps`` to ``lr`` over the first ``warmup`` share of
-      the steps, then a cosine decay to 0 at the last step. A pure function of the step, so a resumed run
+    * ``"cosine"``: a linear warm-up over the first ``w = round(warmup · total_steps)`` steps (``lr / w``, ``2 lr / w``,
+      … ``lr``), then a cosine decay from ``lr`` to 0 at the last step. A pure function of the step, so a resumed run
       continues on exactly the same curve.
     """
     if schedule == "constant":
