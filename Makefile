@@ -12,13 +12,14 @@ TORCH_SPEC  ?= torch==2.13.0
 TORCH_INDEX ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv book test unit nbval booktest notebooks lab clean bench
+.PHONY: help venv book test unit nbval booktest notebooks lab clean bench pdf
 
 help:
 	@echo "make book       build the HTML book into _build/html"
 	@echo "make test       run every check (unit tests, nbval, twins, book build)"
 	@echo "make notebooks  re-execute every notebook in place (refresh stored outputs)"
 	@echo "make lab        start JupyterLab on the notebooks"
+	@echo "make pdf        print the book as one PDF per language into _build/pdf"
 	@echo "make bench      print the training-throughput benchmark table"
 
 $(STAMP): pyproject.toml Makefile
@@ -57,8 +58,16 @@ notebooks: $(STAMP)
 	$(PY) tools/notebooks.py build
 	$(PY) tools/notebooks.py execute
 
+# Trusted notebooks show their widgets' saved views, not their raw text, before the first run. JupyterLab's
+# root is the repository (so the notebooks' links to ../../book/... resolve), and it opens on notebooks/.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter trust notebooks/en/*.ipynb notebooks/zh/*.ipynb >/dev/null
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# The whole book as one PDF per language (_build/pdf/book-en.pdf, book-zh.pdf), printed by Chromium from the
+# built HTML, offline, fonts embedded; checks its page count, Chinese text and fonts (book/_ext/print_pdf.py).
+pdf: book
+	$(PY) book/_ext/print_pdf.py
 
 bench: $(STAMP)
 	$(PY) bench/throughput.py

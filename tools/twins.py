@@ -71,7 +71,8 @@ def render_code(src: str, lang: str) -> str:
 def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.NotebookNode:
     """The notebook ``notebooks/<lang>/<name>.ipynb`` (no outputs)."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    # the kernel `make venv` installs (name and display name): JupyterLab opens the notebook unmodified
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (course_lib)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     first_md = True
     for c in cells:

@@ -8,8 +8,16 @@
  *    contains (forward maximum matching), so a query is segmented with the same vocabulary as the pages.
  * 2. Language: pages under .../zh/ are marked lang="zh-CN" (correct CJK glyphs, screen readers), and every
  *    page that has a twin in the other language gets a "中文" / "English" button in its header.
+ *    The switch keeps the reader's place: the twins share their section ids (book/_ext/twin_anchors.py), so
+ *    the switch links to the same section of the other language (the one at the top of the window).
  * 3. Widgets: the static book loads no widget JavaScript; where a notebook displayed a live ipywidgets
- *    control, a short note says that the control is live in JupyterLab.
+ *    control, a short note says that the control is live in JupyterLab and links to the chapter's
+ *    "Run this chapter" box (book/_ext/book_ui.py).
+ * 5. Narrow screens: whatever is wider than its column scrolls inside its own box (display math, code,
+ *    tables, inline formulas wider than the column), and every box that scrolls
+ *    gets the class "scrolls-x" and a shadow on the side where there is more (bilingual.css).
+ * 4. Search by language: the search box of an English or Chinese page searches that language's pages
+ *    (?lang=en|zh; the search page offers All / English / 中文), and result snippets show text, not TeX.
  */
 "use strict";
 
@@ -109,7 +117,37 @@ var splitQuery = (function () {
     a.textContent = other === "zh" ? "中文" : "English";
     a.title = other === "zh" ? "阅读中文版" : "Read in English";
     a.setAttribute("aria-label", a.title);
+    // the same section on the twin page: the twins share their section ids
+    const follow = () => {
+      const id = currentSection();
+      a.href = id ? `${twin}#${encodeURIComponent(id)}` : twin;
+    };
+    a.addEventListener("mousedown", follow);
+    a.addEventListener("focus", follow);
+    a.addEventListener("click", follow);
+    follow();
     buttons.prepend(a);
+  }
+
+  // The id of the section whose heading was passed last when scrolling (the one the reader is in).
+  function currentSection() {
+    const sections = Array.from(document.querySelectorAll("article section[id]"));
+    if (!sections.length) return null;
+    const hash = decodeURIComponent(window.location.hash.slice(1));
+    let current = null;
+    const top = Math.max(160, window.innerHeight * 0.3); // the heading sits in the upper part of the window
+    for (const s of sections) {
+      const heading = s.querySelector(":scope > h1, :scope > h2, :scope > h3, :scope > h4");
+      if (!heading) continue;
+      if (heading.getBoundingClientRect().top <= top) current = s.id;
+    }
+    if (!current && hash && document.getElementById(hash)) {
+      const el = document.getElementById(hash).closest("section[id]");
+      if (el) current = el.id;
+    }
+    // the page's own title section means "the top": no anchor needed
+    if (current && sections[0].id === current) return null;
+    return current;
   }
 
   function noteWidgets() {
@@ -121,13 +159,115 @@ var splitQuery = (function () {
       note.textContent = lang === "zh"
         ? "此处是一个交互控件：在 JupyterLab 中运行本笔记本即可操作；静态网页版中请参看它对应的静态图。"
         : "An interactive control is here when this notebook runs in JupyterLab; the static book shows its figure instead.";
+      const box = document.getElementById("run-this-chapter");
+      if (box) {
+        const link = document.createElement("a");
+        link.href = "#run-this-chapter";
+        link.className = "widget-run-link";
+        link.textContent = lang === "zh" ? "如何运行本章" : "How to run this chapter";
+        link.addEventListener("click", () => { box.open = true; });
+        note.append(" ", link);
+      }
       view.parentNode.insertBefore(note, view);
     }
   }
 
+  // the search boxes of an English or Chinese page search that language (search.html?q=…&lang=…)
+  function searchThisLanguage() {
+    if (!lang) return;
+    for (const form of document.querySelectorAll('form[action$="search.html"]')) {
+      if (form.querySelector('input[name="lang"]')) continue;
+      const hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "lang";
+      hidden.value = lang;
+      form.append(hidden);
+    }
+  }
+
+  // on the search page: keep only the chosen language's pages, and snippets without TeX
+  function searchPage() {
+    if (typeof Search === "undefined" || !document.getElementById("search-results")) return;
+    const params = new URLSearchParams(window.location.search);
+    const only = ["en", "zh"].includes(params.get("lang")) ? params.get("lang") : null;
+    const perform = Search._performSearch;
+    Search._performSearch = (...args) => {
+      const results = perform(...args);
+      if (!only) return results;
+      // results are [docname, title, anchor, descr, score, filename]; the landing page is in both languages
+      return results.filter((r) => !/(^|\/)(en|zh)\//.test(r[0]) || new RegExp(`(^|/)${only}/`).test(r[0]));
+    };
+    const toText = Search.htmlToText;
+    Search.htmlToText = (htmlString, anchor) => {
+      const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(".math, mjx-container, script[type^='math/tex'], .run-box, .headerlink")
+         .forEach((el) => el.replaceWith(" … "));
+      return toText(doc.documentElement.outerHTML, anchor).replace(/(\s*…\s*)+/g, " … ");
+    };
+    // All / English / 中文
+    const q = params.get("q") || "";
+    const bar = document.createElement("p");
+    bar.className = "search-language";
+    const choices = [[null, only === "zh" ? "全部" : "All"], ["en", "English"], ["zh", "中文"]];
+    bar.append(only === "zh" ? "语言：" : "Language: ");
+    choices.forEach(([value, label], i) => {
+      if (i) bar.append(" · ");
+      const url = new URL(window.location.href);
+      if (value) url.searchParams.set("lang", value);
+      else url.searchParams.delete("lang");
+      url.searchParams.set("q", q);
+      const a = document.createElement(value === only ? "strong" : "a");
+      if (value !== only) a.href = url.pathname + url.search;
+      a.textContent = label;
+      if (value === "zh") a.lang = "zh-CN";
+      a.dataset.lang = value || "all";
+      bar.append(a);
+    });
+    const results = document.getElementById("search-results");
+    results.parentNode.insertBefore(bar, results);
+  }
+
+  function markScrollers() {
+    const article = document.querySelector("article") || document.body;
+    for (const el of article.querySelectorAll("*")) {
+      const cs = getComputedStyle(el);
+      const scrolls = /(auto|scroll)/.test(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
+      el.classList.toggle("scrolls-x", scrolls);
+      if (!scrolls) continue;
+      const update = () => {
+        el.classList.toggle("at-start", el.scrollLeft <= 1);
+        el.classList.toggle("at-end", el.scrollLeft + el.clientWidth >= el.scrollWidth - 1);
+      };
+      update();
+      if (!el.dataset.scrollCue) {
+        el.dataset.scrollCue = "1";
+        el.addEventListener("scroll", update, { passive: true });
+      }
+    }
+    document.documentElement.dataset.scrollCues = "ready";
+  }
+
+  function afterMath(callback) {
+    const t0 = Date.now();
+    (function wait() {
+      const mj = window.MathJax;
+      if (mj && mj.startup && mj.startup.promise) mj.startup.promise.then(callback, callback);
+      else if (!document.querySelector(".math") || Date.now() - t0 > 20000) callback();
+      else setTimeout(wait, 50);
+    })();
+  }
+
   function onReady() {
+    afterMath(markScrollers);
+    let resizeTimer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(markScrollers, 150);
+    });
     addLanguageButton();
     noteWidgets();
+    searchThisLanguage();
+    searchPage();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onReady);
   else onReady();

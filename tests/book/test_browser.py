@@ -8,6 +8,12 @@ math typeset wherever there is math, every image loaded, every internal link (an
 twin link present on every chapter page, no broken widget on the page; and that the search page finds
 the right pages for English and Chinese queries.
 
+Beyond loading: the Chinese text of the page chrome is drawn with a real CJK font (Chromium's own report of
+the fonts it used, via the DevTools protocol), with the system's CJK fonts hidden from Chromium (a fontconfig
+file that rejects them), so the test sees what a reader without a CJK font sees; every page fits a 390 px
+phone screen, except boxes that scroll and show a cue; the search can be limited to one language and shows
+text, not TeX; the language switch lands on the same section of the twin.
+
 Set BOOK_SCREENSHOTS=/some/folder to also save light- and dark-theme screenshots of one English and
 one Chinese chapter page. Set CHROMIUM to use another Chromium binary.
 """
@@ -93,15 +99,43 @@ def server():
         httpd.server_close()
 
 
+# Chromium sees no system CJK font: the system's fontconfig setup, plus a rule that rejects every font that
+# covers Chinese. So the font test below checks the font the book serves, on any machine.
+_NO_CJK_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont>
+    <pattern><patelt name="lang"><string>zh-cn</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>zh-tw</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>ja</string></patelt></pattern>
+  </rejectfont></selectfont>
+</fontconfig>
+"""
+
+
 @pytest.fixture(scope="module")
-def browser():
+def no_cjk_fontconfig(tmp_path_factory) -> dict[str, str]:
+    conf = tmp_path_factory.mktemp("fontconfig") / "fonts.conf"
+    conf.write_text(_NO_CJK_FONTS, encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    if shutil.which("fc-list"):
+        import subprocess
+
+        seen = subprocess.run(["fc-list", ":lang=zh"], env=env, capture_output=True, text=True).stdout.strip()
+        assert not seen, f"fontconfig still offers CJK fonts to the browser: {seen[:300]}"
+    return env
+
+
+@pytest.fixture(scope="module")
+def browser(no_cjk_fontconfig):
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')"
     )
     if _chromium() is None:
         pytest.fail("CI is set but no Chromium is installed: .ci/run should have installed it")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), headless=True, args=LAUNCH_ARGS)
+        b = p.chromium.launch(executable_path=_chromium(), headless=True, args=LAUNCH_ARGS, env=no_cjk_fontconfig)
         try:
             yield b
         finally:
@@ -127,6 +161,7 @@ class Visit:
     ids: set[str] = field(default_factory=set)
     widget_views: int = 0
     widget_notes: int = 0
+    widget_run_links: int = 0
     broken_widgets: list[str] = field(default_factory=list)
     lang_switch: str | None = None
     html_lang: str = ""
@@ -205,6 +240,8 @@ async () => {
            .concat(Array.from(document.querySelectorAll('a[name]')).map((e) => e.name)),
     widgetViews: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
     widgetNotes: document.querySelectorAll('.widget-static-note').length,
+    widgetRunLinks: Array.from(document.querySelectorAll('.widget-static-note a[href="#run-this-chapter"]'))
+                      .filter(() => document.getElementById('run-this-chapter')).length,
     langSwitch: sw ? sw.href : null,
     htmlLang: document.documentElement.lang,
   };
@@ -255,6 +292,7 @@ def visits(browser, server) -> dict[str, Visit]:
         v.broken_images, v.images = info["brokenImages"], info["images"]
         v.links, v.article_links, v.ids = info["links"], info["articleLinks"], set(info["ids"])
         v.widget_views, v.widget_notes = info["widgetViews"], info["widgetNotes"]
+        v.widget_run_links = info["widgetRunLinks"]
         v.broken_widgets = _snippets(BROKEN_WIDGET, info["text"])
         v.lang_switch, v.html_lang = info["langSwitch"], info["htmlLang"]
         result[rel] = v
@@ -390,6 +428,8 @@ def test_widgets_show_a_static_note_and_no_broken_placeholder(visits):
     problems: dict[str, list[str]] = {}
     for rel, v in visits.items():
         items = [f"widget shown as text: ...{s}..." for s in v.broken_widgets]
+        if v.widget_notes != v.widget_run_links:
+            items.append(f"{v.widget_notes} widget notes but {v.widget_run_links} link to the 'Run this chapter' box")
         if v.widget_notes != v.widget_views:
             items.append(f"{v.widget_views} widget outputs but {v.widget_notes} notes saying they are live in JupyterLab")
         if v.widget_views and not v.images:
@@ -433,7 +473,7 @@ _JS_RESULTS = """
   const s = document.querySelector('#search-results .search-summary, #search-results > p');
   if (!s) return null;
   const t = s.textContent;
-  if (!/found|did not match/i.test(t)) return null;
+  if (!/found|did not match|搜索完成|找到|没有/i.test(t)) return null;
   return Array.from(document.querySelectorAll('#search-results ul.search li a'))
               .map((a) => a.getAttribute('href'));
 }
@@ -460,6 +500,172 @@ def test_search_finds_the_right_pages(browser, server, query, lang):
     print(f"\nsearch {query!r}: {len(hits)} pages, expected {expected} at rank "
           f"{hits.index(expected) + 1 if expected in hits else None}: {hits[:6]}")
     assert expected in hits, f"searching {query!r} should find {expected}; it found {hits}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Chinese text is drawn with a CJK font (bold and semibold included)
+
+_CJK_FONT = re.compile(r"WenQuanYi|Noto Sans CJK|Noto Serif CJK|Source Han|PingFang|Hiragino|YaHei|SimHei|SimSun|Heiti", re.I)
+_MARK_CJK = """
+(selectors) => {
+  const cjk = /[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]/g;
+  const out = [];
+  let i = 0;
+  for (const [what, selector] of selectors) {
+    for (const el of document.querySelectorAll(selector)) {
+      if (!el.checkVisibility()) continue;  // e.g. inside a closed <details>: not drawn, no fonts
+      // the element's own text (CSS.getPlatformFontsForNode reports the fonts of a node's own text runs)
+      const own = Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join("");
+      const n = (own.match(cjk) || []).length;
+      if (!n) continue;
+      el.dataset.fontCheck = String(++i);
+      out.push({ what, id: i, cjk: n, text: own.trim().slice(0, 30),
+                 weight: getComputedStyle(el).fontWeight });
+    }
+  }
+  return out;
+}
+"""
+_CHINESE_ELEMENTS = [
+    ("sidebar part caption", ".bd-sidebar-primary .caption-text"),
+    ("current chapter in the sidebar", ".bd-sidebar-primary a.current"),
+    ("chapter title", "article h1"),
+    ("section heading", "article h2"),
+    ("bold text", "article strong"),
+    ("previous/next title", ".prev-next-title"),
+    ("previous/next label", ".prev-next-subtitle"),
+    ("in-page contents", ".bd-sidebar-secondary a"),
+    ("glossary table header", "article th, article th p"),
+    ("language switch", ".language-switch"),
+]
+
+
+def _fonts_used(browser, server, rel: str) -> list[dict]:
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/{rel}", wait_until="load")
+    page.evaluate(_INSPECT)
+    # the served font (several MB) may still be on its way when document.fonts.ready resolved
+    page.wait_for_function(
+        "Array.from(document.fonts).some((f) => f.family.includes('Book CJK fallback') && f.status === 'loaded')",
+        timeout=PAGE_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(300)
+    marked = page.evaluate(_MARK_CJK, _CHINESE_ELEMENTS)
+    cdp = context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    for m in marked:
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": f'[data-font-check="{m["id"]}"]'})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        m["fonts"] = {f["familyName"]: f["glyphCount"] for f in fonts}
+        m["cjk_glyphs"] = sum(n for name, n in m["fonts"].items() if _CJK_FONT.search(name))
+    context.close()
+    return marked
+
+
+@pytest.mark.parametrize("rel", ["notebooks/zh/03_vae.html", "book/zh/glossary.html", "notebooks/zh/00_getting_started.html"])
+def test_chinese_text_is_drawn_with_a_cjk_font(browser, server, rel):
+    if not (HTML / rel).exists():
+        pytest.skip(f"{rel} is not in this build")
+    marked = _fonts_used(browser, server, rel)
+    kinds = {m["what"] for m in marked}
+    for required in ("sidebar part caption", "current chapter in the sidebar", "chapter title", "previous/next title"):
+        if rel.endswith("glossary.html") and required == "previous/next title":
+            continue
+        assert required in kinds, f"{rel}: found no Chinese {required} to check (selectors out of date?)"
+    if rel.endswith("glossary.html"):
+        assert "glossary table header" in kinds, f"{rel}: no Chinese table header found"
+    bad = [f'{m["what"]} "{m["text"]}" (weight {m["weight"]}): {m["fonts"]}' for m in marked if m["cjk_glyphs"] < m["cjk"]]
+    print(f"\n{rel}: {len(marked)} Chinese elements, fonts {sorted({f for m in marked for f in m['fonts']})}")
+    assert not bad, f"{rel}: Chinese characters drawn without a CJK font (boxes on a machine without one):\n" + "\n".join(bad)
+    assert any(m["weight"] in ("600", "700") for m in marked), "no bold or semibold Chinese element was checked"
+
+
+# --------------------------------------------------------------------------------------------------
+# A 390 px phone screen
+
+_MOBILE_OVERFLOW = (Path(__file__).parent / "mobile_overflow.js").read_text(encoding="utf-8")
+
+
+def test_every_page_fits_a_phone_screen(browser, server):
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    problems: dict[str, list[str]] = {}
+    cues = 0
+    for rel in _pages():
+        page.goto(f"{server}/{rel}", wait_until="load")
+        if _META_REFRESH.search((HTML / rel).read_text(encoding="utf-8")):
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(300)
+        page.evaluate(_INSPECT)
+        if page.query_selector("article"):
+            page.wait_for_function("document.documentElement.dataset.scrollCues === 'ready'", timeout=PAGE_TIMEOUT_MS)
+        r = page.evaluate(_MOBILE_OVERFLOW)
+        cues += page.evaluate("document.querySelectorAll('.scrolls-x').length")
+        items = list(r["bad"])
+        if r["scrollWidth"] > r["viewport"]:
+            items.insert(0, f"the page is {r['scrollWidth']} px wide")
+        problems[rel] = items
+    context.close()
+    print(f"\n{len(problems)} pages at 390 px; {cues} boxes scroll sideways with a cue")
+    assert not any(problems.values()), "wider than a 390 px screen:\n" + _report(problems)
+
+
+# --------------------------------------------------------------------------------------------------
+# Search by language, snippets without TeX; the language switch keeps the section
+
+
+def test_search_from_a_chinese_page_finds_chinese_pages_with_text_snippets(browser, server):
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log)
+    page = context.new_page()
+    _watch(page, server, log)
+    page.goto(f"{server}/notebooks/zh/03_vae.html", wait_until="load")
+    action = page.evaluate(
+        "() => { const f = document.querySelector('form[action$=\"search.html\"]');"
+        " return f ? Array.from(f.querySelectorAll('input[name=lang]')).map((i) => i.value) : null; }"
+    )
+    assert action == ["zh"], f"the search box of a Chinese page should search Chinese pages: {action}"
+    page.goto(f"{server}/search.html?q=ELBO&lang=zh", wait_until="load")
+    page.wait_for_function(_JS_RESULTS, timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_function("document.querySelectorAll('#search-results ul.search li .context').length > 0 || "
+                           "document.querySelectorAll('#search-results ul.search li').length === 0", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    hits = [urlparse(h).path for h in page.evaluate(_JS_RESULTS)]
+    summary = page.inner_text("#search-results")
+    snippets = page.evaluate("Array.from(document.querySelectorAll('#search-results .context')).map((p) => p.textContent)")
+    bar = page.inner_text(".search-language")
+    context.close()
+    assert not (log["external"] or log["failed"] or log["console"]), log
+    assert hits and all("/zh/" in h or h.endswith("book/index.html") for h in hits), hits
+    assert "搜索" in summary or "找到" in summary, f"the search page speaks English on a Chinese search: {summary[:200]}"
+    assert "中文" in bar and "English" in bar
+    tex = [s for s in snippets if re.search(r"\\[a-zA-Z]+|\$", s)]
+    assert not tex, f"search snippets show TeX: {tex[:3]}"
+
+
+def test_language_switch_lands_on_the_same_section(browser, server):
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/notebooks/en/03_vae.html", wait_until="load")
+    page.evaluate(_INSPECT)
+    sections = page.evaluate("Array.from(document.querySelectorAll('article section[id]')).map((s) => s.id)")
+    target = sections[len(sections) // 2]
+    page.evaluate("(id) => document.getElementById(id).scrollIntoView({block: 'start'})", target)
+    page.wait_for_timeout(300)
+    with page.expect_navigation(wait_until="load"):
+        page.dispatch_event(".language-switch", "click")
+    url = page.url
+    landed = page.evaluate("() => { const e = document.getElementById(decodeURIComponent(location.hash.slice(1)));"
+                           " return e ? e.id : null; }")
+    context.close()
+    assert "/notebooks/zh/03_vae.html#" in url, url
+    assert landed == target, f"switched from section #{target} but landed on {url}"
 
 
 # --------------------------------------------------------------------------------------------------
