@@ -48,11 +48,14 @@ nbval: $(STAMP)
 booktest: $(STAMP)
 	$(PY) -m pytest -q -rs tests/book
 
+# The PDFs are printed and checked too (about 2-4 minutes): they are a deliverable, and a deliverable that no
+# check builds breaks unnoticed; CI's budget (90 min) has room for it.
 test: $(STAMP)
 	$(MAKE) unit
 	$(MAKE) nbval
 	$(MAKE) book
 	$(MAKE) booktest
+	$(PY) book/_ext/print_pdf.py
 
 notebooks: $(STAMP)
 	$(PY) tools/notebooks.py build

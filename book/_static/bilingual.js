@@ -229,9 +229,17 @@ var splitQuery = (function () {
 
   function markScrollers() {
     const article = document.querySelector("article") || document.body;
+    // an inline formula wider than the column scrolls (the theme would clip it); a pixel or two of
+    // italic overhang is not "wider" (no scroll bar, no cue for that)
+    // (measured on the typeset box: MathJax's hidden copy for screen readers inflates scrollWidth)
+    for (const m of article.querySelectorAll("span.math")) {
+      const box = m.querySelector("mjx-container");
+      const block = m.parentElement && m.parentElement.closest("p, li, dd, dt, td, th, div, blockquote");
+      m.classList.toggle("math-scroll", !!(box && block && box.getBoundingClientRect().width > block.clientWidth + 1));
+    }
     for (const el of article.querySelectorAll("*")) {
       const cs = getComputedStyle(el);
-      const scrolls = /(auto|scroll)/.test(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
+      const scrolls = /(auto|scroll)/.test(cs.overflowX) && el.scrollWidth > el.clientWidth + 4;
       el.classList.toggle("scrolls-x", scrolls);
       if (!scrolls) continue;
       const update = () => {
