@@ -68,6 +68,16 @@ def render_code(src: str, lang: str) -> str:
     return text
 
 
+def with_twin_link(text: str, link: str) -> str:
+    """The first cell's text with the link to the twin just under the chapter's title (its first line, when
+    that is a heading); a title that opens the cell is the notebook's title in JupyterLab's MyST renderer
+    (which shows a heading that comes after other content a second time)."""
+    first, _, rest = text.partition("\n")
+    if first.startswith("# "):
+        return f"{first}\n\n{link}\n\n{rest.lstrip(chr(10))}".rstrip("\n")
+    return f"{link}\n\n{text}"
+
+
 def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.NotebookNode:
     """The notebook ``notebooks/<lang>/<name>.ipynb`` (no outputs)."""
     nb = nbformat.v4.new_notebook()
@@ -79,7 +89,7 @@ def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.Notebook
         if c.kind == "markdown":
             text = c.text[lang]
             if first_md:
-                text = TWIN_LINK[lang].format(name=name) + "\n\n" + text
+                text = with_twin_link(text, TWIN_LINK[lang].format(name=name))
                 first_md = False
             nb.cells.append(nbformat.v4.new_markdown_cell(text))
         else:

@@ -916,7 +916,7 @@ CELLS = [
             fig = Figure(figsize=(7.5, 2.7))
             for ax, (name, h) in zip(fig.subplots(1, 3), runs.items()):
                 c = metrics[name][i]
-                draw_samples(ax, h.snapshots[i], name + "\\n" + T(f"{c.modes_covered} modes, KL {c.kl_to_uniform:.2f}", f"{c.modes_covered} 个模式，KL {c.kl_to_uniform:.2f}"))
+                draw_samples(ax, h.snapshots[i], name + "\\n" + T(f"{c.modes_covered} mode{'' if c.modes_covered == 1 else 's'}, KL {c.kl_to_uniform:.2f}", f"{c.modes_covered} 个模式，KL {c.kl_to_uniform:.2f}"))
             fig.suptitle(T(f"step {step}", f"第 {step} 步"), fontsize=10)
             fig.tight_layout()
             return fig

@@ -809,7 +809,9 @@ CELLS = [
         def explore_png(z1, z2):
             fig = explore(z1, z2)
             buffer = io.BytesIO()
-            fig.savefig(buffer, format="png")
+            # en: a tight box keeps the axis labels (z1, z2) inside the image
+            # zh: 紧凑边界让坐标轴标签（z1、z2）完整留在图像之内
+            fig.savefig(buffer, format="png", bbox_inches="tight")
             plt.close(fig)
             return buffer.getvalue()
 

@@ -3,7 +3,8 @@
 A copy of chapter 3 (Chinese) is trusted as `make lab` trusts the notebooks, JupyterLab is started on a temporary
 folder with the kernel `make venv` installs, and the test checks what the instructor sees on opening it:
 the notebook is not marked modified (its stored kernelspec is the installed kernel's), the kernel is
-"Python 3 (course_lib)", and no widget shows as raw text. Then it runs all cells, moves a slider of the
+"Python 3 (course_lib)", no widget shows as raw text, and the title shows once (jupyterlab-myst repeats a
+title that does not open the first cell). Then it runs all cells, moves a slider of the
 latent explorer and checks that the figure changed.
 """
 from __future__ import annotations
@@ -98,6 +99,9 @@ def test_a_chapter_opens_clean_runs_and_its_slider_redraws(lab):
         assert "Python 3 (course_lib)" in kernel, f"kernel shown: {kernel}"
         assert dirty == 0, "the notebook opens marked as modified (stored kernelspec differs from the installed one?)"
         assert "VBox(children" not in text and "FloatSlider(" not in text, "a widget shows as raw text before a run"
+        h1s = page.evaluate("Array.from(document.querySelectorAll('.jp-Notebook h1'))"
+                            ".map((e) => e.textContent.replace('¶', '').trim())")
+        assert h1s and h1s.count(h1s[0]) == 1, f"the chapter title is shown more than once: {h1s}"
 
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")
         page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
