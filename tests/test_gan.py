@@ -1,4 +1,4 @@
-"""course_lib.gan: the GAN losses against hand-computed values, the optimal discriminator, and a short
+"""course_lib.models.gan: the GAN losses against hand-computed values, the optimal discriminator, and a short
 training run on the ring of Gaussians that must bring the generated samples closer to the data."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from course_lib.gan import (
+from course_lib.models.gan import (
     MLPDiscriminator,
     MLPGenerator,
     discriminator_loss,
