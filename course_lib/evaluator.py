@@ -276,13 +276,11 @@ def evaluate_checkpoint(path: str | Path, evaluator: str | None = None, data: st
                               f"classifiers and image generators.")
     x_held, y_held = load_mnist(data, "heldout")  # type: ignore[arg-type]
     result: dict[str, Any] = {"checkpoint": str(path), "kind": kind, "data": data}
-    if kind == KIND:
-        result["accuracy"] = round(accuracy(model, x_held, y_held, device=dev), 4)  # type: ignore[arg-type]
-        result["n"] = len(x_held)
-        return result
     if not entry.generator:  # type: ignore[union-attr]
-        raise CheckpointError(f"{path} is a {kind!r} model: `evaluate` measures MNIST classifiers and image "
-                              f"generators ({', '.join(registry.generator_kinds())}).")
+        if entry.evaluate is None:  # type: ignore[union-attr]
+            raise CheckpointError(f"{path} is a {kind!r} model: `evaluate` measures MNIST classifiers and image "
+                                  f"generators ({', '.join(registry.generator_kinds())}).")
+        return {**result, **entry.evaluate(model, x_held, y_held)}  # type: ignore[union-attr]
     ev_path = evaluator or str(shipped_checkpoint(f"classifier_{data}"))
     try:
         classifier, _ = load_classifier(ev_path, device=dev)
@@ -309,5 +307,10 @@ def evaluate_checkpoint(path: str | Path, evaluator: str | None = None, data: st
         "coverage_samples": samples,
     })
     if entry.evaluate is not None:  # type: ignore[union-attr]
-        result.update(entry.evaluate(model, x_held))  # type: ignore[union-attr]
+        result.update(entry.evaluate(model, x_held, y_held))  # type: ignore[union-attr]
     return result
+
+
+def heldout_accuracy(model: MNISTClassifier, x_heldout: torch.Tensor, y_heldout: torch.Tensor) -> dict[str, Any]:
+    """What ``python -m course_lib evaluate`` prints for a classifier: its accuracy on the held-out digits."""
+    return {"accuracy": round(accuracy(model, x_heldout, y_heldout), 4), "n": len(x_heldout)}

@@ -13,7 +13,9 @@ An entry (:class:`ModelKind`) says, as data:
 * ``defaults`` — ``epochs``, ``batch_size``, ``lr`` when the command line does not give them;
 * ``generator`` — whether checkpoints of this kind answer ``sample(n, *, generator=None)`` with images
   ``(n, 1, 28, 28)`` in ``[0, 1]`` (used by ``sample`` and ``evaluate``);
-* ``evaluate`` — optional ``evaluate(model, x_heldout) -> dict`` of extra numbers for ``evaluate``;
+* ``evaluate`` — optional ``evaluate(model, x_heldout, y_heldout) -> dict``: what ``python -m course_lib
+  evaluate`` prints for this kind (for a generator, besides the Fréchet distance and class coverage that every
+  generator gets);
 * ``fixed_on_resume`` — options that ``--resume`` takes from the interrupted run's card, whatever the command
   line says (the architecture and the loss: the run must go on as it began);
 * ``data_card``, ``card_extra`` — optional ``f(run, task) -> dict`` of model-card fields (what the data is;
@@ -186,6 +188,7 @@ register(ModelKind(
     defaults={"epochs": lambda data: 15 if data == "offline" else 6, "batch_size": 128, "lr": 2e-3},
     fixed_on_resume=("channels", "hidden", "augment"),
     generator=False,
+    evaluate="course_lib.evaluator:heldout_accuracy",
     card_extra="course_lib.models.classifier:card_extra",
 ))
 

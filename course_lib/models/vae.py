@@ -733,6 +733,6 @@ def card_extra(run: Any, task: VAETask) -> dict[str, Any]:
             "beta": task.beta, "likelihood": task.likelihood, "lr_schedule": task.lr_schedule}
 
 
-def heldout_neg_elbo(model: nn.Module, x_heldout: Tensor) -> dict[str, float]:
+def heldout_neg_elbo(model: nn.Module, x_heldout: Tensor, y_heldout: Tensor | None = None) -> dict[str, float]:
     """What ``python -m course_lib evaluate`` adds for a VAE: the held-out −ELBO in nats per image."""
     return {"heldout_neg_elbo": round(evaluate_vae(model, x_heldout.to(next(model.parameters()).device))["neg_elbo"], 3)}
