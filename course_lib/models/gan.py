@@ -253,6 +253,14 @@ class MLPGenerator(nn.Module):
             raise ValueError(f"expected noise of shape (B, {self.z_dim}), got {tuple(z.shape)}")
         return self.net(z)
 
+    @torch.no_grad()
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
+        """``n`` samples ``(n, out_dim)`` (points in the plane for the chapter-2 toy) from noise ``z ~ N(0, I)``."""
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        dev = next(self.parameters()).device
+        return self(torch.randn(n, self.z_dim, device=dev, generator=generator))
+
 
 class MLPDiscriminator(nn.Module):
     """A small fully connected discriminator: samples ``(B, in_dim)`` -> logits ``(B // pack,)``.
