@@ -44,11 +44,13 @@ example (``tests/test_registry.py`` runs exactly this through the command line):
             super().__init__(model, device)
             self.x, self.batch_size = x.to(self.device), batch_size
             self.opt = self.optimizer(lr=lr)           # make_optimizer: fused Adam on CPU/CUDA
-        def step(self, idx, global_n):                 # one optimiser step on the minibatch x[idx]
+        def step(self, idx, global_n):                 # one optimiser step on this process's x[idx]
             z = torch.randn(len(idx), self.model.width, device=self.device)
-            loss = batch_mean((self.net(z) - self.x[idx]).pow(2).flatten(1).mean(1), global_n)
-            self.opt.zero_grad(); loss.backward(); self.opt.step()
-            return {"loss": loss.detach()}
+            per_image = (self.net(z) - self.x[idx]).pow(2).flatten(1).mean(1)
+            self.opt.zero_grad()
+            batch_mean(per_image, global_n).backward()  # the mean over the global minibatch (also under DDP)
+            self.opt.step()
+            return {"loss": per_image.mean().detach()}  # the mean over idx; the loop averages the epoch
 
     register(ModelKind(
         name="toy", card_kinds={"toy": Toy},
@@ -335,7 +337,12 @@ class Task:
             yield shard(idx), len(idx)
 
     def step(self, idx: torch.Tensor, global_n: int) -> dict[str, torch.Tensor]:
-        """One optimiser step on ``x[idx]``; returns the minibatch's mean losses (detached 0-dim tensors)."""
+        """One optimiser step on ``x[idx]``; returns the mean losses over ``idx`` (detached 0-dim tensors).
+
+        ``idx`` is this process's part of a minibatch of ``global_n`` examples (all of it in one process);
+        back-propagate :func:`batch_mean` of the per-example loss so that DDP's averaged gradient is the
+        gradient of the mean over the global minibatch.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement step() or train_epoch()")
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
