@@ -483,7 +483,9 @@ class Run:
 
     Attributes: ``config``; ``kind`` (the registry entry); ``options`` (the model's own options, defaults
     filled in); ``epochs``, ``batch_size``, ``lr`` (defaults filled in); ``device``; ``rank``, ``world_size``;
-    ``model`` (the resumed model, or ``None`` for a fresh run); ``card`` (the resumed run's model card).
+    ``model`` (the resumed model, or ``None`` for a fresh run); ``card`` (the resumed run's model card); ``stem``
+    (``OUT/NAME``, the checkpoint's path without suffix). ``make_task`` may set ``run.epochs`` when the model
+    counts its training otherwise (the GPT: ``ceil(steps / eval_every)`` evaluation periods).
     """
 
     def __init__(self, config: TrainConfig, kind: Any) -> None:
@@ -550,6 +552,8 @@ def fit(config: TrainConfig) -> Path:
 
     config.validate()
     kind = registry.get(config.model)
+    if config.data not in kind.data_choices:
+        raise ValueError(f"--data must be one of {', '.join(kind.data_choices)} for {kind.name}, got {config.data!r}")
     for o in kind.options:
         o.check(config.options.get(o.dest, o.default))
     started = _init_distributed(config.device)
