@@ -450,7 +450,7 @@ class TrainConfig:
     """
 
     model: str
-    data: str = "offline"
+    data: str | None = None  # the model's first data choice ("offline" for the MNIST models, "book" for the GPT)
     epochs: int | None = None
     batch_size: int | None = None
     lr: float | None = None
@@ -552,6 +552,8 @@ def fit(config: TrainConfig) -> Path:
 
     config.validate()
     kind = registry.get(config.model)
+    if config.data is None:
+        config.data = kind.data_choices[0]
     if config.data not in kind.data_choices:
         raise ValueError(f"--data must be one of {', '.join(kind.data_choices)} for {kind.name}, got {config.data!r}")
     for o in kind.options:
