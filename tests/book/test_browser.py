@@ -537,6 +537,7 @@ _CHINESE_ELEMENTS = [
     ("in-page contents", ".bd-sidebar-secondary a"),
     ("glossary table header", "article th, article th p"),
     ("language switch", ".language-switch"),
+    ("Chinese inside a formula", "mjx-utext, mjx-mtext"),
 ]
 
 
