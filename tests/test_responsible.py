@@ -169,6 +169,8 @@ def test_z_score_formula_and_one_sided_detection():
     green = torch.zeros(4, 4, dtype=torch.bool)
     green[:, 0] = green[:, 1] = True                              # tokens 0 and 1 are always green
     assert green_count([0, 1, 0, 2, 3, 1], green) == (3, 5)
+    assert green_count([0, 1, 0, 1, 0, 2], green) == (4, 5)
+    assert green_count([0, 1, 0, 1, 0, 2], green, ignore_repeated=True) == (2, 3)   # pairs (0,1), (1,0), (0,2)
     all_green, all_red = [0, 1] * 50, [2, 3] * 50
     flagged, z = detect(all_green, green, gamma=0.5)
     assert flagged and z == pytest.approx((99 - 0.5 * 99) / math.sqrt(99 * 0.25))

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-__all__ = ["AIGC_KEY", "AIGC_FIELDS", "implicit_label", "to_image", "add_explicit_label", "save_png",
+__all__ = ["AIGC_KEY", "AIGC_FIELDS", "implicit_label", "to_image", "explicit_label_box", "add_explicit_label", "save_png",
            "read_implicit_label", "copy_file", "reencode_jpeg", "crop", "screenshot", "to_digits"]
 
 #: The metadata key of the implicit label.
@@ -76,24 +76,34 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
 
 
+def _label_layout(size: tuple[int, int], text: str, height_fraction: float):
+    if height_fraction < 0.05:
+        raise ValueError(f"height_fraction {height_fraction} is below the 5 % of the shorter side the standard asks for")
+    px = max(8, round(height_fraction * min(size)))
+    font = _font(px)
+    left, top, right, bottom = font.getbbox(text)
+    pad = max(1, px // 6)
+    x0, y0 = size[0] - (right - left) - 2 * pad, size[1] - (bottom - top) - 2 * pad
+    return font, (x0, y0, size[0], size[1]), (x0 + pad - left, y0 + pad - top)
+
+
+def explicit_label_box(size: tuple[int, int], text: str = "AI生成", height_fraction: float = 0.14
+                       ) -> tuple[int, int, int, int]:
+    """``(left, top, right, bottom)`` of the label :func:`add_explicit_label` draws on an image of ``size``."""
+    return _label_layout(size, text, height_fraction)[1]
+
+
 def add_explicit_label(img: Image.Image, text: str = "AI生成", height_fraction: float = 0.14) -> Image.Image:
     """A copy of ``img`` with ``text`` in white on a black box in the bottom-right corner.
 
     ``height_fraction`` is the text's height as a fraction of the image's shorter side; GB 45438-2025 asks for at
     least 5 % for an image's visible label.
     """
-    if height_fraction < 0.05:
-        raise ValueError(f"height_fraction {height_fraction} is below the 5 % of the shorter side the standard asks for")
+    font, box, origin = _label_layout(img.size, text, height_fraction)
     out = img.copy()
     draw = ImageDraw.Draw(out)
-    size = max(8, round(height_fraction * min(img.size)))
-    font = _font(size)
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    w, h = right - left, bottom - top
-    pad = max(1, size // 6)
-    x0, y0 = img.width - w - 2 * pad, img.height - h - 2 * pad
-    draw.rectangle([x0, y0, img.width, img.height], fill=0)
-    draw.text((x0 + pad - left, y0 + pad - top), text, fill=255, font=font)
+    draw.rectangle(box, fill=0)
+    draw.text(origin, text, fill=255, font=font)
     return out
 
 

@@ -129,12 +129,20 @@ def watermarked_generate(model: nn.Module, idx: torch.Tensor, max_new_tokens: in
     return torch.cat(out, dim=1)
 
 
-def green_count(ids: torch.Tensor | list[int], green: torch.Tensor) -> tuple[int, int]:
-    """``(|s|_G, T)``: how many of the ``T = len(ids) − 1`` scored tokens are green given their predecessor."""
+def green_count(ids: torch.Tensor | list[int], green: torch.Tensor, ignore_repeated: bool = False) -> tuple[int, int]:
+    """``(|s|_G, T)``: how many of the ``T`` scored tokens are green given their predecessor.
+
+    Every token after the first is scored (``T = len(ids) − 1``). Natural text repeats pairs of characters
+    ("th", "的"), and a repeated pair is green or red every time it occurs, so repeats break the independence the
+    z-test assumes; with ``ignore_repeated=True`` each distinct (previous, current) pair is scored once.
+    """
     ids = torch.as_tensor(ids, dtype=torch.long).flatten().cpu()
     if len(ids) < 2:
         raise ValueError("need at least two tokens to score one")
-    return int(green[ids[:-1], ids[1:]].sum()), len(ids) - 1
+    pairs = torch.stack([ids[:-1], ids[1:]], 1)
+    if ignore_repeated:
+        pairs = torch.unique(pairs, dim=0)
+    return int(green[pairs[:, 0], pairs[:, 1]].sum()), len(pairs)
 
 
 def z_score(n_green: int, n_scored: int, gamma: float) -> float:
@@ -144,10 +152,10 @@ def z_score(n_green: int, n_scored: int, gamma: float) -> float:
     return (n_green - gamma * n_scored) / math.sqrt(n_scored * gamma * (1 - gamma))
 
 
-def detect(ids: torch.Tensor | list[int], green: torch.Tensor, gamma: float = 0.5,
-           threshold: float = 4.0) -> tuple[bool, float]:
-    """One-sided test: ``(z > threshold, z)``."""
-    g, t = green_count(ids, green)
+def detect(ids: torch.Tensor | list[int], green: torch.Tensor, gamma: float = 0.5, threshold: float = 4.0,
+           ignore_repeated: bool = False) -> tuple[bool, float]:
+    """One-sided test: ``(z > threshold, z)`` (see :func:`green_count` for ``ignore_repeated``)."""
+    g, t = green_count(ids, green, ignore_repeated)
     z = z_score(g, t, gamma)
     return z > threshold, z
 
