@@ -24,14 +24,14 @@ import torch
 
 from course_lib import data
 from course_lib.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from course_lib.gan import (MLPDiscriminator, MLPGenerator, gan_train_step, generator_loss, ring_of_gaussians,
+from course_lib.models.gan import (MLPDiscriminator, MLPGenerator, gan_train_step, generator_loss, ring_of_gaussians,
                             train_gan)
-from course_lib.gpt import GPT, bits_per_char, generate
-from course_lib.privacy import laplace_mechanism, laplace_scale
+from course_lib.models.gpt import GPT, bits_per_char, generate
+from course_lib.responsible.privacy import laplace_mechanism, laplace_scale
 from course_lib.training import minibatch_indices
-from course_lib.vae import (MLPVAE, evaluate_vae, gaussian_kl, iwae_bound, log_likelihood, negative_elbo,
+from course_lib.models.vae import (MLPVAE, evaluate_vae, gaussian_kl, iwae_bound, log_likelihood, negative_elbo,
                             reparameterize, train_vae)
-from course_lib.watermark import detect_watermark, embed_watermark, watermark_pattern, watermark_score
+from course_lib.responsible.watermark import detect_watermark, embed_watermark, watermark_pattern, watermark_score
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -251,7 +251,7 @@ def test_train_vae_uses_beta_and_likelihood():
 
 
 def test_samplers_use_their_generator(tiny_vae):
-    from course_lib.dcgan import make_dcgan
+    from course_lib.models.dcgan import make_dcgan
 
     gan = make_dcgan(z_dim=4, channels=2, d_channels=2, seed=0).generator
     for sample in (tiny_vae.sample, gan.sample):

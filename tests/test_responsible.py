@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from course_lib.gpt import GPT, generate
+from course_lib.models.gpt import GPT, generate
 from course_lib.responsible.canary import (Canary, candidate_log_probs, exposure, greedy_extract, insert_canaries,
                                            make_canaries, rank_of)
 from course_lib.responsible.membership import (attack_summary, auc, discriminator_scores, roc_curve, tpr_at_fpr,
@@ -69,7 +69,7 @@ def test_roc_rejects_bad_scores():
 
 def test_loss_threshold_attack_finds_the_members_of_an_overfitted_vae():
     from course_lib import load_offline_mnist
-    from course_lib.vae import MLPVAE, negative_elbo, reparameterize, train_vae
+    from course_lib.models.vae import MLPVAE, negative_elbo, reparameterize, train_vae
 
     x, _ = load_offline_mnist("train")
     members, others = x[0::40][:24], x[1::40][:24]  # every digit in both sets
@@ -89,7 +89,7 @@ def test_loss_threshold_attack_finds_the_members_of_an_overfitted_vae():
 
 
 def test_discriminator_scores_pack_images_with_anchors():
-    from course_lib.dcgan import DCGANDiscriminator
+    from course_lib.models.dcgan import DCGANDiscriminator
 
     torch.manual_seed(0)
     x, anchors = torch.rand(5, 1, 28, 28), torch.rand(3, 1, 28, 28)
@@ -261,7 +261,7 @@ def test_detector_separates_real_digits_from_blurred_ones():
 def test_dp_sgd_run_reaches_its_epsilon_and_adds_noise():
     from course_lib import load_offline_mnist
     from course_lib.responsible.dp import train_vae_dp
-    from course_lib.vae import MLPVAE
+    from course_lib.models.vae import MLPVAE
 
     x, _ = load_offline_mnist("train")
     x = x[:256]
@@ -278,3 +278,22 @@ def test_dp_sgd_run_reaches_its_epsilon_and_adds_noise():
     assert runs[8.0]["delta"] == pytest.approx(1 / 256) and runs[8.0]["sample_rate"] == pytest.approx(0.25)
     with pytest.raises(ValueError, match="accountant"):
         train_vae_dp(MLPVAE(z_dim=2, hidden=16), x, 1, 1.0, accountant="moments")
+
+
+# ------------------------------------------------------------------------------------------------ canary GPTs
+def test_canary_gpt_trains_through_the_spine_and_records_its_canaries(tmp_path):
+    from course_lib.cli import main
+    from course_lib.models.gpt import load_gpt
+    from course_lib.responsible import canary_task  # noqa: F401  (the registry imports it lazily)
+
+    common = ["--data", "book", "--steps", "4", "--eval-every", "2", "--n-layer", "1", "--d-model", "16",
+              "--n-head", "2", "--block-size", "32", "--secret-digits", "3", "--threads", "1", "--device", "cpu",
+              "--out", str(tmp_path), "--no-progress"]
+    assert main(["train", "canary_gpt", "--repeats", "2", "--name", "c2", *common]) == 0
+    model, tok, card = load_gpt(tmp_path / "c2")
+    assert card["repeats"] == 2 and [c["lang"] for c in card["canaries"]] == ["en", "zh"]
+    canaries = [Canary(c["lang"], c["prefix"], c["secret"], c["end"]) for c in card["canaries"]]
+    assert canaries == make_canaries(3, seed=0)
+    assert "--repeats 2" in card["command"]
+    e = exposure(model, tok, canaries[1])   # every character of the Chinese canary is in the vocabulary
+    assert 1 <= e["rank"] <= 1000

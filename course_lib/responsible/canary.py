@@ -148,7 +148,7 @@ def exposure(model: nn.Module, tokenizer, canary: Canary, batch_size: int = 2048
 
 def greedy_extract(model: nn.Module, tokenizer, canary: Canary) -> str:
     """The ``len(secret)`` characters the model writes after the prefix by greedy decoding."""
-    from ..gpt import generate
+    from ..models.gpt import generate
 
     dev = next(model.parameters()).device
     ids = torch.tensor([tokenizer.encode(canary.prefix)], device=dev)

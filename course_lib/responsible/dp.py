@@ -45,7 +45,7 @@ def train_vae_dp(model: torch.nn.Module, x_train: torch.Tensor, epochs: int, tar
         ``{"epsilon", "delta", "noise_multiplier", "sample_rate", "steps", "history": [{"epoch", "train_loss",
         "eval_neg_elbo"}]}``; ``epsilon`` is the accountant's ε for the run (``inf`` for the baseline).
     """
-    from ..vae import evaluate_vae, negative_elbo
+    from ..models.vae import evaluate_vae, negative_elbo
 
     n = len(x_train)
     if x_train.dim() != 4 or tuple(x_train.shape[1:]) != (1, 28, 28):

@@ -116,7 +116,7 @@ def vae_loss_scores(model: nn.Module, x: Tensor, draws: int = 8, seed: int = 0, 
     Returns:
         ``(N,)`` float64 scores on the CPU; higher = "more likely a training image".
     """
-    from ..vae import negative_elbo, reparameterize
+    from ..models.vae import negative_elbo, reparameterize
 
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")

@@ -93,7 +93,7 @@ def watermarked_generate(model: nn.Module, idx: torch.Tensor, max_new_tokens: in
     Returns:
         ``(B, t + max_new_tokens)`` token ids.
     """
-    from ..gpt import filter_distribution
+    from ..models.gpt import filter_distribution
 
     if temperature <= 0:
         raise ValueError("the watermark changes the sampling distribution: use temperature > 0")

@@ -15,7 +15,8 @@ CELLS = [
         You will
 
         * attack the VAE and the DCGAN with **membership inference** — does a trained model give away which digits
-          it saw? — and read the result the way privacy research does, at a low false-positive rate;
+          it saw? — read the result the way privacy research does, at a low false-positive rate, and see what leaking
+          looks like on a deliberately over-fitted VAE;
         * **label** generated images as China's labelling measures require (a visible label and a metadata label),
           add chapter 1's keyed watermark, and measure which of the three survives a copy, a JPEG export, a crop
           and a screenshot;
@@ -38,7 +39,8 @@ CELLS = [
 
         读完本章，你将：
 
-        * 用**成员推断**攻击 VAE 和 DCGAN——训练好的模型会不会泄露它见过哪些数字？——并像隐私研究那样，在低假阳性率处解读结果；
+        * 用**成员推断**攻击 VAE 和 DCGAN——训练好的模型会不会泄露它见过哪些数字？——像隐私研究那样在低假阳性率处解读结果，
+          再在一个故意过拟合的 VAE 上看看泄露是什么样子；
         * 按照我国标识办法的要求给生成的图像加上**标识**（一个看得见的显式标识和一个写在元数据里的隐式标识），再加上第 1 章的带密钥水印，
           测量三者在复制、导出为 JPEG、裁剪和截屏之后还剩下哪些；
         * 在 GPT 的采样器里加入带密钥的**绿名单水印**，测量它需要多长的文本、多常冤枉并非它写的文本、以每字符比特数计要付出多少代价，
@@ -63,15 +65,15 @@ CELLS = [
 
         import course_lib
         from course_lib import load_offline_mnist
-        from course_lib.dcgan import load_dcgan
-        from course_lib.evaluator import shipped_checkpoint
-        from course_lib.gpt import load_gpt
+        from course_lib.models.dcgan import load_dcgan
+        from course_lib.checkpoint import shipped_checkpoint
+        from course_lib.models.gpt import load_gpt
         from course_lib.responsible import detector, labels, membership
         from course_lib.responsible import text_watermark as tw
         from course_lib.text import load_corpus
         from course_lib.training import spread_subset
-        from course_lib.vae import load_vae
-        from course_lib.watermark import embed_watermark, watermark_score
+        from course_lib.models.vae import load_vae
+        from course_lib.responsible.watermark import embed_watermark, watermark_score
 
         course_lib.setup_notebook(seed=0)
         # en: One CPU thread: these models are small, and the printed numbers stay the same run after run.
@@ -82,6 +84,7 @@ CELLS = [
         x_held, y_held = load_offline_mnist("heldout")
         vae, vae_card = load_vae(shipped_checkpoint("conv_vae_offline"))
         dcgan, dcgan_card = load_dcgan()
+        overfit, overfit_card = load_vae(shipped_checkpoint("vae_overfit_offline"))
         print(T("VAE (conv_vae_offline): epochs", "VAE（conv_vae_offline）：轮数"), vae_card["epochs"],
               T("| parameters", "| 参数"), f"{vae_card['parameters']:,}",
               T("| held-out -ELBO", "| 留出数据 -ELBO"), vae_card["metrics"]["heldout_neg_elbo_nats_per_image"], T("nats", "奈特"))
@@ -89,6 +92,11 @@ CELLS = [
               T("| parameters", "| 参数"), f"{dcgan_card['parameters']:,}",
               T("| discriminator in the checkpoint: ", "| 检查点含判别器：") +
               (T("yes", "是") if any(k.startswith("discriminator.") for k in dcgan.state_dict()) else T("no", "否")))
+        print(T("over-fitted VAE (vae_overfit_offline): training digits", "过拟合的 VAE（vae_overfit_offline）：训练数字"),
+              overfit_card["train_examples"], T("| epochs", "| 轮数"), overfit_card["epochs"],
+              T("| training loss", "| 训练损失"), overfit_card["metrics"]["train_loss"],
+              T("| held-out -ELBO", "| 留出数据 -ELBO"), overfit_card["metrics"]["heldout_neg_elbo_nats_per_image"], T("nats", "奈特"))
+        print(T("made by:", "训练命令："), overfit_card["command"])
         """
     ),
     md(
@@ -169,19 +177,26 @@ CELLS = [
         is_anchor[anchor_idx] = True
         anchors, nonmembers = x_held[is_anchor], x_held[~is_anchor]
 
+        # en: the over-fitted VAE saw only its 64 evenly spaced training digits: those are its members
+        # zh: 过拟合的 VAE 只见过均匀取出的 64 张训练数字：它们就是它的成员
+        overfit_members = x_train[spread_subset(len(x_train), overfit_card["train_examples"])]
         scores = {
             T("VAE, loss threshold", "VAE，损失阈值"): (membership.vae_loss_scores(vae, members, draws=2),
                                                      membership.vae_loss_scores(vae, nonmembers, draws=2)),
             T("DCGAN, LOGAN", "DCGAN，LOGAN"): (membership.discriminator_scores(dcgan.discriminator, members, anchors),
                                                membership.discriminator_scores(dcgan.discriminator, nonmembers, anchors)),
+            T("over-fitted VAE", "过拟合的 VAE"): (membership.vae_loss_scores(overfit, overfit_members, draws=2),
+                                                  membership.vae_loss_scores(overfit, nonmembers, draws=2)),
         }
         print(f"{T('attack', '攻击'):<22}{T('members', '成员'):>8}{T('non-members', '非成员'):>13}{'AUC':>8}{T('TPR @ 1% FPR', '1% 假阳性率处的真阳性率'):>16}")
         for name, (s_in, s_out) in scores.items():
             r = membership.attack_summary(s_in, s_out, fpr=0.01)
             print(f"{name:<22}{r['members']:>8}{r['nonmembers']:>13}{r['auc']:>8.3f}{r['tpr_at_fpr']:>16.3f}")
-        s_in, s_out = scores[T("VAE, loss threshold", "VAE，损失阈值")]
-        print(T("VAE: mean -ELBO of members", "VAE：成员的平均 -ELBO"), f"{-float(s_in.mean()):.2f}",
-              T("| of non-members", "| 非成员的平均 -ELBO"), f"{-float(s_out.mean()):.2f}", T("nats", "奈特"))
+        for name in (T("VAE, loss threshold", "VAE，损失阈值"), T("over-fitted VAE", "过拟合的 VAE")):
+            s_in, s_out = scores[name]
+            print(name + T(": mean -ELBO of members", "：成员的平均 -ELBO"), f"{-float(s_in.mean()):.2f}",
+                  T("| of non-members", "| 非成员"), f"{-float(s_out.mean()):.2f}", T("nats", "奈特"),
+                  T("| members scoring above every non-member:", "| 得分高于所有非成员的成员数："), int((s_in > s_out.max()).sum()))
         """
     ),
     md(
@@ -206,21 +221,34 @@ CELLS = [
     ),
     md(
         en=r"""
-        Both attacks are close to guessing on these models: AUCs near 0.5 and TPRs at 1 % FPR near 1 %. The VAE's
-        members and non-members have almost the same mean loss (the cell above printed both), and by Yeom et al.'s
-        analysis a small generalisation gap leaves a loss-threshold attack little to work with. The DCGAN's
-        discriminator, trained for 150 epochs, does not separate the two sets either. This is a statement about
-        *these* attacks on *these* models — 4,000 training digits, small networks, a few dozen epochs — not a
-        proof of privacy: stronger attacks exist (the likelihood-ratio attack of Carlini et al. trains many
+        Both attacks are close to guessing on the book's two models: AUCs near 0.5 and TPRs at 1 % FPR near 1 %. The
+        VAE's members and non-members have almost the same mean loss (the cell above printed both), and by Yeom et
+        al.'s analysis a small generalisation gap leaves a loss-threshold attack little to work with. The DCGAN's
+        discriminator, trained for 150 epochs, does not separate the two sets either.
+
+        **What leaking looks like.** The third row is an MLP VAE trained deliberately badly: 64 digits, 1,500
+        epochs, by the one command printed at the top of the chapter. Its training loss is far below its held-out
+        loss, and the same loss-threshold attack now separates members from non-members almost perfectly; at 1 %
+        FPR it picks out about a quarter of the members, and a few members score above *every* non-member — they
+        are identified with no false alarm at all.
+
+        This is a statement about *these* attacks on *these* models — small networks and few epochs for the
+        book's models — not a proof of privacy: stronger attacks exist (the likelihood-ratio attack of Carlini et al. trains many
         shadow models), and only a guarantee such as differential privacy bounds *every* attack.
 
         The ROC curve on log–log axes shows the low-FPR end, where the argument above says the privacy risk lives;
         the dashed diagonal is guessing.
         """,
         zh=r"""
-        在这两个模型上，两种攻击都接近瞎猜：AUC 都接近 0.5，1% 假阳性率处的真阳性率都接近 1%。VAE 的成员与非成员的平均损失几乎相同
+        在本书的两个模型上，两种攻击都接近瞎猜：AUC 都接近 0.5，1% 假阳性率处的真阳性率都接近 1%。VAE 的成员与非成员的平均损失几乎相同
         （上面的单元格打印了两者），按照 Yeom 等人的分析，泛化差距很小时，损失阈值攻击就几乎无从下手。DCGAN 的判别器训练了 150 个轮次，
-        同样分不开这两组数字。这句话说的是*这两种*攻击对*这两个*模型的结果——4,000 张训练数字、小网络、几十个轮次——而不是隐私的证明：
+        同样分不开这两组数字。
+
+        **泄露是什么样子。** 第三行是一个故意训练坏了的 MLP VAE：只用 64 张数字训练 1,500 个轮次，由本章开头打印的那一条命令训练而成。
+        它的训练损失远低于留出数据上的损失，同样的损失阈值攻击现在几乎能把成员与非成员完全分开：在 1% 的假阳性率下就能认出约四分之一的成员，
+        还有几个成员的得分高于*所有*非成员——它们被认了出来，而且没有一次误报。
+
+        这些结论针对的是*这些*攻击对*这些*模型的结果——本书的模型网络小、轮数少——而不是隐私的证明：
         还有更强的攻击（Carlini 等人的似然比攻击要训练许多影子模型），只有差分隐私这样的保证才能给*所有*攻击设上界。
 
         双对数坐标下的 ROC 曲线展示了低假阳性率的那一端——按照上面的论证，隐私风险正在这里；虚线对角线代表瞎猜。
@@ -644,8 +672,9 @@ CELLS = [
 
         * **Privacy.** Loss-threshold and LOGAN membership inference on the book's VAE and DCGAN stay close to
           guessing — AUC near 0.5 and TPR at 1 % FPR near 1 % (section 1) — because these models barely overfit
-          their 4,000 digits. Report the low-FPR number, compare members and non-members drawn from the same
-          distribution, and remember that a failed attack is not a guarantee.
+          their 4,000 digits; on a VAE over-fitted to 64 digits the same attack reaches an AUC near 1 and picks out
+          some members with no false alarm. Report the low-FPR number, compare members and non-members drawn from
+          the same distribution, and remember that a failed attack is not a guarantee.
         * **Accountability and transparency.** The labels that China's measures (in force 2025-09-01) require
           fail in different ways: the metadata label survives only a byte-for-byte copy, the visible label a
           re-encoding but not a crop, the keyed watermark a JPEG export and most screenshots but not a crop
@@ -760,7 +789,8 @@ CELLS = [
         把本章的数字与第 1 章的四个问题对应起来：
 
         * **隐私。** 对本书 VAE 和 DCGAN 的损失阈值攻击和 LOGAN 成员推断都接近瞎猜——AUC 接近 0.5，1% 假阳性率处的真阳性率接近 1%（第 1 节）——
-          因为这些模型对其 4,000 张数字几乎没有过拟合。报告低假阳性率处的数字，用来自同一分布的成员与非成员作比较，并记住：攻击失败不等于有保证。
+          因为这些模型对其 4,000 张数字几乎没有过拟合；而在只用 64 张数字过拟合的 VAE 上，同样的攻击 AUC 接近 1，还能毫无误报地认出一些成员。
+          报告低假阳性率处的数字，用来自同一分布的成员与非成员作比较，并记住：攻击失败不等于有保证。
         * **问责与透明度。** 我国标识办法（2025 年 9 月 1 日起施行）要求的几种标识各有各的失效方式：元数据标识只经得住逐字节复制，
           显式标识经得住重新编码却经不住裁剪，带密钥水印经得住 JPEG 导出和大多数截屏，却经不住裁剪（第 2.1 节）。文本水印需要几十个字符，
           每字符代价不到一比特，重复的字符对只计一次时在本书文本上没有误报，替换五分之一到三分之一的字符后就逐渐失效（第 2.2 节）。
