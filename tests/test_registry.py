@@ -117,3 +117,17 @@ def test_every_shipped_checkpoint_loads_through_the_registry():
         if card["kind"] in registry.generator_kinds():  # one interface: sample(n, *, generator=None)
             x = model.sample(3, generator=torch.Generator().manual_seed(0))
             assert x.shape == (3, 1, 28, 28) and 0 <= float(x.min()) <= float(x.max()) <= 1
+
+
+def test_resume_refuses_weights_and_state_from_different_epochs(toy_kind, tmp_path, capsys):
+    common = ["--out", str(tmp_path), "--device", "cpu", "--no-progress"]
+    assert main(["train", "toy", "--epochs", "1", *common]) == 0
+    state_path = tmp_path / "toy_offline.state.pt"
+    state = torch.load(state_path, weights_only=True)
+    state["epoch"] = 0  # as if the run had been killed between renaming the weights and the state
+    torch.save(state, state_path)
+    capsys.readouterr()
+    assert main(["train", "toy", "--epochs", "2", "--resume", *common]) == 2
+    assert "weights of" in capsys.readouterr().err
+    assert main(["train", "toy", "--epochs", "1", "--resume", "--name", "other", *common]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
