@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from course_lib import load_offline_mnist
-from course_lib.dcgan import (DCGANDiscriminator, DCGANGenerator, load_dcgan, load_snapshots, make_dcgan,
+from course_lib.models.dcgan import (DCGANDiscriminator, DCGANGenerator, load_dcgan, load_snapshots, make_dcgan,
                               train_dcgan)
 from course_lib.evaluator import class_coverage, load_classifier
 from course_lib.training import spread_subset

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from course_lib import load_offline_mnist
-from course_lib.evaluator import (ClassifierFeatures, MNISTClassifier, accuracy, class_coverage, features,
-                                  frechet_distance, kl_to_uniform, load_classifier, random_shift,
-                                  shipped_checkpoint, train_classifier)
+from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, features, frechet_distance,
+                                  kl_to_uniform, load_classifier, shipped_checkpoint)
+from course_lib.models.classifier import MNISTClassifier, random_shift, train_classifier
 from course_lib.training import check_images, minibatch_indices, spread_subset
 
 

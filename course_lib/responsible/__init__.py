@@ -1,0 +1,2 @@
+"""Responsible generation: memorisation and differential privacy (:mod:`.privacy`), image watermarks
+(:mod:`.watermark`)."""
