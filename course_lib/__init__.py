@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .data import MNISTDataError, load_full_mnist, load_mnist, load_offline_mnist
 from .device import DeviceError, get_device
-from .notebook import setup_notebook
+from .notebook import localise, setup_notebook
 from .plotting import image_grid, setup_fonts, show_images
 from .seed import set_seed
 
@@ -39,6 +39,7 @@ __all__ = [
     "load_full_mnist",
     "load_mnist",
     "load_offline_mnist",
+    "localise",
     "set_seed",
     "setup_fonts",
     "setup_notebook",

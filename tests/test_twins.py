@@ -61,6 +61,7 @@ def test_zh_markdown_is_chinese_and_en_is_not(name):
         for i, text in enumerate(md):
             # Drop code, math, links' targets and the twin link before counting.
             prose = re.sub(r"```.*?```|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)|<small>.*?</small>", "", text, flags=re.S)
+            prose = re.sub(r"^:::.*$|^:[a-z-]+:.*$|\{[a-z:]+\}`[^`]*`", "", prose, flags=re.M)  # MyST directives, roles
             letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", prose)
             if len(letters) < 20:
                 continue

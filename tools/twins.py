@@ -9,6 +9,11 @@ A chapter source ``notebooks/src/NN_name.py`` defines ``CELLS``, a list built wi
     - a full-line comment ``# en: ...`` appears only in ``en/`` and ``# zh: ...`` only in ``zh/`` (each
       rewritten as a plain ``# ...`` comment).
 
+* ``solution(n, en=..., zh=..., code=..., en_after=..., zh_after=...)`` — the solution of exercise ``n``:
+  prose in each language and code written **once** (``T(...)`` and ``# en:``/``# zh:`` as in ``code``). It
+  becomes a markdown cell, the same hidden-toggle admonition in both notebooks (prose, the code as a Python
+  block, then the ``*_after`` prose), and ``tests/test_solutions.py`` executes the code after the chapter.
+
 So the code of the twins is the same by construction, apart from comments and the strings shown to the
 reader; ``tests/test_twins.py`` checks that on the notebooks themselves. The first markdown cell gets a
 link to the twin. ``python tools/notebooks.py build`` writes the notebooks (without outputs), and
@@ -38,6 +43,7 @@ class Cell:
     text: dict[str, str] = field(default_factory=dict)
     src: str = ""
     tags: tuple[str, ...] = ()
+    number: int | None = None  # the exercise a "solution" cell solves
 
 
 def md(en: str, zh: str) -> Cell:
@@ -48,6 +54,36 @@ def md(en: str, zh: str) -> Cell:
 def code(src: str, tags: tuple[str, ...] = ()) -> Cell:
     """A code cell shared by both languages (see the module docstring for ``T(...)`` and ``# en:``)."""
     return Cell("code", src=textwrap.dedent(src).strip("\n"), tags=tags)
+
+
+SOLUTION_TITLE = {"en": "Solution", "zh": "答案"}
+
+
+def solution(number: int, en: str, zh: str, code: str = "", en_after: str = "", zh_after: str = "") -> Cell:
+    """The solution of exercise ``number``: prose in each language around code written once (executed by a test)."""
+    if not isinstance(number, int) or number < 1:
+        raise ValueError(f"a solution needs the positive number of its exercise, got {number!r}")
+    if not code.strip() and not (en.strip() and zh.strip()):
+        raise ValueError(f"solution {number}: give its code, or prose in both languages")
+    text = {"en": textwrap.dedent(en).strip(), "zh": textwrap.dedent(zh).strip(),
+            "en_after": textwrap.dedent(en_after).strip(), "zh_after": textwrap.dedent(zh_after).strip()}
+    return Cell("solution", text=text, src=textwrap.dedent(code).strip("\n"), number=number)
+
+
+def render_solution(cell: Cell, lang: str) -> str:
+    """The markdown of a solution: a dropdown admonition (hidden until the reader opens it)."""
+    parts = [f":::{{admonition}} {SOLUTION_TITLE[lang]} {cell.number}", ":class: dropdown", ""]
+    body = cell.text[lang]
+    if cell.src:
+        body = (body + "\n" if body else "") + "```python\n" + render_code(cell.src, lang) + "\n```"
+    if cell.text[f"{lang}_after"]:
+        body += "\n" + cell.text[f"{lang}_after"]
+    return "\n".join(parts) + "\n" + body + "\n:::"
+
+
+def solutions(cells: list[Cell]) -> list[Cell]:
+    """The solution cells of a chapter, in order."""
+    return [c for c in cells if c.kind == "solution"]
 
 
 def render_code(src: str, lang: str) -> str:
@@ -92,6 +128,8 @@ def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.Notebook
                 text = with_twin_link(text, TWIN_LINK[lang].format(name=name))
                 first_md = False
             nb.cells.append(nbformat.v4.new_markdown_cell(text))
+        elif c.kind == "solution":
+            nb.cells.append(nbformat.v4.new_markdown_cell(render_solution(c, lang)))
         else:
             cell = nbformat.v4.new_code_cell(render_code(c.src, lang))
             if c.tags:

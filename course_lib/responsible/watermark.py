@@ -6,9 +6,14 @@ and clips to ``[0, 1]``. Detection centres the image, ``c = x − mean(x)``, and
 
     z = ⟨c, p⟩ / ‖c‖.
 
-If the image does not carry the pattern (its pixels do not depend on the key), ``⟨c, p⟩`` is a sum of
-independent ±c_i terms: mean 0 and variance ‖c‖², so ``z`` has mean 0 and variance 1, and Hoeffding's
-inequality bounds the false-positive rate of the test ``z > t`` by ``exp(−t²/2)`` whatever the image.
+What the false-positive bound says, precisely: take an image that does not carry the pattern and a key
+**drawn at random, independently of the image**. Given the image, the signs of ``p`` are then fair coins,
+``⟨c, p⟩`` is a sum of independent ±c_i terms (mean 0, variance ‖c‖²), and Hoeffding's inequality bounds
+``P_key(z > t) ≤ exp(−t²/2)`` for every fixed image. It is a probability over the key. For **one fixed key**
+nothing bounds the rate over a population of images: images that share structure (digits share a mean image)
+have correlated ``c``, and a pattern that happens to correlate with the shared part makes many of them score
+high at once, so the false-positive rate of that key on such a population can be far above the bound
+(chapter 1 measures it per key on held-out digits). Measure a deployed key on the content it will see.
 A watermarked image scores about ``strength · (number of pixels) / ‖c‖``.
 
 Its limits are real and chapter 1 measures them: the score falls with noise, coarse quantisation and
@@ -86,7 +91,8 @@ def detect_watermark(images: torch.Tensor, key: int, threshold: float = 4.0) -> 
 
 
 def false_positive_bound(threshold: float) -> float:
-    """Hoeffding's bound ``exp(−t²/2)`` on the chance that an unmarked image scores above ``t``."""
+    """Hoeffding's bound ``exp(−t²/2)`` on the chance, over a key drawn at random independently of the image,
+    that an unmarked image scores above ``t``; not a bound on one fixed key's rate over many images."""
     if threshold <= 0:
         raise WatermarkError(f"threshold must be positive, got {threshold!r}")
     return math.exp(-threshold**2 / 2)

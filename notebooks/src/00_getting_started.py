@@ -1,5 +1,5 @@
 """Chapter 0: getting started — the environment, the offline MNIST split, and how the book is built."""
-from twins import code, md
+from twins import code, md, solution
 
 CELLS = [
     md(
@@ -49,7 +49,7 @@ CELLS = [
 
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
         # zh: 每一章都以此开头：固定随机种子、设置能显示中文的字体、图像输出为 PNG。
-        course_lib.setup_notebook(seed=0)
+        course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         """
     ),
     md(
@@ -79,7 +79,7 @@ CELLS = [
         print("NumPy      ", np.__version__)
         print("matplotlib ", matplotlib.__version__)
         print("course_lib ", course_lib.__version__)
-        print("device     ", describe_device("auto"))
+        print(T("device     ", "设备       "), course_lib.localise(describe_device("auto"), T("en", "zh")))
         """
     ),
     md(
@@ -151,7 +151,7 @@ CELLS = [
         appears, pixel for pixel, in the training part:
         """,
         zh=r"""
-        "两部分互不重叠"这样的说法应当验证，而不是想当然。下面确认留出部分的任何一张图像都没有逐像素地出现在训练部分中：
+        “两部分互不重叠”这样的说法应当验证，而不是想当然。下面确认留出部分的任何一张图像都没有逐像素地出现在训练部分中：
         """,
     ),
     code(
@@ -218,7 +218,7 @@ CELLS = [
         digit varies: sharp strokes where writers agree, blur where they do not.
         """,
         zh=r"""
-        对数据的第一幅"数值画像"：每个数字的**平均图像**。这些平均值是每一类最简单的"模型"（后面会遇到好得多的模型），
+        对数据的第一幅“数值画像”：每个数字的**平均图像**。这些平均值是每一类最简单的“模型”（后面会遇到好得多的模型），
         它们已经显示出一个数字的变化有多大：书写者意见一致的地方笔画清晰，不一致的地方则一片模糊。
         """,
     ),
@@ -251,30 +251,6 @@ CELLS = [
            average number of pixels whose value is above 0.5. Which digit uses the most ink, which the least?
         2. Move the data to the device: load the training part with `device="auto"` and check where the
            tensors live.
-
-        :::{admonition} Solution 1
-        :class: dropdown
-
-        ```python
-        ink = (x_train > 0.5).flatten(1).sum(1).float()
-        for d in range(10):
-            print(d, round(float(ink[y_train == d].mean()), 1))
-        ```
-        The digit 1 uses by far the least ink; 0 and 8 use the most.
-        :::
-
-        :::{admonition} Solution 2
-        :class: dropdown
-
-        ```python
-        x, y = load_offline_mnist("train", device="auto")
-        print(x.device, y.device)   # cuda:0 on a machine with an NVIDIA GPU, else mps or cpu
-        ```
-        :::
-
-        ## References
-
-        See the [references page](../../book/en/references.md) for the full bibliography.
         """,
         zh=r"""
         ## 需要时再用完整 MNIST
@@ -292,27 +268,42 @@ CELLS = [
 
         1. 一个典型的数字有多少像素带墨迹？对训练部分的每个类别，统计取值大于 0.5 的像素的平均个数。哪个数字用墨最多，哪个最少？
         2. 把数据放到设备上：用 `device="auto"` 加载训练部分，检查张量位于哪个设备。
-
-        :::{admonition} 答案 1
-        :class: dropdown
-
-        ```python
+        """,
+    ),
+    solution(
+        1,
+        en="",
+        zh="",
+        code=r"""
         ink = (x_train > 0.5).flatten(1).sum(1).float()
         for d in range(10):
             print(d, round(float(ink[y_train == d].mean()), 1))
-        ```
+        """,
+        en_after=r"""
+        The digit 1 uses by far the least ink; 0 and 8 use the most.
+        """,
+        zh_after=r"""
         数字 1 用墨远少于其他数字；0 和 8 用墨最多。
-        :::
-
-        :::{admonition} 答案 2
-        :class: dropdown
-
-        ```python
+        """,
+    ),
+    solution(
+        2,
+        en="",
+        zh="",
+        code=r"""
         x, y = load_offline_mnist("train", device="auto")
-        print(x.device, y.device)   # 有 NVIDIA GPU 的机器上是 cuda:0，否则是 mps 或 cpu
-        ```
-        :::
+        # en: cuda:0 on a machine with an NVIDIA GPU, else mps or cpu
+        # zh: 有 NVIDIA GPU 的机器上是 cuda:0，否则是 mps 或 cpu
+        print(x.device, y.device)
+        """,
+    ),
+    md(
+        en=r"""
+        ## References
 
+        See the [references page](../../book/en/references.md) for the full bibliography.
+        """,
+        zh=r"""
         ## 参考文献
 
         完整的参考文献列表见[参考文献页](../../book/zh/references.md)。

@@ -1,6 +1,6 @@
 """Chapter 1: generative AI and society — what a generative model is, and privacy, fairness, transparency and
 accountability, each shown by a small computation; the regulatory landscape as dated, cited facts."""
-from twins import code, md
+from twins import code, md, solution
 
 CELLS = [
     # ------------------------------------------------------------------ introduction
@@ -38,7 +38,7 @@ CELLS = [
         本章对待这四个问题的方式，与数学各章对待公式的方式相同：先讲清概念，再在一个小到能装进一个单元格的模型上*测量*它。读完本章，你将：
 
         * 拟合一个生成模型并从中采样，了解本书在哪一章讲哪一类模型；
-        * 用最近邻距离测量"记忆"，并运行一个满足差分隐私的查询；
+        * 用最近邻距离测量“记忆”，并运行一个满足差分隐私的查询；
         * 亲眼看到偏斜的训练集如何产生偏斜的生成器，并用 `fairlearn` 计算分组指标；
         * 比较一个可解释的分类器和一个不透明的分类器，并对一种解释方法做合理性检验；
         * 编写一张模型卡，嵌入并检测一个水印，并测量它有多容易被破坏；
@@ -72,7 +72,7 @@ CELLS = [
 
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
         # zh: 每一章都以此开头：固定随机种子、设置能显示中文的字体、图像输出为 PNG。
-        course_lib.setup_notebook(seed=0)
+        course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         # en: The models of this chapter are tiny: one CPU thread runs them as fast as several, is not slowed down by
         # en: other programs competing for the cores, and gives the same rounding on every machine.
         # zh: 本章的模型都很小：单个 CPU 线程跑得和多线程一样快，不会因其他程序争抢 CPU 核而变慢，而且在每台机器上的舍入结果都相同。
@@ -114,14 +114,14 @@ CELLS = [
         1. **学习**：选择 $\theta$，使 $p_\theta$ 接近 $p_\text{data}$——最常见的做法是最大化平均对数似然 $\frac1n \sum_i \log p_\theta(x_i)$；
         2. **采样**：抽取新的点 $x \sim p_\theta$。
 
-        最小而又有意思的例子是**高斯混合模型**：$K$ 个"鼓包"，权重为 $\pi_k$，中心为 $\mu_k$，协方差为 $\Sigma_k$：
+        最小而又有意思的例子是**高斯混合模型**：$K$ 个高斯“分量”，权重为 $\pi_k$，中心为 $\mu_k$，协方差为 $\Sigma_k$：
 
         $$
         p_\theta(x) = \sum_{k=1}^{K} \pi_k \, \mathcal N(x;\, \mu_k, \Sigma_k), \qquad \pi_k \ge 0,\ \sum_k \pi_k = 1 .
         $$
 
-        采样分两步：先以概率 $\pi_k$ 选出一个鼓包 $k$，再从 $\mathcal N(\mu_k, \Sigma_k)$ 中抽样。下面，500 个点来自一个由三个鼓包组成的"真实"混合分布，
-        我们假装并不知道它；scikit-learn 用期望最大化（EM）算法拟合一个三鼓包的混合模型，再从中抽取 500 个新点。
+        采样分两步：先以概率 $\pi_k$ 选出一个分量 $k$，再从 $\mathcal N(\mu_k, \Sigma_k)$ 中抽样。下面，500 个点来自一个由三个分量组成的“真实”混合分布，
+        我们假装并不知道它；scikit-learn 用期望最大化（EM）算法拟合一个三分量的混合模型，再从中抽取 500 个新点。
         """,
     ),
     code(
@@ -140,7 +140,7 @@ CELLS = [
 
         def sample_mixture(gmm: GaussianMixture, n: int, generator: torch.Generator) -> np.ndarray:
             # en: step 1: pick a bump k with probability pi_k; step 2: draw from N(mu_k, Sigma_k) = mu_k + L_k eps
-            # zh: 第 1 步：以概率 pi_k 选出鼓包 k；第 2 步：从 N(mu_k, Sigma_k) 中抽样，即 mu_k + L_k eps
+            # zh: 第 1 步：以概率 pi_k 选出分量 k；第 2 步：从 N(mu_k, Sigma_k) 中抽样，即 mu_k + L_k eps
             k = torch.multinomial(torch.as_tensor(gmm.weights_, dtype=torch.float64), n, replacement=True, generator=generator)
             chol = torch.linalg.cholesky(torch.as_tensor(gmm.covariances_, dtype=torch.float64))          # Sigma_k = L_k L_k^T
             eps = torch.randn(n, gmm.means_.shape[1], dtype=torch.float64, generator=generator)
@@ -217,8 +217,8 @@ CELLS = [
         below. The table prints both, in nats per point:
         """,
         zh=r"""
-        **容量越大并不总是越好。** 随着鼓包数增加，训练点上的平均对数似然只会上升；而在来自同一分布的*留出*点上，它先随着模型捕捉到真实结构而上升，
-        当多余的鼓包开始"包住"一个个训练点之后便转而下降。训练似然与留出似然之间的差距，正是**记忆**的第一个信号——也就是下文要讲的隐私问题。
+        **容量越大并不总是越好。** 随着分量数增加，训练点上的平均对数似然只会上升；而在来自同一分布的*留出*点上，它先随着模型捕捉到真实结构而上升，
+        当多余的分量开始“包住”一个个训练点之后便转而下降。训练似然与留出似然之间的差距，正是**记忆**的第一个信号——也就是下文要讲的隐私问题。
         下表打印两者（单位：奈特/点）：
         """,
     ),
@@ -243,7 +243,7 @@ CELLS = [
         zh=r"""
         ### 一个手写数字的生成模型
 
-        同样的方法也能粗略地用在图像上。我们把 4,000 张训练数字投影到前 20 个主成分上，在这个 20 维空间里拟合一个 10 鼓包的混合模型，
+        同样的方法也能粗略地用在图像上。我们把 4,000 张训练数字投影到前 20 个主成分上，在这个 20 维空间里拟合一个 10 分量的混合模型，
         采样后再映射回像素空间。得到的图像能看出是数字，但很模糊：对图像来说，高斯混合这一族模型实在太简单了，所以后面各章改用神经网络。
         我们在这里保留它，是因为它很快，而且它的样本能让我们在接下来几节里测量隐私和偏差。
         """,
@@ -339,14 +339,14 @@ CELLS = [
         zh=r"""
         ## 隐私
 
-        ### 测量"记忆"
+        ### 测量“记忆”
 
         一个在个人数据（人脸、医学影像、私人消息）上训练的生成模型，如果复现训练样本，就会泄露这些数据。这并非假想：
         Carlini 等人从 GPT-2 中逐字提取出了训练序列，其中包括个人信息 {cite:p}`zh-carlini2021extracting`；而成员推断问的是一个相关的问题：
         某条记录是否在训练集中 {cite:p}`zh-shokri2017membership`。
 
         一个简单的测量方法：对每个生成样本，找出它**到最近训练图像的距离**和**到最近留出图像的距离**；留出集来自同一分布，但模型从未见过。
-        会复制的模型，其样本离训练图像远比离留出图像近；能够泛化的模型，其样本离两者一样近。我们使用比值
+        会复制的模型，其样本离训练图像远比离留出图像近；能够泛化的模型，其样本离训练图像并不比离留出图像更近。我们使用比值
 
         $$
         r(x) = \frac{\min_{t \in \text{train}} \lVert x - t \rVert}{\min_{h \in \text{held-out}} \lVert x - h \rVert},
@@ -364,8 +364,12 @@ CELLS = [
         """
         gen = make_generator(0)
         subset = torch.randperm(len(x_train), generator=gen)[:1000]
-        x_mem = x_train[subset]                 # the 1,000 digits both models are trained on
-        x_ref = x_held                          # 1,000 held-out digits, never seen
+        # en: the 1,000 digits both models are trained on
+        # zh: 两个模型都在这 1,000 个数字上训练
+        x_mem = x_train[subset]
+        # en: 1,000 held-out digits, never seen
+        # zh: 1,000 个留出数字，训练时从未见过
+        x_ref = x_held
 
 
         def sample_copying(n: int, sigma: float) -> torch.Tensor:
@@ -451,13 +455,13 @@ CELLS = [
         ### 差分隐私
 
         距离告诉我们模型*是否*泄露了数据；而**差分隐私**是在发布*之前*就做出的承诺 {cite:p}`zh-dwork2006calibrating,zh-dwork2014algorithmic`。
-        一个随机化机制 $M$ 称为 **ε-差分隐私**的，如果对任意两个只相差一个人的记录的数据集 $D, D'$，以及任意输出集合 $S$，都有
+        设 $M$ 是一个随机化机制。如果对任意两个只相差一个人的记录的数据集 $D, D'$ 和任意输出集合 $S$，都有
 
         $$
         P[M(D) \in S] \le e^{\varepsilon}\, P[M(D') \in S].
         $$
 
-        无论观察者如何利用输出，都几乎无法判断你的记录是否在数据中。最简单的机制回答一个**计数**（"有多少条记录具有性质 $A$？"）。
+        就称 $M$ 满足 **ε-差分隐私**。也就是说，无论观察者如何利用输出，都几乎无法判断你的记录是否在数据中。最简单的机制回答一个**计数**（“有多少条记录具有性质 $A$？”）。
         增加或删除一条记录，计数最多改变 1（这就是它的*敏感度*）；**拉普拉斯机制**发布
 
         $$
@@ -467,15 +471,19 @@ CELLS = [
         其中 $\text{Lap}(b)$ 的密度为 $\frac{1}{2b} e^{-|u|/b}$。两个输出密度在任意点 $y$ 处之比为
         $e^{(|y - c'| - |y - c|)/b} \le e^{|c - c'|/b} \le e^{\varepsilon}$——这正是定义。
 
-        我们的"敏感"计数：4,000 张训练数字中有多少张是 7。相邻数据集 $D'$ 少了其中一张。下面的单元格从两者各抽取一百万次发布结果，把直方图与上界进行比较。
+        我们的“敏感”计数：4,000 张训练数字中有多少张是 7。相邻数据集 $D'$ 少了其中一张。下面的单元格从两者各抽取一百万次发布结果，把直方图与上界进行比较。
         在两个真实计数之间的区间以外，精确的比值*恰好等于* $e^{\pm\varepsilon}$，因此实测的极端比值会落在上界处（相差仅为抽样噪声）。
         """,
     ),
     code(
         """
-        has_property = y_train == 7                      # D: one boolean per record
+        # en: D: one boolean per record
+        # zh: D：每条记录一个布尔值
+        has_property = y_train == 7
         neighbour = has_property.clone()
-        neighbour[torch.nonzero(has_property)[0]] = False  # D': the same data without one person who has it
+        # en: D': the same data without one person who has it
+        # zh: D'：同样的数据，但去掉一个具有该属性的人
+        neighbour[torch.nonzero(has_property)[0]] = False
         eps = 0.5
         g = make_generator(1)
         rel_d = noisy_count(has_property, eps, n_draws=1_000_000, generator=g)
@@ -520,7 +528,9 @@ CELLS = [
             # en: exact densities of count + Lap(1/ε) for the true counts 400 (D) and 399 (D')
             # zh: 真实计数为 400（D）和 399（D'）时，count + Lap(1/ε) 的精确密度
             b = 1.0 / epsilon
-            half_width = min(40.0, 2.0 + 8.0 * b)           # show about eight noise scales either side
+            # en: show about eight noise scales either side
+            # zh: 两侧各显示约八个噪声尺度
+            half_width = min(40.0, 2.0 + 8.0 * b)
             y = np.linspace(399.5 - half_width, 399.5 + half_width, 1601)
             for c, label in ((400, T("with the record", "含该记录")), (399, T("without it", "不含该记录"))):
                 ax.plot(y, np.exp(-np.abs(y - c) / b) / (2 * b), label=label)
@@ -570,9 +580,9 @@ CELLS = [
         """,
         zh=r"""
         **权衡，用数字说话。** $\varepsilon$ 越小，隐私越强，噪声也越大。发布结果的平均绝对误差为 $\mathbb E|\text{Lap}(b)| = b = 1/\varepsilon$。
-        隐私也可以从攻击者的角度来衡量：假设攻击者知道除"你的记录是否在数据中"之外的一切，他看到一次发布结果，当结果高于中点 $c - \tfrac12$ 时就猜"在"。
+        隐私也可以从攻击者的角度来衡量：假设攻击者知道除“你的记录是否在数据中”之外的一切，他看到一次发布结果，当结果高于中点 $c - \tfrac12$ 时就猜“在”。
         他的准确率是 $P[\text{Lap}(b) > -\tfrac12] = 1 - \tfrac12 e^{-\varepsilon/2}$。面对*任何* ε-差分隐私机制，没有攻击者能超过 $e^\varepsilon / (1 + e^\varepsilon)$：
-        把定义分别用于他猜"在"的集合 $S$ 及其补集，在这两个约束下最大化 $\tfrac12(P[M(D)\in S] + 1 - P[M(D')\in S])$ 即可得到。下面的单元格用模拟逐一核对这三个公式。
+        把定义分别用于他猜“在”的集合 $S$ 及其补集，在这两个约束下最大化 $\tfrac12(P[M(D)\in S] + 1 - P[M(D')\in S])$ 即可得到。下面的单元格用模拟逐一核对这三个公式。
         """,
     ),
     code(
@@ -642,7 +652,7 @@ CELLS = [
 
         ### 偏斜的数据进，偏斜的生成器出
 
-        生成模型学到的是它所看到的分布，其中的不平衡也一并学去。要测量这一点，我们需要一件"仪器"：一个在*均衡*训练部分上训练的数字分类器（一个小型神经网络），
+        生成模型学到的是它所看到的分布，其中的不平衡也一并学去。要测量这一点，我们需要一件“仪器”：一个在*均衡*训练部分上训练的数字分类器（一个小型神经网络），
         由它给每张生成图像打标签。然后拟合两个高斯混合生成器：
 
         * 一个在均衡的训练部分上拟合（每个数字 400 张）；
@@ -699,8 +709,9 @@ CELLS = [
         print(f"{T('digit', '数字'):>6}{T('skewed data', '偏斜数据'):>13}{T('its generator', '其生成器'):>15}{T('balanced generator', '均衡生成器'):>20}")
         for d in range(10):
             print(f"{d:>6}{share_train[d]:>13.3f}{share_skew[d]:>15.3f}{share_bal[d]:>20.3f}")
-        print(T("share of the digits 5–9:", "数字 5–9 所占份额："), T("data", "数据"), round(share_train[5:].sum(), 3), "→",
-              T("generator", "生成器"), round(share_skew[5:].sum(), 3), T("(balanced generator:", "（均衡生成器："), f"{share_bal[5:].sum():.3f}" + T(")", "）"))
+        s_data, s_gen, s_bal = round(share_train[5:].sum(), 3), round(share_skew[5:].sum(), 3), f"{share_bal[5:].sum():.3f}"
+        print(T(f"share of the digits 5–9: data {s_data} → generator {s_gen} (balanced generator: {s_bal})",
+                f"数字 5–9 所占份额：数据 {s_data} → 生成器 {s_gen}（均衡生成器：{s_bal}）"))
 
         fig, ax = plt.subplots(figsize=(7, 3.2))
         digits = np.arange(10)
@@ -735,13 +746,13 @@ CELLS = [
         """,
         zh=r"""
         在偏斜数据上训练的生成器复现了这种偏斜：代表性不足的数字在它的输出中同样稀少；而均衡生成器的各类份额大致都在十分之一左右，它们围绕十分之一的波动反映了分类器本身误差的大小。
-        学习算法本身并没有什么"偏见"：最大似然做的正是它该做的事——拟合数据。要修正输出，就得修正数据（收集更多数据，或重新加权），或者改变目标函数。
+        学习算法本身并没有什么“偏差”：最大似然做的正是它该做的事——拟合数据。要修正输出，就得修正数据（收集更多数据，或重新加权），或者改变目标函数。
 
         ### 用 `fairlearn` 计算分组指标
 
         当模型对人做出**决策**时，公平性要按群体来衡量。`fairlearn` 的 `MetricFrame` {cite:p}`zh-weerts2023fairlearn` 接受任意指标、真实标签、预测值和一个*敏感特征*，
         报告每个群体上的指标以及群体之间的差异。我们自己构造一个小数据集（fairlearn 自带的数据集需要下载）：一个筛选决策，其结果取决于一个观测不到的能力值；
-        记录下来的分数是这个能力的带噪替代指标，而且对占总体五分之一的 B 组**系统性地低测了 0.8**。模型从头到尾都看不到群体信息。
+        记录下来的分数是这个能力的带噪替代指标，而且对占总体五分之一的 B 组**系统性地少记了 0.8 分**。模型从头到尾都看不到群体信息。
         """,
     ),
     code(
@@ -756,7 +767,9 @@ CELLS = [
         n = 6000
         group = np.where(rng.random(n) < 0.2, "B", "A")
         ability = rng.standard_normal(n)
-        score = ability + 0.5 * rng.standard_normal(n) - 0.8 * (group == "B")   # the biased measurement
+        # en: the biased measurement
+        # zh: 有偏差的测量
+        score = ability + 0.5 * rng.standard_normal(n) - 0.8 * (group == "B")
         other = 0.5 * ability + rng.standard_normal(n)
         outcome = (ability + 0.5 * rng.standard_normal(n) > 0).astype(int)
         features = np.c_[score, other]
@@ -785,7 +798,7 @@ CELLS = [
         """,
         zh=r"""
         B 组中能力相同的人被选中的机会更少：他们的**真阳性率**（本会成功的人中被选中的比例）更低——尽管模型从未被告知群体信息，偏差藏在测量之中。
-        一种补救办法是后处理：`ThresholdOptimizer` 为每个群体分别选择阈值，使各群体的真阳性率和假阳性率一致（"均等几率"），
+        一种补救办法是后处理：`ThresholdOptimizer` 为每个群体分别选择阈值，使各群体的真阳性率和假阳性率一致（“均等几率”），
         这是 Hardt、Price 和 Srebro 提出的方法 {cite:p}`zh-hardt2016equality`。它在做决策时需要知道群体，而且可能改变准确率；下面的单元格测量修正前后的差距和准确率。
         """,
     ),
@@ -818,7 +831,7 @@ CELLS = [
         """,
         zh=r"""
         真阳性率和假阳性率的差距几乎消失了。这里准确率并没有下降——反而略有上升——因为按群体设定的阈值同时抵消了一部分测量偏差，
-        而不看群体的模型察觉不到这种偏差。一般来说这并不是免费的午餐：加上约束，在同样信息下可达到的最佳准确率只会降低（或不变）；
+        而不看群体的模型察觉不到这种偏差。一般来说，公平性并不是白来的：加上约束，在同样信息下可达到的最佳准确率只会降低（或不变）；
         因此，面对一个已经充分利用其全部信息的模型，公平性约束要么以准确率为代价，要么持平。
 
         缩小哪一种差距，是一种选择，而不是一道算术题。当各群体的基础比率不同时，分类器一般无法同时做到群内校准和群间错误率相等 {cite:p}`zh-kleinberg2017inherent`；
@@ -904,8 +917,9 @@ CELLS = [
                                                             n_steps=64, return_convergence_delta=True)
         with torch.no_grad():
             gain = mlp(probe).gather(1, target[:, None]).squeeze(1) - mlp(torch.zeros_like(probe))[:, target].diagonal()
-        print(T("completeness: sum of IG attributions vs s(x) − s(blank), largest gap:", "完备性：IG 归因之和与 s(x) − s(空白) 的最大差距："),
-              f"{(ig_attr.flatten(1).sum(1) - gain).abs().max():.1e}", T("(captum's own delta:", "（captum 自己报告的误差："), f"{delta.abs().max():.1e}" + T(")", "）"))
+        ig_gap, ig_delta = f"{(ig_attr.flatten(1).sum(1) - gain).abs().max():.1e}", f"{delta.abs().max():.1e}"
+        print(T(f"completeness: sum of IG attributions vs s(x) − s(blank), largest gap: {ig_gap} (captum's own delta: {ig_delta})",
+                f"完备性：IG 归因之和与 s(x) − s(空白) 的最大差距：{ig_gap}（captum 自己报告的误差：{ig_delta}）"))
 
         ig_lin = IntegratedGradients(linear).attribute(probe, baselines=torch.zeros_like(probe), target=target, n_steps=16)
         exact = linear[1].weight.detach()[target].reshape(-1, 1, 28, 28) * probe
@@ -1046,7 +1060,7 @@ CELLS = [
         save_checkpoint(linear, folder / "linear_digits", kind="linear_classifier", config={"in_features": 784, "n_classes": 10}, card=card)
         written = json.loads((folder / "linear_digits.json").read_text(encoding="utf-8"))
         # en: the save time and library versions differ on every machine and run: shown as "…"
-        # zh: 保存时间和库版本在每台机器、每次运行都不同：这里显示为"…"
+        # zh: 保存时间和库版本在每台机器、每次运行都不同：这里显示为“…”
         written.update(saved_at="…", library_versions="…")
         print(json.dumps(written, indent=1, ensure_ascii=False))
 
@@ -1075,18 +1089,24 @@ CELLS = [
         z = \frac{\langle c, p \rangle}{\lVert c \rVert}.
         $$
 
-        For an image that does not carry the pattern, $\langle c, p\rangle$ is a sum of independent terms
-        $\pm c_i$: mean 0, variance $\lVert c\rVert^2$, so $z$ has mean 0 and variance 1, and Hoeffding's
-        inequality bounds the **false-positive rate** of the test $z > t$ by $e^{-t^2/2}$ for *every* image. We use
-        $t = 4$, a bound of about $3 \cdot 10^{-4}$. The next cell embeds with $\delta = 0.1$ and checks both
-        claims on the 1,000 held-out digits, scored against 20 different keys (20,000 clean image–key pairs).
+        Take an image that does not carry the pattern, and a key **drawn at random, independently of the image**.
+        Then the signs of $p$ are fair coins whatever the image, so $\langle c, p\rangle$ is a sum of independent
+        terms $\pm c_i$: mean 0, variance $\lVert c\rVert^2$; $z$ has mean 0 and variance 1, and Hoeffding's
+        inequality bounds the probability *over the key* that the test $z > t$ fires — its **false-positive
+        rate** — by $e^{-t^2/2}$, for any fixed image. That is a statement about a random key, not about the one
+        key a provider uses: a fixed pattern may happen to correlate with what many images share (all digits
+        share a mean image), and then its false-positive rate over a population of similar images can be far
+        above the bound. We use $t = 4$, a bound of about $3 \cdot 10^{-4}$. The next cell embeds with
+        $\delta = 0.1$ and checks both claims on the 1,000 held-out digits, scored against 20 different keys
+        (20,000 clean image–key pairs, pooled over keys as the bound is); the cell after it takes the keys one
+        at a time.
         """,
         zh=r"""
         ### 来源与标识：一个水印，以及它的局限（实测）
 
-        对生成内容的标识可以是**显式**的（看得见的提示："由人工智能生成"），也可以是**隐式**的（机器能读取的信息：文件元数据，或藏在内容本身中的水印）。
+        对生成内容的标识可以是**显式**的（看得见的提示：“由人工智能生成”），也可以是**隐式**的（机器能读取的信息：文件元数据，或藏在内容本身中的水印）。
         中国的标识办法对这两类标识都作了界定，并要求服务提供者予以添加 {cite:p}`zh-cac2025labelling`；欧盟《人工智能法》要求提供者以机器可读的格式标记合成内容 {cite:p}`zh-eu2024aiact`。
-        对文本，Kirchenbauer 等人给语言模型的输出加水印的办法是：在采样时偏向一个由密钥决定的"绿名单"词元集合 {cite:p}`zh-kirchenbauer2023watermark`。
+        对文本，Kirchenbauer 等人给语言模型的输出加水印的办法是：在采样时偏向一个由密钥决定的“绿名单”词元集合 {cite:p}`zh-kirchenbauer2023watermark`。
 
         `course_lib.responsible.watermark` 为图像实现了经典的扩频思想。一个秘密密钥生成由 $\pm 1$ 组成的图案 $p$；嵌入时把 $\delta p$ 加到像素上并截断到 $[0, 1]$。
         检测时先把图像中心化，$c = x - \bar x$，再计算
@@ -1095,9 +1115,13 @@ CELLS = [
         z = \frac{\langle c, p \rangle}{\lVert c \rVert}.
         $$
 
-        对一张不带该图案的图像，$\langle c, p\rangle$ 是相互独立的项 $\pm c_i$ 之和：均值为 0，方差为 $\lVert c\rVert^2$，所以 $z$ 的均值为 0、方差为 1；
-        由霍夫丁不等式，检验 $z > t$ 的**误报率**对*每一张*图像都不超过 $e^{-t^2/2}$。我们取 $t = 4$，上界约为 $3 \cdot 10^{-4}$。
-        下一个单元格以 $\delta = 0.1$ 嵌入水印，并在 1,000 张留出数字上、用 20 个不同的密钥（共 20,000 个干净的图像—密钥对）检验这两点。
+        取一张不带该图案的图像，再**独立于图像随机抽取**一个密钥。无论图像是什么，$p$ 的各个符号都像公平的硬币，
+        所以 $\langle c, p\rangle$ 是相互独立的项 $\pm c_i$ 之和：均值为 0，方差为 $\lVert c\rVert^2$；$z$ 的均值为 0、方差为 1。
+        由霍夫丁不等式，对任意一张固定的图像，检验 $z > t$ 被触发的概率（对密钥的随机性而言），即**假阳性率**，不超过 $e^{-t^2/2}$。
+        这句话说的是随机抽取的密钥，而不是服务提供者实际使用的那一个密钥：一个固定的图案可能恰好与许多图像的共同结构相关
+        （所有数字共享一个平均图像），那么它在一批相似图像上的假阳性率就可能远远超过这个上界。我们取 $t = 4$，上界约为 $3 \cdot 10^{-4}$。
+        下一个单元格以 $\delta = 0.1$ 嵌入水印，并在 1,000 张留出数字上、用 20 个不同的密钥（共 20,000 个干净的图像—密钥对，
+        与上界一样对密钥取平均）检验这两点；再下一个单元格则逐个密钥地考察。
         """,
     ),
     code(
@@ -1105,8 +1129,9 @@ CELLS = [
         KEY, STRENGTH, THRESHOLD = 2024, 0.1, 4.0
         marked = embed_watermark(x_held, KEY, STRENGTH)
         clean_scores = torch.cat([watermark_score(x_held, k) for k in range(20)])
-        print(T("clean images: mean score", "干净图像：得分均值"), round(float(clean_scores.mean()), 3), T(", sd", "，标准差"), round(float(clean_scores.std()), 3))
-        print(T("false-positive rate at t = 4:", "t = 4 时的误报率："), float((clean_scores > THRESHOLD).float().mean()),
+        clean_mean, clean_sd = round(float(clean_scores.mean()), 3), round(float(clean_scores.std()), 3)
+        print(T(f"clean images: mean score {clean_mean}, sd {clean_sd}", f"干净图像：得分均值 {clean_mean}，标准差 {clean_sd}"))
+        print(T("false-positive rate at t = 4:", "t = 4 时的假阳性率："), float((clean_scores > THRESHOLD).float().mean()),
               T("  bound e^(-t²/2):", "  上界 e^(-t²/2)："), f"{false_positive_bound(THRESHOLD):.1e}")
         print(T("watermarked images detected:", "检出的含水印图像比例："), round(float(detect_watermark(marked, KEY, THRESHOLD).float().mean()), 3),
               T("  mean score", "  平均得分"), round(float(watermark_score(marked, KEY).mean()), 2))
@@ -1123,6 +1148,54 @@ CELLS = [
         plt.tight_layout()
         plt.show()
         """
+    ),
+    code(
+        """
+        # en: one key at a time: 500 keys other than the chapter's, each tried on the 1,000 held-out digits
+        # zh: 逐个密钥考察：除本章密钥外的 500 个密钥，每个都在 1,000 张留出数字上检验
+        keys = range(1000, 1500)
+        fpr_key, det_key, mean_key = [], [], []
+        for k in keys:
+            clean_k = watermark_score(x_held, k)
+            fpr_key.append(float((clean_k > THRESHOLD).float().mean()))
+            mean_key.append(float(clean_k.mean()))
+            det_key.append(float(detect_watermark(embed_watermark(x_held, k, STRENGTH), k, THRESHOLD).float().mean()))
+        fpr_key, det_key, mean_key = torch.tensor(fpr_key), torch.tensor(det_key), torch.tensor(mean_key)
+        bound = false_positive_bound(THRESHOLD)
+        det_chapter = float(detect_watermark(marked, KEY, THRESHOLD).float().mean())
+        print(T("false-positive rate pooled over the 500 keys:", "500 个密钥合并计算的假阳性率："), f"{float(fpr_key.mean()):.1e}",
+              T("  bound:", "  上界："), f"{bound:.1e}")
+        print(T("keys whose own false-positive rate exceeds the bound:", "自身假阳性率超过上界的密钥数："), int((fpr_key > bound).sum()),
+              T("of 500; the worst key's rate:", "（共 500 个）；最差密钥的假阳性率："), f"{float(fpr_key.max()):.3f}",
+              T(f"(= {float(fpr_key.max()) / bound:.0f} × the bound)", f"（是上界的 {float(fpr_key.max()) / bound:.0f} 倍）"))
+        sd_k, max_k = round(float(mean_key.std()), 2), round(float(mean_key.max()), 2)
+        print(T(f"mean clean score of each key: sd over keys {sd_k}, largest {max_k}",
+                f"每个密钥在干净图像上的平均得分：各密钥间的标准差 {sd_k}，最大值 {max_k}"))
+        lo, p5, med, hi = (round(float(v), 3) for v in torch.quantile(det_key, torch.tensor([0.0, 0.05, 0.5, 1.0])))
+        print(T(f"detection rate over keys: lowest {lo}, 5th percentile {p5}, median {med}, highest {hi}",
+                f"各密钥的检出率：最低 {lo}，第 5 百分位数 {p5}，中位数 {med}，最高 {hi}"))
+        share_below = round(float((det_key < det_chapter).float().mean()), 3)
+        print(T(f"the chapter's key {KEY}: detection {round(det_chapter, 3)}, better than this share of the 500 keys: {share_below}",
+                f"本章的密钥 {KEY}：检出率 {round(det_chapter, 3)}，高于 500 个密钥中这一比例（{share_below}）的密钥"))
+        """
+    ),
+    md(
+        en=r"""
+        Pooled over keys, the false-positive rate stays below the bound, as Hoeffding promises. One key at a
+        time it does not: a handful of the 500 keys flag more clean digits than the bound allows, the worst of
+        them dozens of times more, because their pattern happens to line up with the shape every digit shares
+        (the mean clean score moves from key to key by about half a standard deviation). The detection rate
+        spreads over keys for the same reason, from about half of the digits to all 1,000; the chapter's key
+        2024 is one of the lucky ones, and the detection rates measured with it below are on the good side of
+        what a key drawn at random would give. A provider who picks one key should measure its false-positive
+        rate on the kind of content it will see, not quote the bound.
+        """,
+        zh=r"""
+        对密钥取平均时，假阳性率确实低于上界，正如霍夫丁不等式所保证的。逐个密钥来看就不是这样了：500 个密钥中有若干个误判的干净数字多于上界允许的数量，
+        最差的一个要高出几十倍，因为它们的图案恰好与所有数字共有的形状对齐（各密钥在干净图像上的平均得分相差约半个标准差）。
+        出于同样的原因，检出率也随密钥而变，从大约一半到全部 1,000 张数字都能检出；本章的密钥 2024 属于运气好的那一类，
+        下面用它测得的检出率，比随机抽取一个密钥通常能得到的要好。只使用一个密钥的服务提供者，应当在它实际会遇到的那类内容上测量这个密钥的假阳性率，而不是直接引用这个上界。
+        """,
     ),
     md(
         en=r"""
@@ -1262,7 +1335,7 @@ CELLS = [
 
         问责落实到角色上。中国的《暂行办法》规定，生成式人工智能服务的**提供者**依法承担网络信息内容生产者责任，并应对生成的图片、视频等内容进行标识 {cite:p}`zh-cac2023interim`。
         欧盟《人工智能法》区分开发系统或将其投放市场的**提供者**与在其授权下使用系统（个人非职业活动除外）的**部署者**，两者承担不同的义务 {cite:p}`zh-eu2024aiact`。
-        NIST 的《人工智能风险管理框架》把组织自身的风险管理归为四项职能——治理、映射、测量、管理——并把问责结构放在"治理"之下 {cite:p}`zh-nist2023airmf`。
+        NIST 的《人工智能风险管理框架》把组织自身的风险管理归为四项职能——治理、映射、测量、管理——并把问责结构放在“治理”之下 {cite:p}`zh-nist2023airmf`。
         模型卡、数据文档和标识，正是事后核查这些角色是否尽责的依据。
         """,
     ),
@@ -1292,10 +1365,10 @@ CELLS = [
 
         | 日期 | 文件 | 主要内容 |
         | --- | --- | --- |
-        | 2023 年 1 月（1 月 26 日发布） | 美国 **NIST《人工智能风险管理框架》1.0**（NIST AI 100-1） {cite:p}`zh-nist2023airmf` | *自愿采用*的框架。四项职能：治理、映射、测量、管理。可信人工智能的特征包括：有效且可靠，安全，安全且有韧性，可问责且透明，可解释且可理解，增强隐私，公平且有害偏差得到管控。 |
+        | 2023 年 1 月（1 月 26 日发布） | 美国 **NIST《人工智能风险管理框架》1.0**（NIST AI 100-1） {cite:p}`zh-nist2023airmf` | *自愿采用*的框架。四项职能：治理、映射、测量、管理。可信人工智能的特征包括：有效且可靠，安全，安保且有韧性，可问责且透明，可解释且可理解，增强隐私，公平且有害偏差得到管控。 |
         | 2023-08-15 起施行（2023-07-10 公布） | 中国 **《生成式人工智能服务管理暂行办法》**；国家互联网信息办公室会同其他六个部门 {cite:p}`zh-cac2023interim` | 适用于在中国境内向公众提供的生成式人工智能服务。实行包容审慎和分类分级监管；对训练数据处理和数据标注提出要求；提供者依法承担网络信息内容生产者责任；要求对生成的图片、视频等内容进行标识；规定了安全评估和算法备案等制度；要求提供者采取措施防范未成年人过度依赖或沉迷。 |
         | 2024-08-01 起生效（2024-07-12 公布） | **欧盟《人工智能法》**，条例 (EU) 2024/1689 {cite:p}`zh-eu2024aiact` | 基于风险的立法。按其公布的时间表：禁止性做法自 2025-02-02 起适用；通用人工智能模型的义务自 2025-08-02 起适用；其余大部分条款自 2026-08-02 起适用，其中包括第 50 条的透明度义务（告知用户正在与人工智能系统交互；以机器可读格式标记合成内容；披露深度伪造）。 |
-        | 2025-09-01 起施行（2025-03-14 发布） | 中国 **《人工智能生成合成内容标识办法》**；国家网信办、工业和信息化部、公安部、国家广播电视总局 {cite:p}`zh-cac2025labelling` | 适用于生成合成的文本、图片、音频、视频、虚拟场景等内容。界定了**显式标识**（用户可明显感知的文字、声音、图形等）和**隐式标识**（写入文件元数据，例如内容属性、服务提供者名称或编码），并要求服务提供者予以添加；传播平台应核验隐式标识，并对疑似生成合成内容进行提示；用户发布时应主动声明；任何组织和个人不得恶意删除、篡改、隐匿标识。 |
+        | 2025-09-01 起施行（2025-03-14 公布） | 中国 **《人工智能生成合成内容标识办法》**；国家互联网信息办公室、工业和信息化部、公安部、国家广播电视总局 {cite:p}`zh-cac2025labelling` | 适用于生成合成的文本、图片、音频、视频、虚拟场景等内容。界定了**显式标识**（用户可明显感知的文字、声音、图形等）和**隐式标识**（写入文件元数据，例如内容属性、服务提供者名称或编码），并要求服务提供者予以添加；传播平台应核验隐式标识，并对疑似生成合成内容进行提示；用户发布时应主动声明；任何组织和个人不得恶意删除、篡改、隐匿标识。 |
 
         几种做法各不相同——一个自愿框架、针对服务的规章、一部横向的基于风险的法律——但它们都落到本章的技术问题上：文档（模型卡）、测量（偏差、隐私风险），
         以及生成内容的标识（水印和元数据）。
@@ -1332,7 +1405,7 @@ CELLS = [
 
         本章每一节都以一个**由代码测出的权衡**结束，而每一个权衡都是技术与伦理相互推动的地方：
 
-        * **隐私。** "记忆"起初是一个技术发现（训练数据可以被提取出来 {cite:p}`zh-carlini2021extracting`）；差分隐私把伦理诉求变成了一个带参数的定义，
+        * **隐私。** “记忆”起初是一个技术发现（训练数据可以被提取出来 {cite:p}`zh-carlini2021extracting`）；差分隐私把伦理诉求变成了一个带参数的定义，
           DP-SGD {cite:p}`zh-abadi2016dpsgd` 又把它变成了一个算法。代价是可以测量的：我们那个计数的误差按 $1/\varepsilon$ 增长。
         * **公平性。** 生成器复现了数据中的偏斜；分组指标让决策中的差异变得可见；一种修正方法消除了其中一种差距，我们也测量了它对准确率的影响。
           缩小哪一种差距，是算法无法替我们做出的伦理选择 {cite:p}`zh-kleinberg2017inherent`。
@@ -1363,66 +1436,98 @@ CELLS = [
         5. **A factor for the model card.** Split the held-out digits into "thin" and "thick" writing by the
            median amount of ink per image and report the linear classifier's accuracy per group with
            `MetricFrame`. Add it to the card.
+        """,
+        zh=r"""
+        ## 练习
 
-        :::{admonition} Solution 1
-        :class: dropdown
-
-        ```python
+        1. **复制在哪里停止？** 对复制模型，在更细的网格上找出使比值 $r$ 的中位数超过 0.9 的最小噪声水平 $\sigma$。看看它的样本：这个模型在有意义的层面上算“保护隐私”吗？
+        2. **组合。** 一位分析师把同一个计数查询问了 $k$ 次，每次回答都满足 $\varepsilon = 0.5$ 的差分隐私，然后对这些回答取平均。
+           对 $k = 1, 4, 16$ 模拟隐私一节中的攻击者，并与基本组合定理给出的上界 $e^{k\varepsilon}/(1+e^{k\varepsilon})$ 进行比较 {cite:p}`zh-dwork2014algorithmic`。
+        3. **另一种公平性约束。** 用 `constraints="demographic_parity"` 重新运行 `ThresholdOptimizer`。哪种差距缩小了，哪种依然存在，准确率又如何变化？
+        4. **更强的水印。** 找出使至少 95% 的留出数字在质量为 25 的 JPEG 压缩后仍能检出的最小强度 $\delta$。此时水印有多明显（像素变化均方根）？
+        5. **为模型卡添加一个因素。** 按每张图像墨量的中位数，把留出数字分为“细笔画”和“粗笔画”两组，用 `MetricFrame` 报告线性分类器在每组上的准确率，并把结果写进模型卡。
+        """,
+    ),
+    solution(
+        1,
+        en="",
+        zh="",
+        code=r"""
         for s in np.arange(0.1, 1.0, 0.025):
             r = memorisation_ratio(sample_copying(1000, float(s)), x_mem, x_ref).median()
             if r > 0.9:
                 print(round(float(s), 3), round(float(r), 3))
                 break
         show_images(sample_copying(10, float(s)), nrow=10)
-        ```
+        """,
+        en_after=r"""
         By the time the ratio passes 0.9 the noise dominates the digits: the ratio is a test for copying, not a
         measure of quality. A useful model must pass both tests.
-        :::
-
-        :::{admonition} Solution 2
-        :class: dropdown
-
-        ```python
+        """,
+        zh_after=r"""
+        当比值超过 0.9 时，噪声已经盖过了数字：这个比值检验的是“是否复制”，而不是样本质量。一个有用的模型必须同时通过这两项检验。
+        """,
+    ),
+    solution(
+        2,
+        en="",
+        zh="",
+        code=r"""
         for k in (1, 4, 16):
             a = noisy_count(has_property, 0.5, n_draws=50_000 * k, generator=g).reshape(-1, k).mean(1)
             b = noisy_count(neighbour, 0.5, n_draws=50_000 * k, generator=g).reshape(-1, k).mean(1)
             acc = 0.5 * (float((a > true_count - 0.5).double().mean()) + float((b <= true_count - 0.5).double().mean()))
             print(k, round(acc, 3), round(np.exp(k * 0.5) / (1 + np.exp(k * 0.5)), 3))
-        ```
+        """,
+        en_after=r"""
         Averaging $k$ answers shrinks the noise, so the attacker's accuracy rises with $k$ while staying below
         the composed bound: privacy loss adds up over queries.
-        :::
-
-        :::{admonition} Solution 3
-        :class: dropdown
-
-        ```python
+        """,
+        zh_after=r"""
+        对 $k$ 个回答取平均会减小噪声，所以攻击者的准确率随 $k$ 上升，但始终低于组合后的上界：隐私损失会随查询次数累加。
+        """,
+    ),
+    solution(
+        3,
+        en="",
+        zh="",
+        code=r"""
         dp = ThresholdOptimizer(estimator=screen, constraints="demographic_parity", prefit=True, predict_method="predict_proba")
         dp.fit(features[tr], outcome[tr], sensitive_features=group[tr])
         d = dp.predict(features[te], sensitive_features=group[te], random_state=0)
         print(MetricFrame(metrics=metrics, y_true=outcome[te], y_pred=d, sensitive_features=group[te]).by_group.round(3))
-        ```
+        """,
+        en_after=r"""
         Demographic parity equalises the selection rates; compare its true and false positive rates per group and
         its accuracy with the two runs in the chapter.
-        :::
-
-        :::{admonition} Solution 4
-        :class: dropdown
-
-        ```python
+        """,
+        zh_after=r"""
+        人口统计均等使各组的选中率相同；请把它各组的真阳性率、假阳性率以及准确率，与本章的两次运行结果相比较。
+        """,
+    ),
+    solution(
+        4,
+        en="",
+        zh="",
+        code=r"""
         for s in np.arange(0.1, 0.6, 0.05):
             m = embed_watermark(x_held, KEY, float(s))
             if detect_watermark(jpeg(m, 25), KEY, THRESHOLD).float().mean() >= 0.95:
                 print(round(float(s), 2), round(float((m - x_held).pow(2).mean().sqrt()), 4))
                 break
-        ```
+        """,
+        en_after=r"""
         Robustness is bought with visibility; look at `show_images(m[:10])`.
-        :::
-
-        :::{admonition} Solution 5
-        :class: dropdown
-
-        ```python
+        """,
+        zh_after=r"""
+        鲁棒性是用可见度换来的；用 `show_images(m[:10])` 看一看。
+        """,
+    ),
+    solution(
+        5,
+        en="",
+        zh="",
+        code=r"""
         ink = x_held.flatten(1).sum(1)
         thickness = np.where(ink > ink.median(), "thick", "thin")
         with torch.no_grad():
@@ -1430,9 +1535,10 @@ CELLS = [
         frame = MetricFrame(metrics={"accuracy": accuracy_score}, y_true=y_held.numpy(), y_pred=p, sensitive_features=thickness)
         print(frame.by_group)
         card["metrics"]["accuracy_by_thickness"] = frame.by_group["accuracy"].round(3).to_dict()
-        ```
-        :::
-
+        """,
+    ),
+    md(
+        en=r"""
         ## References
 
         See the [references page](../../book/en/references.md) for the full bibliography. The book's closing
@@ -1440,81 +1546,6 @@ CELLS = [
         and [frequently asked questions](../../book/en/faq.md).
         """,
         zh=r"""
-        ## 练习
-
-        1. **复制在哪里停止？** 对复制模型，在更细的网格上找出使比值 $r$ 的中位数超过 0.9 的最小噪声水平 $\sigma$。看看它的样本：这个模型在有意义的层面上算"保护隐私"吗？
-        2. **组合。** 一位分析师把同一个计数查询问了 $k$ 次，每次回答都满足 $\varepsilon = 0.5$ 的差分隐私，然后对这些回答取平均。
-           对 $k = 1, 4, 16$ 模拟隐私一节中的攻击者，并与基本组合定理给出的上界 $e^{k\varepsilon}/(1+e^{k\varepsilon})$ 进行比较 {cite:p}`zh-dwork2014algorithmic`。
-        3. **另一种公平性约束。** 用 `constraints="demographic_parity"` 重新运行 `ThresholdOptimizer`。哪种差距缩小了，哪种依然存在，准确率又如何变化？
-        4. **更强的水印。** 找出使至少 95% 的留出数字在质量为 25 的 JPEG 压缩后仍能检出的最小强度 $\delta$。此时水印有多明显（像素变化均方根）？
-        5. **为模型卡添加一个因素。** 按每张图像墨量的中位数，把留出数字分为"细笔画"和"粗笔画"两组，用 `MetricFrame` 报告线性分类器在每组上的准确率，并把结果写进模型卡。
-
-        :::{admonition} 答案 1
-        :class: dropdown
-
-        ```python
-        for s in np.arange(0.1, 1.0, 0.025):
-            r = memorisation_ratio(sample_copying(1000, float(s)), x_mem, x_ref).median()
-            if r > 0.9:
-                print(round(float(s), 3), round(float(r), 3))
-                break
-        show_images(sample_copying(10, float(s)), nrow=10)
-        ```
-        当比值超过 0.9 时，噪声已经盖过了数字：这个比值检验的是"是否复制"，而不是样本质量。一个有用的模型必须同时通过这两项检验。
-        :::
-
-        :::{admonition} 答案 2
-        :class: dropdown
-
-        ```python
-        for k in (1, 4, 16):
-            a = noisy_count(has_property, 0.5, n_draws=50_000 * k, generator=g).reshape(-1, k).mean(1)
-            b = noisy_count(neighbour, 0.5, n_draws=50_000 * k, generator=g).reshape(-1, k).mean(1)
-            acc = 0.5 * (float((a > true_count - 0.5).double().mean()) + float((b <= true_count - 0.5).double().mean()))
-            print(k, round(acc, 3), round(np.exp(k * 0.5) / (1 + np.exp(k * 0.5)), 3))
-        ```
-        对 $k$ 个回答取平均会减小噪声，所以攻击者的准确率随 $k$ 上升，但始终低于组合后的上界：隐私损失会随查询次数累加。
-        :::
-
-        :::{admonition} 答案 3
-        :class: dropdown
-
-        ```python
-        dp = ThresholdOptimizer(estimator=screen, constraints="demographic_parity", prefit=True, predict_method="predict_proba")
-        dp.fit(features[tr], outcome[tr], sensitive_features=group[tr])
-        d = dp.predict(features[te], sensitive_features=group[te], random_state=0)
-        print(MetricFrame(metrics=metrics, y_true=outcome[te], y_pred=d, sensitive_features=group[te]).by_group.round(3))
-        ```
-        人口统计均等使各组的选中率相同；请把它各组的真阳性率、假阳性率以及准确率，与本章的两次运行结果相比较。
-        :::
-
-        :::{admonition} 答案 4
-        :class: dropdown
-
-        ```python
-        for s in np.arange(0.1, 0.6, 0.05):
-            m = embed_watermark(x_held, KEY, float(s))
-            if detect_watermark(jpeg(m, 25), KEY, THRESHOLD).float().mean() >= 0.95:
-                print(round(float(s), 2), round(float((m - x_held).pow(2).mean().sqrt()), 4))
-                break
-        ```
-        鲁棒性是用可见度换来的；用 `show_images(m[:10])` 看一看。
-        :::
-
-        :::{admonition} 答案 5
-        :class: dropdown
-
-        ```python
-        ink = x_held.flatten(1).sum(1)
-        thickness = np.where(ink > ink.median(), "thick", "thin")
-        with torch.no_grad():
-            p = linear(x_held).argmax(1).numpy()
-        frame = MetricFrame(metrics={"accuracy": accuracy_score}, y_true=y_held.numpy(), y_pred=p, sensitive_features=thickness)
-        print(frame.by_group)
-        card["metrics"]["accuracy_by_thickness"] = frame.by_group["accuracy"].round(3).to_dict()
-        ```
-        :::
-
         ## 参考文献
 
         完整的参考文献列表见[参考文献页](../../book/zh/references.md)。本书的结尾几页讨论了[应用](../../book/zh/applications.md)、

@@ -1,5 +1,5 @@
 """Chapter 3: VAEs, the mathematics — every formula followed by a cell that checks it."""
-from twins import code, md
+from twins import code, md, solution
 
 CELLS = [
     # ------------------------------------------------------------------------------------------ intro
@@ -29,7 +29,7 @@ CELLS = [
         zh=r"""
         # 3 · 变分自编码器的数学
 
-        **变分自编码器**（VAE）{cite:p}`zh-kingma2014vae,zh-rezende2014stochastic` 是一种带有隐藏变量——*潜变量* $z$——的生成模型：
+        **变分自编码器**（VAE）{cite:p}`zh-kingma2014vae,zh-rezende2014stochastic` 是一种带有未观测变量——*潜变量* $z$——的生成模型：
         先从一个简单的先验中抽取 $z$，再从一个分布中抽取图像 $x$，而这个分布的参数由神经网络根据 $z$ 算出。
         本章推导 VAE 的每一个组成部分，并且每写下一个公式，就**立即用数值计算验证它**：
 
@@ -61,9 +61,13 @@ CELLS = [
         from course_lib.models.vae import (MLPVAE, LinearGaussianVAE, evaluate_vae, gaussian_kl, iwae_bound, load_vae,
                                     log_likelihood, negative_elbo, reparameterize, train_vae)
 
-        course_lib.setup_notebook(seed=0)
-        x_train, y_train = load_offline_mnist("train")    # 4,000 digits, (N, 1, 28, 28) in [0, 1]
-        x_held, y_held = load_offline_mnist("heldout")    # 1,000 digits, used only for evaluation
+        course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
+        # en: 4,000 digits, (N, 1, 28, 28) in [0, 1]
+        # zh: 4,000 个数字，形状 (N, 1, 28, 28)，取值在 [0, 1] 内
+        x_train, y_train = load_offline_mnist("train")
+        # en: 1,000 digits, used only for evaluation
+        # zh: 1,000 个数字，只用于评估
+        x_held, y_held = load_offline_mnist("heldout")
 
 
         def gen(seed):
@@ -140,7 +144,9 @@ CELLS = [
         b = torch.randn(D, generator=g, dtype=torch.float64)
         lin = LinearGaussianVAE(W, b, sigma)          # p(z) = N(0, I), p(x|z) = N(Wz + b, sigma^2 I)
         z_true = torch.randn(3, d, generator=g, dtype=torch.float64)
-        x_lin = z_true @ W.T + b + sigma * torch.randn(3, D, generator=g, dtype=torch.float64)  # three observations
+        # en: three observations
+        # zh: 三个观测
+        x_lin = z_true @ W.T + b + sigma * torch.randn(3, D, generator=g, dtype=torch.float64)
 
         # en: log p(x) by brute force: add up p(x|z) p(z) over a 401 x 401 grid of z (possible only because d = 2)
         # zh: 暴力计算 log p(x)：在 401 x 401 的 z 网格上累加 p(x|z) p(z)（只因 d = 2 才做得到）
@@ -243,14 +249,20 @@ CELLS = [
         """
         n = 100_000
         with torch.no_grad():
-            elbo = lin.elbo(x_lin)                       # closed form
-            kl_post = lin.kl_to_posterior(x_lin)         # KL(q(z|x) || p(z|x)), closed form
+            # en: closed form
+            # zh: 闭式解
+            elbo = lin.elbo(x_lin)
+            # en: KL(q(z|x) || p(z|x)), closed form
+            # zh: KL(q(z|x) || p(z|x))，闭式解
+            kl_post = lin.kl_to_posterior(x_lin)
             mu_q, logvar_q = lin.encode(x_lin)           # (3, 2) each
             z = reparameterize(mu_q.expand(n, -1, -1), logvar_q.expand(n, -1, -1), generator=gen(1))  # (n, 3, 2)
             log_q = Normal(mu_q, (0.5 * logvar_q).exp()).log_prob(z).sum(-1)
             log_pz = Normal(0.0, 1.0).log_prob(z).sum(-1)
             log_px_z = lin.log_px_given_z(x_lin.expand(n, -1, -1).reshape(-1, D), z.reshape(-1, d)).view(n, 3)
-            integrand = log_px_z + log_pz - log_q        # (n, 3): its mean is the ELBO
+            # en: (n, 3): its mean is the ELBO
+            # zh: (n, 3)：其均值就是 ELBO
+            integrand = log_px_z + log_pz - log_q
         mc, se = integrand.mean(0), integrand.std(0) / math.sqrt(n)
         print(T("                     x1        x2        x3", "                     x1        x2        x3"))
         for label, row in [(T("log p(x)          ", "log p(x)          "), log_px),
@@ -286,7 +298,9 @@ CELLS = [
         elbos, kls = [], []
         with torch.no_grad():
             for s in shifts:
-                lin.c.copy_(c0 + s * direction)          # shift the encoder's mean by s * direction
+                # en: shift the encoder's mean by s * direction
+                # zh: 把编码器的均值平移 s * direction
+                lin.c.copy_(c0 + s * direction)
                 elbos.append(float(lin.elbo(x0)))
                 kls.append(float(lin.kl_to_posterior(x0)))
             lin.c.copy_(c0)
@@ -364,7 +378,7 @@ CELLS = [
         """,
         zh=r"""
         每一行的闭式解都落在蒙特卡洛估计的几个标准误差之内。第一行是 $q = p$ 的情形，KL 恰好为零；
-        最后一行显示了一个"过于自信"的编码器（$\sigma^2 \approx 0.018$）要付出的代价：$-\log\sigma_j^2$ 这一项让确定性变得昂贵。
+        最后一行显示了一个“过于自信”的编码器（$\sigma^2 \approx 0.018$）要付出的代价：$-\log\sigma_j^2$ 这一项让确定性变得昂贵。
         """,
     ),
     # ----------------------------------------------------------------------------------- reparam vs SF
@@ -431,11 +445,15 @@ CELLS = [
             mu_s = mu.detach().repeat(n, 1).requires_grad_(True)
             lv_s = logvar.detach().repeat(n, 1).requires_grad_(True)
             xs = x.expand(n, *x.shape[1:])
-            z = reparameterize(mu_s, lv_s, generator=gen(seed))      # z = mu + sigma * eps: differentiable
+            # en: z = mu + sigma * eps: differentiable
+            # zh: z = mu + sigma * eps：可微
+            z = reparameterize(mu_s, lv_s, generator=gen(seed))
             elbo_integrand(model, xs, z, mu_s, lv_s).sum().backward()
             reparam = torch.cat([mu_s.grad, lv_s.grad], 1)
             mu_s.grad = lv_s.grad = None
-            z = reparameterize(mu_s, lv_s, generator=gen(seed + 1)).detach()  # score function: z is just a number
+            # en: score function: z is just a number
+            # zh: 得分函数：z 只是一个数
+            z = reparameterize(mu_s, lv_s, generator=gen(seed + 1)).detach()
             f = elbo_integrand(model, xs, z, mu_s, lv_s).detach()
             (f * log_q(z, mu_s, lv_s)).sum().backward()
             score = torch.cat([mu_s.grad, lv_s.grad], 1)
@@ -445,7 +463,9 @@ CELLS = [
         # en: an imperfect encoder: the mean shifted by s = 0.3 along the path of section 3.2
         # zh: 一个不完美的编码器：均值沿 3.2 节的路径平移 s = 0.3
         lin_off = LinearGaussianVAE(W, b, sigma, c=c0 + 0.3 * direction)
-        lin_off.elbo(x0).sum().backward()               # exact gradient of the closed-form ELBO
+        # en: exact gradient of the closed-form ELBO
+        # zh: 闭式 ELBO 的精确梯度
+        lin_off.elbo(x0).sum().backward()
         exact = torch.cat([lin_off.c.grad, lin_off.logvar.grad])
         with torch.no_grad():
             mu0, lv0 = lin_off.encode(x0)
@@ -525,7 +545,7 @@ CELLS = [
         （`log_likelihood`，`negative_elbo(..., likelihood=...)`）；两种情形下，解码器都为每个像素输出一个数 $\ell_i$，并记 $m_i = \operatorname{sigmoid}(\ell_i)$。
 
         * **伯努利**：$\log p(x\mid z) = \sum_i x_i \log m_i + (1-x_i)\log(1-m_i)$，即二元交叉熵取负。对二值像素，它是一个概率。
-          MNIST 的像素是 $[0,1]$ 之间的灰度，`course_lib` 与 PyTorch 官方示例一样，把灰度当作"软目标"使用；这时它就不再是归一化的对数概率，
+          MNIST 的像素是 $[0,1]$ 之间的灰度，`course_lib` 与 PyTorch 官方示例一样，把灰度当作“软目标”使用；这时它就不再是归一化的对数概率，
           即使完美重构（$m = x$）也要付出像素本身的熵 $\sum_i H(x_i)$ {cite:p}`zh-loaizaganem2019continuous`。
         * **方差固定的高斯**，方差为 $\sigma^2$（默认 `sigma=0.1`）：$-\log p(x\mid z) = \frac{1}{2\sigma^2}\sum_i (x_i - m_i)^2 + D\log\sigma + \frac D2 \log 2\pi$，
           其中 $D = 784$ 为像素数。它是概率密度而不是概率，所以它的奈特数不能与伯努利的奈特数相比较。把负 ELBO 乘以 $2\sigma^2$，
@@ -607,7 +627,7 @@ CELLS = [
 
         β-VAE {cite:p}`zh-higgins2017betavae` 给 KL 项加上权重：$\mathcal L_\beta(x) = \text{重构损失} + \beta\,\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,p(z)\big)$。
         只有 $\beta = 1$ 时它才是负 ELBO，即 $-\log p(x)$ 的一个上界。$\beta$ 越大，每个编码都被越用力地推向先验：潜空间更平滑、更规整，
-        重构更模糊；走到极端便是*后验坍塌*——编码器不再理会 $x$，KL 为零，解码器只会画出同一个"平均数字"。
+        重构更模糊；走到极端便是*后验坍塌*——编码器不再理会 $x$，KL 为零，解码器只会画出同一个“平均数字”。
         $\beta = 0$ 则**去掉了 KL 项**：剩下的是一个编码带噪声的自编码器。它的重构最好，但没有任何东西让它的编码看起来像是从 $\mathcal N(0, I)$ 中抽出的，
         因此对先验样本解码得到的图像不像任何数字：**没有 KL 项，模型就不是生成模型。**
 
@@ -621,10 +641,14 @@ CELLS = [
         betas = [0.0, 1.0, 4.0, 16.0]
         beta_models, rows = {}, []
         for beta in betas:
-            torch.manual_seed(0)                        # the same initial weights and minibatches for every beta
+            # en: the same initial weights and minibatches for every beta
+            # zh: 每个 beta 用同样的初始权重和小批量
+            torch.manual_seed(0)
             model = MLPVAE(z_dim=8, hidden=200)
             train_vae(model, x_train, epochs=5, batch_size=64, lr=2e-3, beta=beta, device="cpu")
-            ev = evaluate_vae(model, x_held)            # beta = 1: the true negative ELBO
+            # en: beta = 1: the true negative ELBO
+            # zh: beta = 1：真正的负 ELBO
+            ev = evaluate_vae(model, x_held)
             with torch.no_grad():
                 samples = model.sample(200, generator=gen(5)).flatten(1)
                 to_train = torch.cdist(samples, x_train.flatten(1)).min(1).values.mean()
@@ -647,7 +671,9 @@ CELLS = [
         for r, beta in enumerate(betas, start=1):
             model = beta_models[beta]
             with torch.no_grad():
-                recon = torch.sigmoid(model.decode(model.encode(x_held[picks])[0]))   # decode the mean code
+                # en: decode the mean code
+                # zh: 解码均值编码
+                recon = torch.sigmoid(model.decode(model.encode(x_held[picks])[0]))
                 samples = model.sample(8, generator=gen(6))
             show_images(recon, nrow=8, ax=axes[r, 0], title=T(f"β = {beta:g}: reconstructions", f"β = {beta:g}：重构"))
             show_images(samples, nrow=8, ax=axes[r, 1], title=T(f"β = {beta:g}: samples", f"β = {beta:g}：样本"))
@@ -694,12 +720,13 @@ CELLS = [
         ckpt = Path(course_lib.__file__).parent / "checkpoints" / "vae2d_offline"
         vae, card = load_vae(ckpt)
         print(T("model:  ", "模型：  "), card["kind"], card["config"], f"({card['parameters']:,} {T('parameters', '个参数')})")
-        print(T("data:   ", "数据：  "), card["data"])
+        print(T("data:   ", "数据：  "), course_lib.localise(card["data"], T("en", "zh")))
         print(T("epochs: ", "轮数：  "), card["epochs"], T(f"(batch {card['batch_size']}, Adam lr {card['lr']}, seed {card['seed']})",
                                                        f"（批大小 {card['batch_size']}，Adam 学习率 {card['lr']}，种子 {card['seed']}）"))
         print(T("command:", "命令：  "), card["command"])
-        print(T(f"trained on {card['device']} in {card['wall_time_s']:.0f} s (as recorded in the card)",
-                f"训练设备 {card['device']}，用时 {card['wall_time_s']:.0f} 秒（模型卡中的记录）"))
+        device = course_lib.localise(card["device"], T("en", "zh"))
+        print(T(f"trained on {device} in {card['wall_time_s']:.0f} s (as recorded in the card)",
+                f"训练设备 {device}，用时 {card['wall_time_s']:.0f} 秒（模型卡中的记录）"))
         ev = evaluate_vae(vae, x_held)
         print(T(f"held-out (1,000 digits): -ELBO {ev['neg_elbo']:.1f} = reconstruction {ev['recon']:.1f} + KL {ev['kl']:.1f} nats/image",
                 f"留出数据（1,000 张）：-ELBO {ev['neg_elbo']:.1f} = 重构 {ev['recon']:.1f} + KL {ev['kl']:.1f} 奈特/图像"))
@@ -716,8 +743,8 @@ CELLS = [
         """,
         zh=r"""
         **潜空间分布图。** 把每个留出数字放在它的编码器均值 $\mu_\phi(x)$ 处，并按标签着色（VAE 从未见过这些标签）。
-        两条虚线圆分别包含先验 39 % 和 86 % 的概率质量。同一类的数字聚集成片，各片区域合起来覆盖了先验集中质量的范围——这正是 KL 项在起作用——
-        不过并不完美：单元格打印出外圈以内的编码所占的比例（先验是 86 %），以及编码器的标准差有多小。编码之间留下空隙的地方，先验样本解码出来的数字也就不那么像样。
+        两条虚线圆分别包含先验 39% 和 86% 的概率质量。同一类的数字聚集成片，各片区域合起来覆盖了先验集中质量的范围——这正是 KL 项在起作用——
+        不过并不完美：单元格打印出外圈以内的编码所占的比例（先验是 86%），以及编码器的标准差有多小。编码之间留下空隙的地方，先验样本解码出来的数字也就不那么像样。
         """,
     ),
     code(
@@ -834,8 +861,8 @@ CELLS = [
     ),
     code(
         """
-        # en: the static version of the explorer, for the printed book
-        # zh: 浏览器的静态版本，供印刷版使用
+        # en: the static version of the explorer, for the rendered book
+        # zh: 交互控件的静态版本，供网页版的书使用
         explore(z1=-1.0, z2=1.0)
         plt.show()
         """
@@ -843,7 +870,9 @@ CELLS = [
     code(
         """
         quantiles = torch.linspace(0.03, 0.97, 15)
-        axis_z = Normal(0.0, 1.0).icdf(quantiles)      # grid points at equally spaced prior quantiles
+        # en: grid points at equally spaced prior quantiles
+        # zh: 网格点取在先验的等间距分位数上
+        axis_z = Normal(0.0, 1.0).icdf(quantiles)
         # en: rows from top to bottom: z2 from high to low; columns from left to right: z1 from low to high (as on the map)
         # zh: 行自上而下：z2 由高到低；列自左向右：z1 由低到高（与分布图的方向一致）
         grid_z = torch.stack([torch.stack([axis_z, torch.full_like(axis_z, float(v))], 1) for v in axis_z.flip(0)])
@@ -851,7 +880,7 @@ CELLS = [
             manifold = torch.sigmoid(vae.decode(grid_z.reshape(-1, 2)))
         fig, ax = plt.subplots(figsize=(5.6, 5.6))
         show_images(manifold, nrow=15, ax=ax, title=T("The decoder over the latent plane: z1 → right, z2 → up\\n(grid at the prior's 3 %…97 % quantiles)",
-                                                     "解码器在潜平面上的输出：z1 向右增大，z2 向上增大\\n（网格取先验的 3 %…97 % 分位数）"))
+                                                     "解码器在潜平面上的输出：z1 向右增大，z2 向上增大\\n（网格取先验的 3%…97% 分位数）"))
         plt.show()
         """
     ),
@@ -928,7 +957,7 @@ CELLS = [
         $$
 
         上界仍然来自詹森不等式，因为 $\mathbb E\big[\frac1k\sum_i w_i\big] = p_\theta(x)$；关于 $k$ 的单调性成立，是因为 $k+1$ 个权重的平均值，
-        本身就是若干个"$k$ 个权重的平均值"的平均。`iwae_bound(model, x, k)` 为每张图像返回 $\mathcal L_k$ 的一次抽样估计。
+        本身就是若干个“$k$ 个权重的平均值”的平均。`iwae_bound(model, x, k)` 为每张图像返回 $\mathcal L_k$ 的一次抽样估计。
 
         先在线性高斯模型上看，那里 $\log p(x)$ 是精确的。我们沿用 3.4 节平移过的编码器（让差距大到足以看清），并对每个下界的 1,000 个独立估计取平均：
         """,
@@ -985,7 +1014,9 @@ CELLS = [
 
         with torch.no_grad():
             elbo_draws = torch.stack([iwae_bound(vae, x_held, k=1, generator=gen(100 + r)) for r in range(20)])
-            table = [("-ELBO", -elbo_draws.mean(0))]     # per digit: the mean of 20 one-sample estimates
+            # en: per digit: the mean of 20 one-sample estimates
+            # zh: 每个数字：20 次单样本估计的平均
+            table = [("-ELBO", -elbo_draws.mean(0))]
             for k in (10, 100):
                 table.append((f"-L_{k} (IWAE)", -iwae_bound(vae, x_held, k=k, generator=gen(11 + k))))
         table.append((T("-log p(x), grid 100²", "-log p(x)，100² 网格"), -log_px_on_grid(vae, x_held, points=100)))
@@ -1035,108 +1066,8 @@ CELLS = [
         4. Train a 2-D VAE with $\beta = 0$ (`train_vae(..., beta=0.0)`, 10 epochs) and draw its latent map as in
            section 3.7. Where do its codes lie compared with the prior's dashed circles, and what does that mean for
            `model.sample`?
-        5. Train `MLPVAE(z_dim=8, hidden=200)` with `likelihood="gaussian"` and `sigma` 0.05 and 0.3. Which
+        5. Train `MLPVAE(z_dim=8, hidden=200)` with `likelihood="gaussian"` and `sigma` 0.05, 0.3 and 1. Which
            $\beta$ of section 3.6 does each resemble, and why?
-
-        :::{admonition} Solution 1
-        :class: dropdown
-
-        $\mathrm{KL} = \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac12$.
-        With $\mu_2 = 0$, $\sigma_2 = 1$ it is $\frac12(\mu_1^2 + \sigma_1^2 - 1 - \log\sigma_1^2)$, one term of
-        `gaussian_kl`.
-        ```python
-        from torch.distributions import kl_divergence
-        m1, s1, m2, s2 = 0.3, 0.7, -1.0, 1.5
-        by_hand = math.log(s2 / s1) + (s1**2 + (m1 - m2)**2) / (2 * s2**2) - 0.5
-        print(by_hand, float(kl_divergence(Normal(m1, s1), Normal(m2, s2))))
-        ```
-        :::
-
-        :::{admonition} Solution 2
-        :class: dropdown
-
-        $\mathbb E_q[b\,\nabla\log q] = b\,\nabla\!\int q = 0$ for any $b$ that does not depend on the sample
-        itself, hence the leave-one-out mean. The variance ratio to the reparameterised estimator drops from
-        tens to a few, but stays above one:
-        ```python
-        g = gen(20)
-        n = 20_000
-        mu_s = mu0.detach().repeat(n, 1).requires_grad_(True)
-        lv_s = lv0.detach().repeat(n, 1).requires_grad_(True)
-        z = reparameterize(mu_s, lv_s, generator=g).detach()
-        f = elbo_integrand(lin_off, x0.expand(n, -1), z, mu_s, lv_s).detach()
-        baseline = (f.sum() - f) / (n - 1)
-        ((f - baseline) * log_q(z, mu_s, lv_s)).sum().backward()
-        g_base = torch.cat([mu_s.grad, lv_s.grad], 1)
-        g_rep, g_sf = gradient_samples(lin_off, x0, mu0, lv0, n=n, seed=3)
-        print(exact)
-        print(g_base.mean(0), g_base.var(0) / g_rep.var(0), g_sf.var(0) / g_rep.var(0))
-        ```
-        :::
-
-        :::{admonition} Solution 3
-        :class: dropdown
-
-        By Jensen, $\mathbb E\big[\log\frac1k\sum_i w_i\big] \le \log \mathbb E\big[\frac1k\sum_i w_i\big] =
-        \log p(x)$, because $\mathbb E_q[w_i] = \int p(x\mid z)p(z)\,dz = p(x)$. For $k = 1$,
-        $\mathbb E[\log w_1]$ is the ELBO by definition. The recovered share is
-        $(\mathcal L_{100} - \mathcal L_1)/(\log p(x) - \mathcal L_1)$:
-        ```python
-        values = {label: float(v.mean()) for label, v in table}
-        labels = [label for label, _ in table]
-        print((values[labels[0]] - values[labels[2]]) / (values[labels[0]] - values[labels[-1]]))
-        ```
-        :::
-
-        :::{admonition} Solution 4
-        :class: dropdown
-
-        ```python
-        torch.manual_seed(0)
-        ae = MLPVAE(z_dim=2, hidden=256)
-        train_vae(ae, x_train, epochs=10, beta=0.0, device="cpu")
-        with torch.no_grad():
-            mu_ae, lv_ae = ae.encode(x_held)
-        plt.scatter(mu_ae[:, 0], mu_ae[:, 1], c=y_held, cmap="tab10", s=4)
-        plt.show()
-        print(mu_ae.abs().max(), (0.5 * lv_ae).exp().median())
-        ```
-        Without the KL term nothing holds the codes near the origin: they spread over a range many times wider
-        than the prior's and the encoder's standard deviations shrink towards zero (the noise only hurts
-        reconstruction). Most of the prior's mass then lands in regions no training digit was mapped to, so
-        `model.sample` decodes places the decoder never learned.
-        :::
-
-        :::{admonition} Solution 5
-        :class: dropdown
-
-        Up to the factor $2\sigma^2$ and a constant, the Gaussian loss is squared error $+\,2\sigma^2\,\mathrm{KL}$.
-        With $\sigma = 0.05$ the KL weight is $0.005$: almost an autoencoder, so, as for $\beta = 0$, the KL is
-        large and the samples lie far from every training digit. With $\sigma = 0.3$ the weight is $0.18$, which
-        puts the reconstruction term on about the scale of the Bernoulli one, and the KL and the sample distance
-        come out close to those of $\beta = 1$. With $\sigma = 1$ the KL falls to a few nats, as with
-        $\beta = 4$: the pull of a large $\beta$.
-        ```python
-        for s in (0.05, 0.3, 1.0):
-            torch.manual_seed(0)
-            mg = MLPVAE(z_dim=8, hidden=200)
-            train_vae(mg, x_train, epochs=5, batch_size=64, likelihood="gaussian", sigma=s, device="cpu")
-            ev = evaluate_vae(mg, x_held, likelihood="gaussian", sigma=s)
-            with torch.no_grad():
-                samples = mg.sample(200, generator=gen(5)).flatten(1)
-                to_train = torch.cdist(samples, x_train.flatten(1)).min(1).values.mean()
-            print(s, round(ev["kl"], 1), round(float(to_train), 2))
-        ```
-        :::
-
-        ## References
-
-        Kingma & Welling {cite:p}`kingma2014vae` and Rezende, Mohamed & Wierstra {cite:p}`rezende2014stochastic`
-        introduced the VAE and the reparameterisation trick; Williams {cite:p}`williams1992reinforce` the
-        score-function (REINFORCE) estimator; Burda, Grosse & Salakhutdinov {cite:p}`burda2016iwae` the
-        importance-weighted bound; Higgins et al. {cite:p}`higgins2017betavae` the β-VAE; Loaiza-Ganem &
-        Cunningham {cite:p}`loaizaganem2019continuous` discuss Bernoulli likelihoods on grey-level pixels. See
-        the [references page](../../book/en/references.md) for the full bibliography.
         """,
         zh=r"""
         3.8 节的大小顺序在真实数据上同样成立：负 ELBO 最大，随着 $k$ 增大，负 IWAE 下界逐步降向 $-\log p_\theta(x)$，两种网格的结果也相互吻合。
@@ -1162,26 +1093,38 @@ CELLS = [
         3. 证明 $\mathcal L_k \le \log p(x)$，并说明 $\mathbb E[\mathcal L_1]$ 就是 ELBO。根据 3.8 节的表格，对 MNIST 的 VAE，$k = 100$ 收回了 ELBO 差距中的多少奈特？
         4. 用 $\beta = 0$ 训练一个二维 VAE（`train_vae(..., beta=0.0)`，10 轮），并像 3.7 节那样画出潜空间分布图。
            与先验的虚线圆相比，它的编码落在哪里？这对 `model.sample` 意味着什么？
-        5. 用 `likelihood="gaussian"`、`sigma` 分别取 0.05 和 0.3 训练 `MLPVAE(z_dim=8, hidden=200)`。它们分别像 3.6 节中哪个 $\beta$ 的结果？为什么？
-
-        :::{admonition} 答案 1
-        :class: dropdown
-
+        5. 用 `likelihood="gaussian"`、`sigma` 分别取 0.05、0.3 和 1 训练 `MLPVAE(z_dim=8, hidden=200)`。它们分别像 3.6 节中哪个 $\beta$ 的结果？为什么？
+        """,
+    ),
+    solution(
+        1,
+        en=r"""
+        $\mathrm{KL} = \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac12$.
+        With $\mu_2 = 0$, $\sigma_2 = 1$ it is $\frac12(\mu_1^2 + \sigma_1^2 - 1 - \log\sigma_1^2)$, one term of
+        `gaussian_kl`.
+        """,
+        zh=r"""
         $\mathrm{KL} = \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac12$。
         取 $\mu_2 = 0$、$\sigma_2 = 1$，就得到 $\frac12(\mu_1^2 + \sigma_1^2 - 1 - \log\sigma_1^2)$，即 `gaussian_kl` 中的一项。
-        ```python
+        """,
+        code=r"""
         from torch.distributions import kl_divergence
         m1, s1, m2, s2 = 0.3, 0.7, -1.0, 1.5
         by_hand = math.log(s2 / s1) + (s1**2 + (m1 - m2)**2) / (2 * s2**2) - 0.5
         print(by_hand, float(kl_divergence(Normal(m1, s1), Normal(m2, s2))))
-        ```
-        :::
-
-        :::{admonition} 答案 2
-        :class: dropdown
-
-        只要 $b$ 不依赖于样本本身，就有 $\mathbb E_q[b\,\nabla\log q] = b\,\nabla\!\int q = 0$，所以要用"留一"平均。与重参数化估计量的方差之比从几十降到几倍，但仍大于一：
-        ```python
+        """,
+    ),
+    solution(
+        2,
+        en=r"""
+        $\mathbb E_q[b\,\nabla\log q] = b\,\nabla\!\int q = 0$ for any $b$ that does not depend on the sample
+        itself, hence the leave-one-out mean. The variance ratio to the reparameterised estimator drops from
+        tens to a few, but stays above one:
+        """,
+        zh=r"""
+        只要 $b$ 不依赖于样本本身，就有 $\mathbb E_q[b\,\nabla\log q] = b\,\nabla\!\int q = 0$，所以要用“留一”平均。与重参数化估计量的方差之比从几十降到几倍，但仍大于一：
+        """,
+        code=r"""
         g = gen(20)
         n = 20_000
         mu_s = mu0.detach().repeat(n, 1).requires_grad_(True)
@@ -1194,26 +1137,34 @@ CELLS = [
         g_rep, g_sf = gradient_samples(lin_off, x0, mu0, lv0, n=n, seed=3)
         print(exact)
         print(g_base.mean(0), g_base.var(0) / g_rep.var(0), g_sf.var(0) / g_rep.var(0))
-        ```
-        :::
-
-        :::{admonition} 答案 3
-        :class: dropdown
-
+        """,
+    ),
+    solution(
+        3,
+        en=r"""
+        By Jensen, $\mathbb E\big[\log\frac1k\sum_i w_i\big] \le \log \mathbb E\big[\frac1k\sum_i w_i\big] =
+        \log p(x)$, because $\mathbb E_q[w_i] = \int p(x\mid z)p(z)\,dz = p(x)$. For $k = 1$,
+        $\mathbb E[\log w_1]$ is the ELBO by definition. Of the gap $\log p(x) - \mathcal L_1$ (the grid's
+        $-\log p(x)$ stands in for the exact value), $k = 100$ recovers $\mathcal L_{100} - \mathcal L_1$ nats:
+        """,
+        zh=r"""
         由詹森不等式，$\mathbb E\big[\log\frac1k\sum_i w_i\big] \le \log \mathbb E\big[\frac1k\sum_i w_i\big] = \log p(x)$，
-        因为 $\mathbb E_q[w_i] = \int p(x\mid z)p(z)\,dz = p(x)$。$k = 1$ 时，$\mathbb E[\log w_1]$ 按定义就是 ELBO。收回的比例为
-        $(\mathcal L_{100} - \mathcal L_1)/(\log p(x) - \mathcal L_1)$：
-        ```python
-        values = {label: float(v.mean()) for label, v in table}
-        labels = [label for label, _ in table]
-        print((values[labels[0]] - values[labels[2]]) / (values[labels[0]] - values[labels[-1]]))
-        ```
-        :::
-
-        :::{admonition} 答案 4
-        :class: dropdown
-
-        ```python
+        因为 $\mathbb E_q[w_i] = \int p(x\mid z)p(z)\,dz = p(x)$。$k = 1$ 时，$\mathbb E[\log w_1]$ 按定义就是 ELBO。
+        在差距 $\log p(x) - \mathcal L_1$ 中（用网格算出的 $-\log p(x)$ 代替精确值），$k = 100$ 收回了 $\mathcal L_{100} - \mathcal L_1$ 奈特：
+        """,
+        code=r"""
+        means = {label: float(v.mean()) for label, v in table}
+        neg_elbo, neg_l100, neg_log_px = means["-ELBO"], means["-L_100 (IWAE)"], float(table[-1][1].mean())
+        gap, recovered = neg_elbo - neg_log_px, neg_elbo - neg_l100
+        print(T(f"ELBO gap {gap:.2f} nats; k = 100 recovers {recovered:.2f} nats of it ({recovered / gap:.0%})",
+                f"ELBO 差距 {gap:.2f} 奈特；k = 100 收回了其中的 {recovered:.2f} 奈特（{recovered / gap:.0%}）"))
+        """,
+    ),
+    solution(
+        4,
+        en="",
+        zh="",
+        code=r"""
         torch.manual_seed(0)
         ae = MLPVAE(z_dim=2, hidden=256)
         train_vae(ae, x_train, epochs=10, beta=0.0, device="cpu")
@@ -1222,18 +1173,34 @@ CELLS = [
         plt.scatter(mu_ae[:, 0], mu_ae[:, 1], c=y_held, cmap="tab10", s=4)
         plt.show()
         print(mu_ae.abs().max(), (0.5 * lv_ae).exp().median())
-        ```
+        """,
+        en_after=r"""
+        Without the KL term nothing holds the codes near the origin: they spread over a range many times wider
+        than the prior's and the encoder's standard deviations shrink towards zero (the noise only hurts
+        reconstruction). Most of the prior's mass then lands in regions no training digit was mapped to, so
+        `model.sample` decodes places the decoder never learned.
+        """,
+        zh_after=r"""
         没有 KL 项，就没有任何东西把编码约束在原点附近：它们散布的范围比先验宽许多倍，编码器的标准差也缩向零（噪声只会损害重构）。
         于是先验的大部分质量都落在没有任何训练数字被映射到的区域，`model.sample` 解码的正是解码器从未学过的地方。
-        :::
-
-        :::{admonition} 答案 5
-        :class: dropdown
-
+        """,
+    ),
+    solution(
+        5,
+        en=r"""
+        Up to the factor $2\sigma^2$ and a constant, the Gaussian loss is squared error $+\,2\sigma^2\,\mathrm{KL}$.
+        With $\sigma = 0.05$ the KL weight is $0.005$: almost an autoencoder, so, as for $\beta = 0$, the KL is
+        large and the samples lie far from every training digit. With $\sigma = 0.3$ the weight is $0.18$, which
+        puts the reconstruction term on about the scale of the Bernoulli one, and the KL and the sample distance
+        come out close to those of $\beta = 1$. With $\sigma = 1$ the KL falls to a few nats, as with
+        $\beta = 4$: the pull of a large $\beta$.
+        """,
+        zh=r"""
         除去因子 $2\sigma^2$ 和一个常数，高斯损失就是平方误差 $+\,2\sigma^2\,\mathrm{KL}$。$\sigma = 0.05$ 时 KL 的权重只有 $0.005$：
         几乎就是自编码器，所以和 $\beta = 0$ 一样，KL 很大，样本离所有训练数字都很远。$\sigma = 0.3$ 时权重为 $0.18$，
         这使重构项与伯努利重构项的量级大致相当，KL 和样本距离也都与 $\beta = 1$ 的结果接近。$\sigma = 1$ 时 KL 降到只有几个奈特，与 $\beta = 4$ 相仿：这就是大 $\beta$ 的拉力。
-        ```python
+        """,
+        code=r"""
         for s in (0.05, 0.3, 1.0):
             torch.manual_seed(0)
             mg = MLPVAE(z_dim=8, hidden=200)
@@ -1243,9 +1210,20 @@ CELLS = [
                 samples = mg.sample(200, generator=gen(5)).flatten(1)
                 to_train = torch.cdist(samples, x_train.flatten(1)).min(1).values.mean()
             print(s, round(ev["kl"], 1), round(float(to_train), 2))
-        ```
-        :::
+        """,
+    ),
+    md(
+        en=r"""
+        ## References
 
+        Kingma & Welling {cite:p}`kingma2014vae` and Rezende, Mohamed & Wierstra {cite:p}`rezende2014stochastic`
+        introduced the VAE and the reparameterisation trick; Williams {cite:p}`williams1992reinforce` the
+        score-function (REINFORCE) estimator; Burda, Grosse & Salakhutdinov {cite:p}`burda2016iwae` the
+        importance-weighted bound; Higgins et al. {cite:p}`higgins2017betavae` the β-VAE; Loaiza-Ganem &
+        Cunningham {cite:p}`loaizaganem2019continuous` discuss Bernoulli likelihoods on grey-level pixels. See
+        the [references page](../../book/en/references.md) for the full bibliography.
+        """,
+        zh=r"""
         ## 参考文献
 
         Kingma 与 Welling {cite:p}`zh-kingma2014vae`、Rezende、Mohamed 与 Wierstra {cite:p}`zh-rezende2014stochastic` 提出了 VAE 和重参数化技巧；

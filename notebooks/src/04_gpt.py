@@ -1,5 +1,5 @@
 """Chapter 4: GPT — the mathematics, and a tiny GPT trained on this book's own text."""
-from twins import code, md
+from twins import code, md, solution
 
 CELLS = [
     md(
@@ -30,7 +30,7 @@ CELLS = [
 
         GPT {cite:p}`zh-radford2018gpt,zh-radford2019gpt2` 是一种**自回归**的文本生成模型：给定前面所有的词元，
         它为下一个词元给出概率分布；生成时每次抽取一个词元，再把它接到输入后面。从结构上看，它是**仅解码器的 Transformer**
-        {cite:p}`zh-vaswani2017attention`：由若干个"因果自注意力 + 小型 MLP"的模块堆叠而成。与最初用于机器翻译的
+        {cite:p}`zh-vaswani2017attention`：由若干个“因果自注意力 + 小型 MLP”的模块堆叠而成。与最初用于机器翻译的
         Transformer 不同，GPT **没有编码器，也没有交叉注意力**——每个词元只能关注同一序列中排在它前面的词元。
 
         本章逐一搭建每个部件，并用数值计算检验每一个公式；最后还会见到一个真正的（微型）GPT：大约一百万个参数，
@@ -58,7 +58,7 @@ CELLS = [
         from course_lib import text
         from course_lib.models import gpt
 
-        course_lib.setup_notebook(seed=0)
+        course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         # en: One CPU thread: tiny models gain nothing from more, and the printed numbers stay the same run after run.
         # zh: 只用一个 CPU 线程：微型模型用更多线程也快不了多少，而且每次运行打印的数字都一样。
         torch.set_num_threads(1)
@@ -95,14 +95,16 @@ CELLS = [
         python tools/corpus.py build --root . --version v2
         ```
 
-        **留出数据。** 我们把*每一篇文档*（一篇文档 = 一个页面或一章的一种语言）的最后 10 % 留作验证集。
+        **留出数据。** 我们把*每一篇文档*（一篇文档 = 一个页面或一章的一种语言）的最后 10% 留作验证集。
         这样验证文本中两种语言、每一章都有，而且其中没有一个字符在训练时出现过。
         """,
     ),
     code(
         """
         info = text.snapshot_info("v1")
-        corpus = text.load_corpus("v1")  # the SHA-256 is checked here
+        # en: the SHA-256 is checked here
+        # zh: 这里会校验 SHA-256
+        corpus = text.load_corpus("v1")
         docs = text.load_documents("v1")
         train_text, val_text = text.train_val_text("v1")
 
@@ -233,10 +235,10 @@ CELLS = [
         \mathrm{PPL}=2^{H}.
         $$
 
-        **困惑度**是"同样令人意外的均匀选择"的选项个数：在 $V$ 个字符中均匀瞎猜的模型，$H=\log_2 V$，困惑度恰好是 $V$。
+        **困惑度**可以看作一个等效的选项个数：模型每一步的“意外”程度，相当于在这么多个选项中均匀地瞎猜。在 $V$ 个字符中均匀瞎猜的模型，$H=\log_2 V$，困惑度恰好是 $V$。
         （PyTorch 的 `cross_entropy` 用自然对数，单位是奈特；除以 $\ln 2$ 即得比特，而且 $e^{\text{奈特}}=2^{\text{比特}}$。）
 
-        两条**基线**告诉我们在这份语料上怎样才算"好"：
+        两条**基线**告诉我们在这份语料上怎样才算“好”：
 
         * **一元模型** $p(x_t)$——只看字符频率，不看上下文；
         * **二元模型** $p(x_t\mid x_{t-1})$——统计相邻字符对，只看前一个字符。
@@ -256,10 +258,10 @@ CELLS = [
             T("unigram", "一元模型"): uni_bpc,
             T("bigram", "二元模型"): bi_bpc,
         }
-        print(T("bigram bits/char for each alpha:", "二元模型在各 alpha 下的比特/字符："), {a: round(v, 3) for a, v in bi.items()})
-        print(T("best alpha: unigram", "最佳 alpha：一元模型"), a_uni, T(", bigram", "，二元模型"), a_bi)
+        print(T("bigram bits/char for each alpha:", "二元模型在各 alpha 下的每字符比特数："), {a: round(v, 3) for a, v in bi.items()})
+        print(T(f"best alpha: unigram {a_uni}, bigram {a_bi}", f"最佳 alpha：一元模型 {a_uni}，二元模型 {a_bi}"))
         for name, h in baselines.items():
-            print(f"{name:>16}: {h:6.3f} {T('bits/char', '比特/字符')}   {T('perplexity', '困惑度')} {2 ** h:8.1f}")
+            print(T(f"{name:>16}: {h:6.3f} bits/char   perplexity {2 ** h:8.1f}", f"{name:>8}：每字符 {h:6.3f} 比特，困惑度 {2 ** h:8.1f}"))
         print(T("check: perplexity of the uniform model = V:", "验证：均匀模型的困惑度 = V："), round(2 ** math.log2(tok.vocab_size)) == tok.vocab_size)
         """
     ),
@@ -362,7 +364,9 @@ CELLS = [
             s = s.squeeze(-1)
             for scaled in (False, True):
                 w = (s / math.sqrt(d_k) if scaled else s).softmax(-1)
-                jac = torch.diag_embed(w) - w[:, :, None] * w[:, None, :]  # d softmax / d scores
+                # en: d softmax / d scores
+                # zh: softmax 对得分的导数
+                jac = torch.diag_embed(w) - w[:, :, None] * w[:, None, :]
                 rows.append((d_k, scaled, float((dots / math.sqrt(d_k) if scaled else dots).var()),
                              float(w.max(-1).values.mean()), float(jac.norm(dim=(1, 2)).mean())))
 
@@ -639,7 +643,7 @@ CELLS = [
         $$
 
         即 $\mathrm{PE}(p+k)=M_k\,\mathrm{PE}(p)$，其中分块对角的旋转矩阵 $M_k$ 只依赖于**偏移量** $k$，与 $p$ 无关。
-        因此，一个线性层可以学会在任何位置以同样的方式"回看 $k$ 个位置"。这也使得 $\mathrm{PE}(p)\cdot\mathrm{PE}(p+k)=\sum_i\cos(\omega_i k)$
+        因此，一个线性层可以学会在任何位置以同样的方式“回看 $k$ 个位置”。这也使得 $\mathrm{PE}(p)\cdot\mathrm{PE}(p+k)=\sum_i\cos(\omega_i k)$
         只是 $k$ 的函数。下面对所有位置一次性验证：
         """,
     ),
@@ -665,7 +669,7 @@ CELLS = [
         `positions="sinusoidal"` is the alternative). Both are *absolute* encodings. **Relative** methods
         instead build the **offset between positions** $t-s$ into the attention score itself: Shaw et al.
         learn a vector for each clipped offset and add it to the keys {cite:p}`shaw2018relative`; RoPE rotates
-        queries and keys by angles proportional to their positions, so that $q_t\cdot k_s$ depends on $t-s$
+        queries and keys by angles proportional to their positions, so that $q_t\cdot k_s$ depends on the positions only through $t-s$ (and, of course, on the two tokens' content)
         {cite:p}`su2021roformer` — the rotation property above, applied inside attention.
 
         ## 8 · The decoder-only block, and the parameter count
@@ -695,7 +699,7 @@ CELLS = [
         学习一张位置向量表 $P\in\mathbb R^{T\times d}$，把第 $p$ 行加到位置 $p$ 的词元向量上。我们的模型也是这样做的
         （`positions="learned"`；另一个选项是 `positions="sinusoidal"`）。两者都是*绝对*位置编码。**相对**位置方法则把
         **位置之间的偏移量** $t-s$ 直接放进注意力分数：Shaw 等人为每个（截断后的）偏移量学习一个向量，加到键上
-        {cite:p}`zh-shaw2018relative`；RoPE 按与位置成正比的角度旋转查询和键，使 $q_t\cdot k_s$ 只依赖于 $t-s$
+        {cite:p}`zh-shaw2018relative`；RoPE 按与位置成正比的角度旋转查询和键，使 $q_t\cdot k_s$ 中的位置只以偏移量 $t-s$ 的形式出现（分数当然还取决于两个词元的内容）
         {cite:p}`zh-su2021roformer`——这正是上面的旋转性质在注意力内部的应用。
 
         ## 8 · 仅解码器的模块与参数量
@@ -723,13 +727,17 @@ CELLS = [
         parts = gpt.parameter_breakdown(model)
         print(T("model:", "模型："), cfg)
         print(T("module types:", "模块类型："), sorted({type(m).__name__ for m in model.modules()}))
+        shown = {"block weight matrices": T("block weight matrices", "模块权重矩阵"), "block biases": T("block biases", "模块偏置"),
+                 "LayerNorms": T("LayerNorms", "层归一化"), "token embedding": T("token embedding", "词元嵌入"),
+                 "position embedding": T("position embedding", "位置嵌入"), "total": T("total", "合计")}
         for name, n in parts.items():
-            print(f"  {name:>22}: {n:>9,}")
+            print(T(f"  {shown[name]:>22}: {n:>9,}", f"  {shown[name]:>6}：{n:>9,}"))
         print(T("12·L·d² =", "12·L·d² ="), f"{12 * L * d * d:,}", T("= block weight matrices:", "= 模块权重矩阵："), 12 * L * d * d == parts["block weight matrices"])
         print(T("biases 9dL, LayerNorms 2d(2L+1), embeddings Vd + Td:", "偏置 9dL、层归一化 2d(2L+1)、嵌入 Vd + Td："),
               parts["block biases"] == 9 * d * L, parts["LayerNorms"] == 2 * d * (2 * L + 1), parts["token embedding"] + parts["position embedding"] == V * d + T_ctx * d)
-        print(T("total = sum(p.numel()):", "总数 = sum(p.numel())："), parts["total"] == sum(p.numel() for p in model.parameters()),
-              T(f"; 12Ld² is {12 * L * d * d / parts['total']:.0%} of it", f"；12Ld² 占其中的 {12 * L * d * d / parts['total']:.0%}"))
+        total_ok = parts["total"] == sum(p.numel() for p in model.parameters())
+        print(T(f"total = sum(p.numel()): {total_ok}; 12Ld² is {12 * L * d * d / parts['total']:.0%} of it",
+                f"总数 = sum(p.numel())：{total_ok}；12Ld² 占其中的 {12 * L * d * d / parts['total']:.0%}"))
         """
     ),
     md(
@@ -752,7 +760,7 @@ CELLS = [
 
         ## 9 · 用本书训练
 
-        训练就是在训练文本的随机窗口上，最小化每一个"下一个字符"的交叉熵：有了因果掩码，一个窗口 $x_1\dots x_{T+1}$ 一次就给出 $T$ 个预测。
+        训练就是在训练文本的随机窗口上，最小化每一个“下一个字符”的交叉熵：有了因果掩码，一个窗口 $x_1\dots x_{T+1}$ 一次就给出 $T$ 个预测。
         `course_lib.models.gpt.train_gpt` 把词元张量放在设备上，按索引抽取窗口，使用带预热和余弦衰减学习率的 AdamW，在 GPU 上使用 bf16 自动混合精度。
         先来一个**现场演示**：一个非常小的 GPT（2 个模块，$d=64$），训练 100 步，在 CPU 上只需几秒钟：
         """,
@@ -764,9 +772,10 @@ CELLS = [
         before = gpt.bits_per_char(small, val_ids)
         hist_small = gpt.train_gpt(small, train_ids, val_ids, steps=100, batch_size=16, lr=3e-3, warmup=10,
                                    eval_every=50, device="cpu", seed=0)
-        print(T("untrained:", "未训练："), round(before, 2), T("bits/char   (log2 V =", "比特/字符   （log2 V ="), round(math.log2(tok.vocab_size), 2), ")")
+        print(T(f"untrained: {round(before, 2)} bits/char   (log2 V = {round(math.log2(tok.vocab_size), 2)} )",
+          f"未训练：每字符 {round(before, 2)} 比特（log2 V = {round(math.log2(tok.vocab_size), 2)}）"))
         for s, tr, va in ((r["step"], r["train_bpc"], r["val_bpc"]) for r in hist_small):
-            print(T(f"step {s}: training {tr:.2f}, validation {va:.2f} bits/char", f"第 {s} 步：训练 {tr:.2f}，验证 {va:.2f} 比特/字符"))
+            print(T(f"step {s}: training {tr:.2f}, validation {va:.2f} bits/char", f"第 {s} 步：每字符比特数，训练 {tr:.2f}，验证 {va:.2f}"))
         """
     ),
     md(
@@ -798,15 +807,17 @@ CELLS = [
     code(
         """
         print(T("command:", "命令："), card["command"])
-        print(T("trained for", "训练"), card["steps"], T("steps on", "步，设备："), card["device"], T("| parameters:", "| 参数量："), f"{card['parameters']:,}",
+        print(T("trained for", "训练"), card["steps"], T("steps on", "步，设备："), course_lib.localise(card["device"], T("en", "zh")), T("| parameters:", "| 参数量："), f"{card['parameters']:,}",
               T("| weights stored as", "| 权重存储为"), card.get("weights_dtype", "float32"), T("| best step:", "| 最佳步数："), card["metrics"]["best_step"])
         gpt_bpc = gpt.bits_per_char(model, val_ids)
-        print(T("validation bits/char, now:", "验证集比特/字符（当场计算）："), round(gpt_bpc, 3), T("(model card:", "（模型卡："), card["metrics"]["val_bits_per_char"], ")")
+        print(T(f"validation bits/char, now: {round(gpt_bpc, 3)} (model card: {card['metrics']['val_bits_per_char']} )",
+                f"验证集每字符比特数（当场计算）：{round(gpt_bpc, 3)}（模型卡：{card['metrics']['val_bits_per_char']}）"))
 
         table = {**baselines, T("tiny GPT, 100 live steps", "微型 GPT，现场 100 步"): hist_small[-1]["val_bpc"], T("GPT (checkpoint)", "GPT（检查点）"): gpt_bpc}
         for name, h in table.items():
-            print(f"{name:>26}: {h:6.2f} {T('bits/char', '比特/字符')}   {T('perplexity', '困惑度')} {2 ** h:8.1f}")
-        print(T("GPT beats the bigram baseline by", "GPT 比二元模型基线低"), round(baselines[T("bigram", "二元模型")] - gpt_bpc, 3), T("bits/char", "比特/字符"))
+            print(T(f"{name:>26}: {h:6.2f} bits/char   perplexity {2 ** h:8.1f}", f"{name:>13}：每字符 {h:6.2f} 比特，困惑度 {2 ** h:8.1f}"))
+        gain = round(baselines[T("bigram", "二元模型")] - gpt_bpc, 3)
+        print(T(f"GPT beats the bigram baseline by {gain} bits/char", f"GPT 的每字符比特数比二元模型基线低 {gain}"))
         """
     ),
     code(
@@ -817,7 +828,7 @@ CELLS = [
         ax.plot(hist["step"], hist["val_bpc"], "s-", ms=3, label=T("validation", "验证"))
         for (name, h), color in zip(list(baselines.items())[1:], ("tab:gray", "tab:red")):
             ax.axhline(h, ls="--", color=color, label=name)
-        ax.set(xlabel=T("training step", "训练步数"), ylabel=T("bits per character", "比特/字符"), ylim=(1, 8),
+        ax.set(xlabel=T("training step", "训练步数"), ylabel=T("bits per character", "每字符比特数"), ylim=(1, 8),
                title=T("The shipped GPT: learning curve and baselines", "随包附带的 GPT：学习曲线与基线"))
         ax.legend(fontsize=8)
         plt.show()
@@ -952,7 +963,7 @@ CELLS = [
         cell above prints the counts).
 
         **Try it.** In JupyterLab the control below is live: move the sliders and watch the filtered
-        distribution and a sampled continuation change. (In the printed book it shows its starting position;
+        distribution and a sampled continuation change. (In the rendered book it shows its starting position;
         the figure above is the static version.)
         """,
         zh=r"""
@@ -960,7 +971,7 @@ CELLS = [
         在另一种上下文之后则多得多（上面的单元格打印了具体个数）。
 
         **动手试试。** 在 JupyterLab 中，下面的控件是可以交互的：拖动滑块，观察过滤后的分布和采样得到的续写如何变化。
-        （在印刷版中它只显示初始状态；上面的图是它的静态版本。）
+        （在网页版的书中它只显示初始状态；上面的图是它的静态版本。）
         """,
     ),
     code(
@@ -1029,63 +1040,11 @@ CELLS = [
            copy of the layer, and repeat the check of section 5. Which positions change now?
         4. **Top-p by hand.** For the distribution $(0.5, 0.3, 0.15, 0.05)$, which tokens does top-p keep for
            $p=0.8$ and for $p=0.81$? Check with `gpt.filter_distribution`.
-
-        :::{admonition} Solution 1
-        :class: dropdown
-
-        ```python
-        torch.manual_seed(0)
-        sin_model = gpt.GPT(tok.vocab_size, block_size=64, n_layer=2, d_model=64, n_head=4, positions="sinusoidal")
-        h = gpt.train_gpt(sin_model, train_ids, val_ids, steps=100, batch_size=16, lr=3e-3, warmup=10,
-                          eval_every=50, device="cpu", seed=0)
-        print(h[-1]["val_bpc"], hist_small[-1]["val_bpc"])
-        ```
-        Compare the two numbers. The learned table starts near zero and must be learned from the data; the
-        sinusoids give every position a distinct code from the first step, but a fixed one.
-        :::
-
-        :::{admonition} Solution 2
-        :class: dropdown
-
-        A word plus its space is about 6.5 characters, so the word costs about $6.5H$ bits and the per-word
-        perplexity is $2^{6.5H}$. For example, $H=2$ bits per character corresponds to a per-word perplexity
-        of $2^{13}\approx 8{,}200$. Perplexities are only comparable with the same tokens.
-        :::
-
-        :::{admonition} Solution 3
-        :class: dropdown
-
-        Without the mask every output depends on every input, so positions before the change move too:
-        ```python
-        with torch.no_grad():
-            qa, ka, va = mha.split_heads(model.blocks[0].ln1(x))
-            xb = model.tok_emb(ids_b) + model.position_table()[: ids_b.shape[1]]
-            qb, kb, vb = mha.split_heads(model.blocks[0].ln1(xb))
-            ya, _ = gpt.attention(qa, ka, va)          # no causal mask
-            yb, _ = gpt.attention(qb, kb, vb)
-        print((ya - yb).abs().amax(dim=(0, 1, 3))[:pos])   # non-zero before the change
-        ```
-        :::
-
-        :::{admonition} Solution 4
-        :class: dropdown
-
-        Sorted probabilities $0.5, 0.3, 0.15, 0.05$ have running sums $0.5, 0.8, 0.95, 1$. For $p=0.8$ the
-        first two tokens already reach $0.8$: two tokens kept, renormalised to $(0.625, 0.375)$. For $p=0.81$
-        the third token is needed: three tokens kept.
-        ```python
-        gpt.filter_distribution(torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05])), top_p=0.8)
-        ```
-        :::
-
-        ## References
-
-        See the [references page](../../book/en/references.md) for the full bibliography.
         """,
         zh=r"""
         ## 小结
 
-        * GPT 精确地建模 $p(x_1,\dots,x_N)=\prod_t p(x_t\mid x_{<t})$；训练目标是最小化交叉熵（比特/字符），困惑度为 $2^{H}$。
+        * GPT 精确地建模 $p(x_1,\dots,x_N)=\prod_t p(x_t\mid x_{<t})$；训练目标是最小化交叉熵（以每字符比特数计），困惑度为 $2^{H}$。
         * 注意力是 $\mathrm{softmax}(QK^\top/\sqrt{d_k})V$；除以 $\sqrt{d_k}$ 让分数的方差保持为 1，使 softmax 不致饱和。
         * 因果掩码使位置 $t$ 只依赖于位置 $\le t$——我们逐位验证过。
         * 正弦位置编码把偏移量 $k$ 变成一个固定的旋转 $M_k$；GPT 使用可学习的位置向量；相对位置方法（Shaw 等人、RoPE）把偏移量 $t-s$ 放进注意力之中。
@@ -1094,57 +1053,88 @@ CELLS = [
 
         ## 练习
 
-        1. **正弦位置编码。** 用 `positions="sinusoidal"` 重新训练现场演示的小模型，把 100 步后的验证集比特/字符与可学习位置编码的结果比较。
+        1. **正弦位置编码。** 用 `positions="sinusoidal"` 重新训练现场演示的小模型，把 100 步后的验证集每字符比特数与可学习位置编码的结果比较。
         2. **困惑度。** 上文打印了随包附带的 GPT 在验证集上的每字符困惑度。英文的词级模型报告的是每*词*困惑度。
            如果一个英文单词平均有 5.5 个字母，外加一个空格，那么每字符 $H$ 比特的模型相当于多大的每词困惑度？
         3. **去掉掩码。** 在这一层的副本中调用 `gpt.attention(q, k, v)` 而不加 `causal=True`，重做第 5 节的检验。现在哪些位置的输出变了？
         4. **手算 top-p。** 对分布 $(0.5, 0.3, 0.15, 0.05)$，当 $p=0.8$ 和 $p=0.81$ 时，top-p 各保留哪些词元？用 `gpt.filter_distribution` 验证。
-
-        :::{admonition} 答案 1
-        :class: dropdown
-
-        ```python
+        """,
+    ),
+    solution(
+        1,
+        en="",
+        zh="",
+        code=r"""
         torch.manual_seed(0)
         sin_model = gpt.GPT(tok.vocab_size, block_size=64, n_layer=2, d_model=64, n_head=4, positions="sinusoidal")
         h = gpt.train_gpt(sin_model, train_ids, val_ids, steps=100, batch_size=16, lr=3e-3, warmup=10,
                           eval_every=50, device="cpu", seed=0)
         print(h[-1]["val_bpc"], hist_small[-1]["val_bpc"])
-        ```
+        """,
+        en_after=r"""
+        Compare the two numbers. The learned table starts near zero and must be learned from the data; the
+        sinusoids give every position a distinct code from the first step, but a fixed one.
+        """,
+        zh_after=r"""
         比较这两个数。可学习的位置表从接近零的值开始，必须从数据中学出来；正弦编码从第一步起就给每个位置一个互不相同的编码，但它是固定不变的。
-        :::
-
-        :::{admonition} 答案 2
-        :class: dropdown
-
-        一个单词加上空格约 6.5 个字符，所以一个词约需 $6.5H$ 比特，每词困惑度为 $2^{6.5H}$。例如 $H=2$ 比特/字符相当于每词困惑度
+        """,
+    ),
+    solution(
+        2,
+        en=r"""
+        A word plus its space is about 6.5 characters, so the word costs about $6.5H$ bits and the per-word
+        perplexity is $2^{6.5H}$. For example, $H=2$ bits per character corresponds to a per-word perplexity
+        of $2^{13}\approx 8{,}200$. Perplexities are only comparable with the same tokens.
+        """,
+        zh=r"""
+        一个单词加上空格约 6.5 个字符，所以一个词约需 $6.5H$ 比特，每词困惑度为 $2^{6.5H}$。例如每字符 $H=2$ 比特相当于每词困惑度
         $2^{13}\approx 8{,}200$。只有在词元相同的情况下，困惑度才能相互比较。
-        :::
-
-        :::{admonition} 答案 3
-        :class: dropdown
-
+        """,
+    ),
+    solution(
+        3,
+        en=r"""
+        Without the mask every output depends on every input, so positions before the change move too:
+        """,
+        zh=r"""
         没有掩码时，每个输出都依赖于所有输入，因此换字之前的位置也会变化：
-        ```python
+        """,
+        code=r"""
         with torch.no_grad():
             qa, ka, va = mha.split_heads(model.blocks[0].ln1(x))
             xb = model.tok_emb(ids_b) + model.position_table()[: ids_b.shape[1]]
             qb, kb, vb = mha.split_heads(model.blocks[0].ln1(xb))
-            ya, _ = gpt.attention(qa, ka, va)          # 不加因果掩码
+            # en: no causal mask
+            # zh: 不加因果掩码
+            ya, _ = gpt.attention(qa, ka, va)
             yb, _ = gpt.attention(qb, kb, vb)
-        print((ya - yb).abs().amax(dim=(0, 1, 3))[:pos])   # 换字之前的位置也不为零
-        ```
-        :::
-
-        :::{admonition} 答案 4
-        :class: dropdown
-
+        # en: non-zero before the change
+        # zh: 换字之前的位置也不为零
+        print((ya - yb).abs().amax(dim=(0, 1, 3))[:pos])
+        """,
+    ),
+    solution(
+        4,
+        en=r"""
+        Sorted probabilities $0.5, 0.3, 0.15, 0.05$ have running sums $0.5, 0.8, 0.95, 1$. For $p=0.8$ the
+        first two tokens already reach $0.8$: two tokens kept, renormalised to $(0.625, 0.375)$. For $p=0.81$
+        the third token is needed: three tokens kept.
+        """,
+        zh=r"""
         把概率从大到小排成 $0.5, 0.3, 0.15, 0.05$，累积和为 $0.5, 0.8, 0.95, 1$。$p=0.8$ 时前两个词元已经达到 $0.8$：保留两个，
         重新归一化为 $(0.625, 0.375)$。$p=0.81$ 时还需要第三个词元：保留三个。
-        ```python
+        """,
+        code=r"""
         gpt.filter_distribution(torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05])), top_p=0.8)
-        ```
-        :::
+        """,
+    ),
+    md(
+        en=r"""
+        ## References
 
+        See the [references page](../../book/en/references.md) for the full bibliography.
+        """,
+        zh=r"""
         ## 参考文献
 
         完整的参考文献列表见[参考文献页](../../book/zh/references.md)。

