@@ -241,10 +241,10 @@ CELLS = [
         """,
         zh=r"""
         在本书的两个模型上，两种攻击都接近瞎猜：AUC 都接近 0.5，1% 假阳性率处的真阳性率都接近 1%。VAE 的成员与非成员的平均损失几乎相同
-        （上面的单元格打印了两者），按照 Yeom 等人的分析，泛化差距很小时，损失阈值攻击就几乎无从下手。DCGAN 的判别器训练了 150 个轮次，
+        （上面的单元格打印了两者），按照 Yeom 等人的分析，泛化差距很小时，损失阈值攻击就几乎无从下手。DCGAN 的判别器训练了 150 轮，
         同样分不开这两组数字。
 
-        **泄露是什么样子。** 第三行是一个故意训练坏了的 MLP VAE：只用 64 张数字训练 1,500 个轮次，由本章开头打印的那一条命令训练而成。
+        **泄露是什么样子。** 第三行是一个故意训练坏了的 MLP VAE：只用 64 张数字训练 1,500 轮，由本章开头打印的那一条命令训练而成。
         它的训练损失远低于留出数据上的损失，同样的损失阈值攻击现在几乎能把成员与非成员完全分开：在 1% 的假阳性率下就能认出约四分之一的成员，
         还有几个成员的得分高于*所有*非成员——它们被认了出来，而且没有一次误报。
 
@@ -358,7 +358,7 @@ CELLS = [
         ### 2.1 · 图像：显式标识、元数据标识和水印
 
         我国的《人工智能生成合成内容标识办法》{cite:p}`zh-cac2025labelling`（2025 年 3 月 14 日发布，2025 年 9 月 1 日起施行）
-        要求生成服务为其生成的内容加上两种标识：一种是人能看见的**显式标识**（对图像而言，是图上“AI生成”这样的文字），
+        要求生成服务为其生成的内容加上两种标识：一种是人能看见的**显式标识**（对图像而言，是图上写明“由人工智能生成”的文字），
         另一种是写在文件**元数据**里的**隐式标识**，记录内容由人工智能生成、服务提供者的名称或编码，以及内容编号。
         与办法配套发布的强制性国家标准 GB 45438-2025 {cite:p}`zh-gb45438` 规定了元数据的字段；`labels.implicit_label` 填写这些字段，
         `labels.save_png` 把它们以 JSON 格式写进 PNG 文件的一个 `iTXt` 块，键名为 `AIGC`。办法还禁止删除、篡改这些标识——
@@ -377,7 +377,9 @@ CELLS = [
     ),
     code(
         """
-        KEY, STRENGTH, THRESHOLD = 2024, 0.1, 4.0  # chapter 1's watermark
+        # en: chapter 1's watermark
+        # zh: 第 1 章的水印
+        KEY, STRENGTH, THRESHOLD = 2024, 0.1, 4.0
         published = dcgan.sampling_generator.sample(100, generator=torch.Generator().manual_seed(6))
         published = embed_watermark(published, KEY, STRENGTH)
         folder = Path(tempfile.mkdtemp())
@@ -526,7 +528,7 @@ CELLS = [
             z_book = torch.tensor([tw.detect(p, green, GAMMA, ignore_repeated=ignore)[1] for p in pieces])
             print(T("book text, ", "本书文本，") + (T("each distinct pair once", "不同字符对各计一次") if ignore else T("every pair", "全部字符对")),
                   T(f"| pieces: {len(pieces)} | flagged: {float((z_book > THRESHOLD).float().mean()):.4f} | mean z {float(z_book.mean()):.2f}, sd {float(z_book.std()):.2f}, max {float(z_book.max()):.2f}",
-                    f"| 段数：{len(pieces)} | 误报率：{float((z_book > THRESHOLD).float().mean()):.4f} | z 均值 {float(z_book.mean()):.2f}，标准差 {float(z_book.std()):.2f}，最大 {float(z_book.max()):.2f}"))
+                    f"| 段数：{len(pieces)} | 假阳性率：{float((z_book > THRESHOLD).float().mean()):.4f} | z 均值 {float(z_book.mean()):.2f}，标准差 {float(z_book.std()):.2f}，最大 {float(z_book.max()):.2f}"))
         print(T("nominal false-positive rate at z > 4:", "z > 4 的名义假阳性率："), f"{tw.false_positive_rate(THRESHOLD):.1e}")
         """
     ),
@@ -551,7 +553,7 @@ CELLS = [
         zh=r"""
         检测需要足够长的文本：10 个字符时一段也检不出，检出率随长度上升；按全部字符对计分时，每一段 120 个字符的有水印续写都被检出（见上表），
         而无水印的续写一段也没有被冤枉。本书自己的文本作为零假设，
-        比理论假定的要难对付。逐字符计分时，它的 z 分数比标准正态分布散得更开，均值也偏离 0——自然文本会反复出现同样的字符对（“th”、“的 ”），
+        比理论假定的要难对付。逐字符计分时，它的 z 分数比标准正态分布散得更开，均值也偏离 0——自然文本会反复出现同样的字符对（“th”、“的是”），
         一个重复的字符对每次出现都同为绿色或同为红色；而且对*某一个固定的密钥*而言，整个语料可能整体偏绿或偏红（第 1 章对图像水印也指出了同一点：
         保证只在密钥随机抽取时成立）——于是有几段被冤枉了。每个不同的字符对只计一次，标准差就接近 1，误报也消失了，
         代价是检验的功效下降：在每个长度上被检出的有水印续写都少了一些。此后我们只对不同的字符对计分。接下来看水印的代价，以及改动文字对它有什么影响。
@@ -804,7 +806,7 @@ CELLS = [
            为什么这不能证明隐私泄露？（提示：`y_train[:1000].bincount()`。）
         2. **手算 1% 假阳性率处的真阳性率。** 根据 `vae_roc.fpr` 和 `vae_roc.tpr`，找出假阳性率把 0.01 夹在中间的两个 ROC 点并线性插值；
            与 `membership.tpr_at_fpr(vae_roc, 0.01)` 比较。
-        3. **更好的检测器。** 用 `channels=32` 和全部 4,000 张训练数字对 4,000 张 DCGAN 样本，把 `detector.train_detector` 训练 20 个轮次。
+        3. **更好的检测器。** 用 `channels=32` 和全部 4,000 张训练数字对 4,000 张 DCGAN 样本，把 `detector.train_detector` 训练 20 轮。
            它在新的 DCGAN 样本和 VAE 样本上的准确率各变化多少？需要多长时间？
         4. **重新对齐裁剪后的图像。** 第 2.1 节的裁剪保留了 112 × 112 图像中 (0, 0, 84, 84) 这个区域。把裁下的画面贴回一张 112 × 112 黑色画布的 (0, 0) 处，
            缩到 28 × 28 后再检测水印。现在 100 张图像中有多大比例能被检出？
