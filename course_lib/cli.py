@@ -1,6 +1,6 @@
 """The command line: ``python -m course_lib`` (also installed as ``course-lib``).
 
-    python -m course_lib train MODEL [options]     MODEL in: classifier, dcgan, vae, gpt
+    python -m course_lib train MODEL [options]     MODEL in: classifier, dcgan, vae, gpt, diffusion
     python -m course_lib evaluate CHECKPOINT       accuracy (classifier); FD, class coverage, floor (generators)
     python -m course_lib sample CHECKPOINT -o grid.png   a PNG grid of samples from a generator
     python -m course_lib --help
@@ -29,6 +29,7 @@ TRAINABLE: dict[str, str] = {
     "dcgan": "course_lib.dcgan",
     "vae": "course_lib.vae",
     "gpt": "course_lib.gpt",
+    "diffusion": "course_lib.models.diffusion_train",
 }
 
 
@@ -100,7 +101,9 @@ def generator_kinds() -> tuple[str, ...]:
     """The model kinds that ``sample`` and the generator part of ``evaluate`` accept: DCGAN and every VAE."""
     from .vae import VAE_KINDS
 
-    return ("dcgan", *VAE_KINDS)
+    from .models.diffusion import KIND as DIFFUSION_KIND
+
+    return ("dcgan", *VAE_KINDS, DIFFUSION_KIND)
 
 
 def load_any(path: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
@@ -125,6 +128,12 @@ def load_any(path: str, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
 
     if kind in VAE_KINDS:
         return load_vae(path, device=device)
+    from .models.diffusion import KIND as DIFFUSION_KIND
+
+    if kind == DIFFUSION_KIND:
+        from .models.diffusion_train import load_diffusion
+
+        return load_diffusion(path, device=device)
     raise CheckpointError(f"{path} holds a {kind!r} model; `evaluate` and `sample` work with MNIST classifiers, "
                           f"DCGANs and VAEs ({', '.join(generator_kinds())}).")
 

@@ -105,7 +105,7 @@ def test_cli_loads_and_samples_every_vae_kind(tmp_path):
     from course_lib.checkpoint import save_checkpoint
     from course_lib.vae import VAE_KINDS, DeepConvVAE
 
-    assert set(cli.generator_kinds()) == {"dcgan", *VAE_KINDS}
+    assert set(cli.generator_kinds()) == {"dcgan", *VAE_KINDS, "diffusion_unet"}
     model = DeepConvVAE(z_dim=3, channels=4, hidden=8)
     save_checkpoint(model, tmp_path / "deep", kind="deep_conv_vae", config={"z_dim": 3, "channels": 4, "hidden": 8},
                     card={})
