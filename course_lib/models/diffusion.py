@@ -38,7 +38,7 @@ __all__ = [
     "q_sample", "q_step", "posterior", "eps_to_x0", "x0_to_eps", "eps_to_score", "score_to_eps",
     "predict_x0_and_eps", "ddpm_step", "ddim_step", "ddim_timesteps", "guided_eps", "simple_loss",
     "normal_kl", "discretized_gaussian_log_likelihood", "vlb_terms", "nats_to_bits_per_dim",
-    "DiffusionUNet", "KIND", "NULL_CLASS",
+    "DiffusionUNet", "KIND", "NULL_CLASS", "timestep_embedding", "ToyDenoiser", "train_toy", "sample_toy",
 ]
 
 KIND = "diffusion_unet"
@@ -513,3 +513,64 @@ class DiffusionUNet(nn.Module):
             out.append(self.reverse(min(batch_size, n - i), generator=generator, y=yi, **kwargs))
         self.train(was)
         return ((torch.cat(out) + 1) / 2).clamp(0, 1)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# a 2-D toy: an MLP ε-network for points in the plane (chapter 7's ring of Gaussians)
+# ----------------------------------------------------------------------------------------------------------
+class ToyDenoiser(nn.Module):
+    """ε_θ(x_t, t) for 2-D points: ``x (B, 2), t (B,) → (B, 2)``; an MLP on ``[x, embedding(t)]``."""
+
+    def __init__(self, hidden: int = 128, layers: int = 3, emb: int = 32, dim: int = 2) -> None:
+        super().__init__()
+        self.emb = emb
+        sizes = [dim + emb] + [hidden] * layers
+        mods: list[nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            mods += [nn.Linear(a, b), nn.SiLU()]
+        self.net = nn.Sequential(*mods, nn.Linear(hidden, dim))
+
+    def forward(self, x: Tensor, t: Tensor) -> Tensor:
+        return self.net(torch.cat([x, timestep_embedding(t, self.emb)], 1))
+
+
+def train_toy(model: nn.Module, data: Tensor, schedule: Schedule, steps: int = 3000, batch_size: int = 512,
+              lr: float = 2e-3, seed: int = 0) -> list[float]:
+    """Train ``model`` on ``L_simple`` for ``data (N, D)``; returns the loss of every step."""
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for i in range(steps):
+        for grp in opt.param_groups:
+            grp["lr"] = lr * 0.5 * (1 + math.cos(math.pi * i / steps))
+        x0 = data[torch.randint(len(data), (batch_size,), generator=g)]
+        t = torch.randint(1, schedule.T + 1, (batch_size,), generator=g)
+        eps = torch.randn(x0.shape, generator=g)
+        loss = simple_loss(model(q_sample(x0, t, schedule, eps), t), eps)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
+@torch.no_grad()
+def sample_toy(model: nn.Module, n: int, schedule: Schedule, dim: int = 2, steps: int | None = None,
+               eta: float = 1.0, generator: torch.Generator | None = None) -> tuple[list[int], list[Tensor]]:
+    """Reverse process for a toy model; ``steps=None`` is DDPM with all ``T`` steps (else DDIM with ``eta``).
+    Returns ``(times, states)`` from ``x_T`` to ``x_0``, each state ``(n, dim)``; no clipping."""
+    x = torch.randn((n, dim), generator=generator)
+    times, states = [schedule.T], [x]
+    ts = list(range(schedule.T, 0, -1)) if steps is None else ddim_timesteps(schedule.T, steps)
+    for i, t in enumerate(ts):
+        tt = torch.full((n,), t, dtype=torch.long)
+        eps = model(x, tt)
+        t_prev = ts[i + 1] if i + 1 < len(ts) else 0
+        if steps is None:
+            x = ddpm_step(x, eps, t, schedule, torch.randn(x.shape, generator=generator), clip=None)
+        else:
+            noise = torch.randn(x.shape, generator=generator) if eta > 0 else None
+            x = ddim_step(x, eps, t, t_prev, schedule, eta, noise, clip=None)
+        times.append(t_prev)
+        states.append(x)
+    return times, states

@@ -27,7 +27,7 @@ from ..training import (Timer, autocast, check_images, checkpoint_stem, load_spl
                         minibatch_indices, progress, run_card, spread_subset)
 from .diffusion import KIND, NULL_CLASS, DiffusionUNet, q_sample, simple_loss
 
-__all__ = ["train_diffusion", "load_diffusion", "add_train_arguments", "train_from_args", "lr_at"]
+__all__ = ["train_diffusion", "load_diffusion", "load_samples", "add_train_arguments", "train_from_args", "lr_at"]
 
 
 def lr_at(lr: float, step: int, total: int, warmup: int = 200) -> float:
@@ -110,6 +110,20 @@ def load_diffusion(path: str | Path | None = None, device: DeviceLike = "cpu") -
     return model.float().to(get_device(device)).eval(), card  # type: ignore[return-value]
 
 
+def load_samples(path: str | Path | None = None) -> torch.Tensor:
+    """The 1,000 samples that ``bench/diffusion.py`` drew with the checkpoint's default sampler (the ones its
+    Fréchet distance was measured on), as ``(1000, 1, 28, 28)`` float in ``[0, 1]``."""
+    from safetensors.torch import load_file
+
+    from ..evaluator import shipped_checkpoint
+
+    stem = shipped_checkpoint("diffusion_offline") if path is None else Path(path).with_suffix("")
+    file = stem.with_suffix(".samples.safetensors")
+    if not file.is_file():
+        raise CheckpointError(f"No stored samples at {file}; make them with `python bench/diffusion.py {stem}`.")
+    return load_file(str(file))["images"].float().div(255).unsqueeze(1)
+
+
 def _factory(**config: Any) -> DiffusionUNet:
     return _HalfTolerant(**config)
 
@@ -141,6 +155,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--train-size", type=int, default=None, help="use only N evenly spaced training images (quick runs)")
 
 
+def _command() -> str | None:
+    import sys
+
+    argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith(("__main__.py", "course-lib")) else None
+    return f"python -m course_lib {argv}" if argv else None
+
+
 def train_from_args(args: argparse.Namespace) -> Path:
     """Train as the command line asks; checkpoint (EMA weights), model card and resume state after every epoch."""
     from ..checkpoint import load_training_state, read_card
@@ -162,6 +183,7 @@ def train_from_args(args: argparse.Namespace) -> Path:
               "num_classes": 10, "sample_steps": args.sample_steps, "patch": args.patch}
     start, prior_hist, wall0 = 0, [], 0.0
     ema, opt = None, None
+    commands: list[dict[str, Any]] = []   # every command that trained this checkpoint, with its epochs
     if args.resume:
         if not stem.with_suffix(".json").is_file():
             raise CheckpointError(f"--resume: no checkpoint at {stem}.json. Start without --resume.")
@@ -174,6 +196,8 @@ def train_from_args(args: argparse.Namespace) -> Path:
         opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0, fused=dev.type in ("cpu", "cuda"))
         opt.load_state_dict(state["optimizer"])
         start, prior_hist, wall0 = int(state["epoch"]), list(card.get("history", [])), float(card.get("wall_time_s", 0))
+        commands = list(card.get("commands") or [{"command": card.get("command"), "epochs": [1, start]}])
+        commands[-1]["epochs"] = [commands[-1]["epochs"][0], start]
         if start >= args.epochs:
             raise CheckpointError(f"{stem} already finished {start} of {args.epochs} epochs; nothing to resume.")
     else:
@@ -190,7 +214,7 @@ def train_from_args(args: argparse.Namespace) -> Path:
             to_save = copy.deepcopy(e).half()
         card = run_card(args, model="class-conditional UNet, DDPM objective (L_simple), DDIM sampler, CFG null class",
                         epochs_done=epoch, epochs_total=args.epochs, wall_time_s=timer(), metrics={},
-                        extra={"p_uncond": args.p_uncond, "ema_decay": args.ema, "weights_dtype":
+                        extra={"commands": commands + [{"command": _command(), "epochs": [start + 1, epoch]}],"p_uncond": args.p_uncond, "ema_decay": args.ema, "weights_dtype":
                                "float16" if (final and args.fp16) else "float32",
                                "sampler": f"DDIM, {config['sample_steps']} steps, eta 0, unconditional",
                                "history": prior_hist})
