@@ -30,10 +30,10 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from course_lib.checkpoint import load_any  # noqa: E402
 from course_lib.data import load_offline_mnist  # noqa: E402
 from course_lib.evaluator import class_coverage, frechet_distance, load_classifier, predict  # noqa: E402
 from course_lib.models.diffusion import nats_to_bits_per_dim, vlb_terms  # noqa: E402
-from course_lib.models.diffusion_train import load_diffusion  # noqa: E402
 
 STEPS = (10, 20, 50, 100)
 GUIDANCE = (0.0, 1.0, 3.0)
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    model, card = load_diffusion(args.checkpoint)
+    model, card = load_any(args.checkpoint)
     clf, _ = load_classifier(None)
     x_train, _ = load_offline_mnist("train")
     x_held, _ = load_offline_mnist("heldout")

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_lib.checkpoint import read_card  # noqa: E402
-from course_lib.cli import evaluate_checkpoint  # noqa: E402
+from course_lib.evaluator import evaluate_checkpoint  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         n_fd, n_train = res["fd_samples"], res["fd_reference"]
         if name == "vae":
             row(f"{held} −ELBO, {card.get('epochs')} epochs (nats/image)", f"{res['heldout_neg_elbo']:.2f}")
-            curves[label] = card.get("history", {}).get("eval_neg_elbo", [])
+            hist = card.get("history", [])  # a list of per-epoch dicts (older cards: a dict of lists)
+            curves[label] = (hist.get("eval_neg_elbo", []) if isinstance(hist, dict)
+                             else [r["eval_neg_elbo"] for r in hist if "eval_neg_elbo" in r])
             for key, value in card.get("metrics", {}).items():
                 if key.startswith("heldout_neg_iwae_k"):
                     k = key.removeprefix("heldout_neg_iwae_k").split("_")[0]

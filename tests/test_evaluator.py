@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from course_lib import load_offline_mnist
-from course_lib.evaluator import (ClassifierFeatures, MNISTClassifier, accuracy, class_coverage, features,
-                                  frechet_distance, kl_to_uniform, load_classifier, random_shift,
-                                  shipped_checkpoint, train_classifier)
+from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, features, frechet_distance,
+                                  kl_to_uniform, load_classifier, shipped_checkpoint)
+from course_lib.models.classifier import MNISTClassifier, random_shift, train_classifier
 from course_lib.training import check_images, minibatch_indices, spread_subset
 
 
@@ -24,13 +24,19 @@ def heldout():
     return load_offline_mnist("heldout")
 
 
-def test_classifier_shapes():
-    m = MNISTClassifier(channels=8, hidden=16).eval()
+def test_classifier_features_are_the_layer_below_the_logits_in_eval_mode():
+    torch.manual_seed(0)
+    m = MNISTClassifier(channels=8, hidden=16, dropout=0.5).eval()
     x = torch.rand(5, 1, 28, 28)
-    assert m(x).shape == (5, 10)
-    assert m.features(x).shape == (5, 16)
+    with torch.no_grad():
+        feats = m.features(x)
+        torch.testing.assert_close(m(x), m.head(feats))  # the logits are read from these features
+    assert feats.shape == (5, 16)
     f = ClassifierFeatures(m)
-    assert f.num_features == 16 and f(x).shape == (5, 16)
+    m.train()  # features are taken in eval mode (batch-norm running statistics, no dropout) whatever the mode
+    assert f.num_features == 16
+    torch.testing.assert_close(f(x), feats)
+    torch.testing.assert_close(f(x), feats)
 
 
 def test_kl_to_uniform_known_values():

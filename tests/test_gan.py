@@ -1,4 +1,4 @@
-"""course_lib.gan: the GAN losses against hand-computed values, the optimal discriminator, and a short
+"""course_lib.models.gan: the GAN losses against hand-computed values, the optimal discriminator, and a short
 training run on the ring of Gaussians that must bring the generated samples closer to the data."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from course_lib.gan import (
+from course_lib.models.gan import (
     MLPDiscriminator,
     MLPGenerator,
     discriminator_loss,
@@ -199,3 +199,12 @@ def test_gan_train_step_on_cuda_with_bf16_autocast():
     hist = train_gan(data, g, d, steps=400, batch_size=128, snapshot_every=400, seed=0, device=dev)
     assert all(math.isfinite(v) for v in hist.loss_d + hist.loss_g)
     assert energy_distance(hist.snapshots[-1], data[:1000].cpu()) < 0.25 * energy_distance(hist.snapshots[0], data[:1000].cpu())
+
+
+def test_the_toy_generator_samples_like_every_generator():
+    from course_lib.models.gan import MLPGenerator
+
+    torch.manual_seed(0)
+    g = MLPGenerator(z_dim=3, out_dim=2)
+    a = g.sample(5, generator=torch.Generator().manual_seed(1))
+    assert a.shape == (5, 2) and torch.equal(a, g.sample(5, generator=torch.Generator().manual_seed(1)))

@@ -1,4 +1,4 @@
-"""course_lib.gpt: attention against PyTorch's reference, the causal mask, positions, the model, training,
+"""course_lib.models.gpt: attention against PyTorch's reference, the causal mask, positions, the model, training,
 sampling, the command line and the shipped checkpoint."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from course_lib.checkpoint import CheckpointError, read_card
-from course_lib.gpt import (GPT, SHIPPED_CHECKPOINT, Block, MultiHeadAttention, attention, bits_per_char,
+from course_lib.models.gpt import (GPT, SHIPPED_CHECKPOINT, Block, MultiHeadAttention, attention, bits_per_char,
                             causal_mask, filter_distribution, generate, load_gpt, offset_matrix,
                             parameter_breakdown, sinusoidal_positions, train_gpt)
 from course_lib.text import CharTokenizer, best_ngram_bits_per_char, bigram_bits_per_char, train_val_text
@@ -161,7 +161,7 @@ def test_short_training_beats_the_bigram_baseline_on_held_out_text():
     after = bits_per_char(model, va)
     assert before > math.log2(tok.vocab_size) - 0.5  # an untrained model is near uniform
     assert after < bigram - 0.1, (after, bigram)
-    assert hist["val_bpc"][-1] < hist["val_bpc"][0]
+    assert hist[-1]["val_bpc"] < hist[0]["val_bpc"] and [r["step"] for r in hist] == [75, 150]
 
 
 def test_generate_greedy_is_deterministic_and_respects_block_size():
@@ -207,7 +207,8 @@ def test_command_line_trains_and_resumes(tmp_path):
     assert card["steps"] == 4 and card["finished"] and "--steps 4" in card["command"]
     assert card["metrics"]["val_bits_per_char"] > 0
     assert main(args[:3] + ["6"] + args[4:] + ["--resume"]) == 0
-    assert read_card(tmp_path / "gpt_book")["history"]["step"][-1] == 6
+    card = read_card(tmp_path / "gpt_book")
+    assert [r["step"] for r in card["history"]] == [2, 4, 6] and card["steps"] == 6
     assert main(args + ["--epochs", "3"]) == 2  # a clear error: the GPT counts steps
 
 
@@ -220,4 +221,16 @@ def test_training_on_cuda_with_bf16_autocast():
     ids = tok.encode_tensor(text)
     model = GPT(tok.vocab_size, block_size=16, n_layer=1, d_model=32, n_head=4)
     hist = train_gpt(model, ids[:-200], ids[-200:], steps=20, batch_size=8, eval_every=10, device="cuda")
-    assert next(model.parameters()).is_cuda and math.isfinite(hist["val_bpc"][-1])
+    assert next(model.parameters()).is_cuda and math.isfinite(hist[-1]["val_bpc"])
+
+
+def test_random_windows_reach_the_last_window():
+    """Every window start 0 .. len - block_size - 1 is drawn, including the last (the old bound missed it)."""
+    from course_lib.models.gpt import _random_windows
+
+    data = torch.arange(12)
+    x, y = _random_windows(data, block_size=8, batch_size=500, generator=torch.Generator().manual_seed(0))
+    assert set(x[:, 0].tolist()) == {0, 1, 2, 3}                    # 12 tokens, windows of 8 + 1: starts 0..3
+    assert int(y.max()) == 11 and torch.equal(y, x + 1)             # the last token is a target
+    x, _ = _random_windows(torch.arange(9), block_size=8, batch_size=10, generator=None)
+    assert x[:, 0].tolist() == [0] * 10                             # exactly one window fits: it is drawn

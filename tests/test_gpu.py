@@ -45,8 +45,9 @@ def test_minibatches_live_on_the_gpu():
 
 
 def test_classifier_and_dcgan_train_on_gpu():
-    from course_lib.dcgan import make_dcgan, train_dcgan
-    from course_lib.evaluator import MNISTClassifier, accuracy, train_classifier
+    from course_lib.models.dcgan import make_dcgan, train_dcgan
+    from course_lib.evaluator import accuracy
+    from course_lib.models.classifier import MNISTClassifier, train_classifier
 
     x, y = _mnist(1024)
     clf = MNISTClassifier()
@@ -55,29 +56,31 @@ def test_classifier_and_dcgan_train_on_gpu():
     assert accuracy(clf, x, y) > 0.8
     gan = make_dcgan(pack=2, ema=True)
     train_dcgan(gan, x, epochs=1, batch_size=64, device="cuda")
-    s = gan.sampling_generator.sample(16)
+    s = gan.sample(16)
     assert s.is_cuda and s.shape == (16, 1, 28, 28)
 
 
 def test_vae_trains_on_gpu_with_compile():
-    from course_lib.vae import ConvVAE, train_vae
+    from course_lib.models.vae import ConvVAE, train_vae
 
     x, _ = _mnist(1024)
     model = ConvVAE()
     hist = train_vae(model, x, epochs=2, batch_size=128, device="cuda", compile=True)
-    assert hist["train_loss"][-1] < hist["train_loss"][0]
+    assert hist[-1]["train_loss"] < hist[0]["train_loss"]
 
 
 def test_deep_conv_vae_with_cosine_schedule_and_fused_adam_on_gpu():
-    from course_lib.vae import DeepConvVAE, scheduled_lr, train_vae
+    from course_lib.models.vae import DeepConvVAE, VAETask
+    from course_lib.training import train_loop, warmup_cosine_lr
 
     x, _ = _mnist(1024)
     model = DeepConvVAE()
-    hist = train_vae(model, x, epochs=2, batch_size=128, lr=2e-3, device="cuda", lr_schedule="cosine")
-    opt = hist["optimizer"]
+    task = VAETask(model, x, epochs=2, batch_size=128, lr=2e-3, device="cuda", lr_schedule="cosine")
+    hist = train_loop(task, 2)
+    opt = task.optimizers["opt"]
     assert opt.defaults["fused"] is True and next(model.parameters()).is_cuda
-    assert opt.param_groups[0]["lr"] == pytest.approx(scheduled_lr(2e-3, "cosine", 15, 16))
-    assert hist["train_loss"][-1] < hist["train_loss"][0]
+    assert opt.param_groups[0]["lr"] == pytest.approx(warmup_cosine_lr(15, 16, 2e-3, 2))
+    assert hist[-1]["train_loss"] < hist[0]["train_loss"]
 
 
 def test_on_device_loop_beats_dataloader_baseline():

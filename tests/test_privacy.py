@@ -1,4 +1,4 @@
-"""course_lib.privacy: nearest-neighbour memorisation distance and the Laplace mechanism."""
+"""course_lib.responsible.privacy: nearest-neighbour memorisation distance and the Laplace mechanism."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from course_lib.privacy import (
+from course_lib.responsible.privacy import (
     laplace_mechanism,
     laplace_scale,
     memorisation_ratio,

@@ -1,4 +1,4 @@
-"""course_lib.text: the corpus snapshot, the character tokenizer, the n-gram baselines."""
+"""course_lib.text and tools/corpus.py: the corpus snapshot, the character tokenizer, the n-gram baselines."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,9 @@ import math
 import pytest
 import torch
 
-from course_lib.text import (CharTokenizer, CorpusError, build_snapshot, collect_documents, load_corpus,
-                             load_documents, markdown_of_source, ngram_bits_per_char, normalise_text,
+from corpus import build_snapshot, collect_documents, markdown_of_source, normalise_text  # tools/corpus.py
+
+from course_lib.text import (CharTokenizer, CorpusError, load_corpus, load_documents, ngram_bits_per_char,
                              snapshot_info, split_documents, train_val_text)
 
 MIXED = "GPT 是一个仅解码器的 Transformer：它用因果掩码（causal mask）预测下一个字符。Attention! 注意力，α≈√d。"

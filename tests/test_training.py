@@ -1,9 +1,14 @@
 """course_lib.training: the shared pieces of the training loops."""
 from __future__ import annotations
 
+import pytest
 import torch
 
-from course_lib.training import adam
+from course_lib.training import make_optimizer
+
+
+def adam(params, lr, device, betas=(0.9, 0.999)):
+    return make_optimizer(params, lr, device, betas=betas)
 
 
 def test_adam_is_fused_on_cpu_and_agrees_with_the_default():
@@ -28,3 +33,17 @@ def test_adam_passes_betas_and_skips_fusion_where_there_is_none():
     p = [torch.nn.Parameter(torch.zeros(3))]
     assert adam(p, 1e-3, "cpu", betas=(0.5, 0.999)).defaults["betas"] == (0.5, 0.999)
     assert not adam(p, 1e-3, "meta").defaults.get("fused")
+
+
+def test_make_optimizer_keeps_the_default_adam_when_asked_and_records_it():
+    from course_lib.training import optimizer_description
+
+    p = [torch.nn.Parameter(torch.zeros(3))]
+    plain = make_optimizer(p, 1e-3, "cpu", fused=False)
+    assert not plain.defaults.get("fused") and optimizer_description(plain)["fused"] is False
+    w = make_optimizer(p, 1e-3, "cpu", kind="adamw", weight_decay=0.1)
+    assert isinstance(w, torch.optim.AdamW) and optimizer_description(w)["weight_decay"] == 0.1
+    with pytest.raises(ValueError, match="learning rate must be > 0"):
+        make_optimizer(p, 0.0, "cpu")
+    with pytest.raises(ValueError, match="kind"):
+        make_optimizer(p, 1e-3, "cpu", kind="sgd")

@@ -1,11 +1,11 @@
-"""course_lib.watermark: embed/detect round trip, false positives on clean images, limits."""
+"""course_lib.responsible.watermark: embed/detect round trip, false positives on clean images, limits."""
 from __future__ import annotations
 
 import pytest
 import torch
 
 from course_lib import load_offline_mnist
-from course_lib.watermark import (
+from course_lib.responsible.watermark import (
     WatermarkError,
     detect_watermark,
     embed_watermark,

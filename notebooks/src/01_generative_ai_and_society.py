@@ -66,9 +66,9 @@ CELLS = [
 
         import course_lib
         from course_lib import load_offline_mnist, show_images
-        from course_lib.privacy import laplace_scale, memorisation_ratio, nearest_neighbour_distance, noisy_count
+        from course_lib.responsible.privacy import laplace_scale, memorisation_ratio, nearest_neighbour_distance, noisy_count
         from course_lib.seed import make_generator
-        from course_lib.watermark import detect_watermark, embed_watermark, false_positive_bound, watermark_score
+        from course_lib.responsible.watermark import detect_watermark, embed_watermark, false_positive_bound, watermark_score
 
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
         # zh: 每一章都以此开头：固定随机种子、设置能显示中文的字体、图像输出为 PNG。
@@ -328,7 +328,7 @@ CELLS = [
         $$
 
         with **equally many** training and held-out images (1,000 of each): with more candidates, a nearest
-        neighbour is closer by chance alone. `course_lib.privacy.memorisation_ratio` computes it.
+        neighbour is closer by chance alone. `course_lib.responsible.privacy.memorisation_ratio` computes it.
 
         Two models, both trained on the same 1,000 training digits:
 
@@ -352,7 +352,7 @@ CELLS = [
         r(x) = \frac{\min_{t \in \text{train}} \lVert x - t \rVert}{\min_{h \in \text{held-out}} \lVert x - h \rVert},
         $$
 
-        并且训练图像和留出图像取**同样多**（各 1,000 张）：候选越多，最近邻仅凭运气就会更近。`course_lib.privacy.memorisation_ratio` 计算这个比值。
+        并且训练图像和留出图像取**同样多**（各 1,000 张）：候选越多，最近邻仅凭运气就会更近。`course_lib.responsible.privacy.memorisation_ratio` 计算这个比值。
 
         两个模型，都在同样的 1,000 张训练数字上训练：
 
@@ -1067,7 +1067,7 @@ CELLS = [
         For text, Kirchenbauer et al. watermark a language model's output by biasing its sampling towards a
         keyed "green list" of tokens {cite:p}`kirchenbauer2023watermark`.
 
-        `course_lib.watermark` implements the classic spread-spectrum idea for images. A secret key seeds a
+        `course_lib.responsible.watermark` implements the classic spread-spectrum idea for images. A secret key seeds a
         pattern $p$ of $\pm 1$ values; embedding adds $\delta p$ to the pixels and clips to $[0, 1]$. Detection
         centres the image, $c = x - \bar x$, and computes
 
@@ -1088,7 +1088,7 @@ CELLS = [
         中国的标识办法对这两类标识都作了界定，并要求服务提供者予以添加 {cite:p}`zh-cac2025labelling`；欧盟《人工智能法》要求提供者以机器可读的格式标记合成内容 {cite:p}`zh-eu2024aiact`。
         对文本，Kirchenbauer 等人给语言模型的输出加水印的办法是：在采样时偏向一个由密钥决定的"绿名单"词元集合 {cite:p}`zh-kirchenbauer2023watermark`。
 
-        `course_lib.watermark` 为图像实现了经典的扩频思想。一个秘密密钥生成由 $\pm 1$ 组成的图案 $p$；嵌入时把 $\delta p$ 加到像素上并截断到 $[0, 1]$。
+        `course_lib.responsible.watermark` 为图像实现了经典的扩频思想。一个秘密密钥生成由 $\pm 1$ 组成的图案 $p$；嵌入时把 $\delta p$ 加到像素上并截断到 $[0, 1]$。
         检测时先把图像中心化，$c = x - \bar x$，再计算
 
         $$

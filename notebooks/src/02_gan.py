@@ -31,7 +31,7 @@ CELLS = [
         5. the training algorithm, run on eight Gaussians on a ring; **mode collapse**, measured; and one remedy,
            measured.
 
-        Everything runs on a CPU in well under a minute. The reusable pieces live in `course_lib.gan`, which
+        Everything runs on a CPU in well under a minute. The reusable pieces live in `course_lib.models.gan`, which
         chapter 5 uses again for a convolutional GAN on MNIST.
         """,
         zh=r"""
@@ -52,7 +52,7 @@ CELLS = [
         4. 为什么实践中用"非饱和"损失代替博弈中生成器原本的损失（看梯度就明白）；
         5. 训练算法：在圆环上的八个高斯分布上运行；测量**模式坍塌**；尝试一种补救方法，并测量其效果。
 
-        全部内容在 CPU 上不到一分钟即可运行完毕。可复用的部分放在 `course_lib.gan` 中，第 5 章会再次用它在 MNIST 上训练卷积 GAN。
+        全部内容在 CPU 上不到一分钟即可运行完毕。可复用的部分放在 `course_lib.models.gan` 中，第 5 章会再次用它在 MNIST 上训练卷积 GAN。
         """,
     ),
     code(
@@ -67,7 +67,7 @@ CELLS = [
         from IPython.display import display
 
         import course_lib
-        from course_lib.gan import (
+        from course_lib.models.gan import (
             MLPDiscriminator, MLPGenerator, discriminator_loss, energy_distance, fit_discriminator,
             generator_loss, mode_coverage, ring_centers, ring_of_gaussians, train_gan,
         )
@@ -112,7 +112,7 @@ CELLS = [
         Both push $D(G(z))$ up; section 4 shows why the second one learns much better. Networks output a
         **logit** $\ell$ and $D = \sigma(\ell) = 1/(1 + e^{-\ell})$; the losses are computed from logits
         (`F.binary_cross_entropy_with_logits`), which stays exact where $D$ is within $10^{-8}$ of 0 or 1. The
-        cell below checks `course_lib.gan`'s three losses against the formulas on four real and four fake
+        cell below checks `course_lib.models.gan`'s three losses against the formulas on four real and four fake
         samples whose $D$ values we choose by hand.
         """,
         zh=r"""
@@ -143,7 +143,7 @@ CELLS = [
         两者都让 $D(G(z))$ 变大；第 4 节会说明为什么后者学得好得多。网络输出的是 **logit** $\ell$，
         $D = \sigma(\ell) = 1/(1 + e^{-\ell})$；损失直接由 logit 计算（`F.binary_cross_entropy_with_logits`），
         即使 $D$ 离 0 或 1 只差 $10^{-8}$ 也依然精确。下面的单元格取四个真实样本和四个生成样本，手动指定它们的 $D$ 值，
-        把 `course_lib.gan` 的三个损失与公式逐一核对。
+        把 `course_lib.models.gan` 的三个损失与公式逐一核对。
         """,
     ),
     code(
@@ -561,7 +561,7 @@ CELLS = [
         en=r"""
         The cell prints the ratio: the saturating loss gives the generator a gradient that is orders of
         magnitude smaller, in exactly the situation every GAN starts in. This is why Goodfellow et al. already
-        recommended training $G$ to maximise $\log D(G(z))$ instead, and why `course_lib.gan` (like every
+        recommended training $G$ to maximise $\log D(G(z))$ instead, and why `course_lib.models.gan` (like every
         practical GAN) uses the non-saturating loss by default. The price is that $G$ and $D$ no longer play a
         zero-sum game, so the minimax analysis above describes the non-saturating GAN only approximately.
 
@@ -577,7 +577,7 @@ CELLS = [
         > 2. draw $m$ noise vectors $z_i$; take a gradient step on the generator's loss
         >    $-\frac1m\sum_i \log D(G(z_i))$, with $D$ held fixed.
 
-        `course_lib.gan.gan_train_step` is exactly one pass of this loop (with $k$ = `d_steps`, reusing one data
+        `course_lib.models.gan.gan_train_step` is exactly one pass of this loop (with $k$ = `d_steps`, reusing one data
         minibatch for the $k$ discriminator steps; on a GPU under bf16 autocast), and `train_gan` repeats it
         with Adam, keeping the data on the device and drawing minibatches by index. It also records, every 250
         steps, the samples the generator makes from one fixed batch of 1,000 noise vectors, so that we can watch
@@ -598,7 +598,7 @@ CELLS = [
         """,
         zh=r"""
         单元格打印出了比值：在每个 GAN 训练开始时都会遇到的那种局面下，饱和损失给生成器的梯度要小好几个数量级。
-        这就是为什么 Goodfellow 等人当初就建议改为训练 $G$ 去最大化 $\log D(G(z))$，也是为什么 `course_lib.gan`
+        这就是为什么 Goodfellow 等人当初就建议改为训练 $G$ 去最大化 $\log D(G(z))$，也是为什么 `course_lib.models.gan`
         （和所有实用的 GAN 一样）默认使用非饱和损失。代价是 $G$ 与 $D$ 不再进行零和博弈，上面的极小极大分析对非饱和 GAN 只是近似成立。
 
         ## 5 · 训练算法：圆环上的八个高斯分布
@@ -610,7 +610,7 @@ CELLS = [
         >    $-\frac1m\sum_i\big[\log D(x_i) + \log\big(1 - D(G(z_i))\big)\big]$ 做一步梯度下降；
         > 2. 抽取 $m$ 个噪声向量 $z_i$；固定 $D$，对生成器损失 $-\frac1m\sum_i \log D(G(z_i))$ 做一步梯度下降。
 
-        `course_lib.gan.gan_train_step` 恰好执行这个循环的一轮（$k$ 即 `d_steps`，$k$ 次判别器更新共用同一个数据小批量；
+        `course_lib.models.gan.gan_train_step` 恰好执行这个循环的一轮（$k$ 即 `d_steps`，$k$ 次判别器更新共用同一个数据小批量；
         在 GPU 上使用 bf16 自动混合精度），`train_gan` 用 Adam 反复调用它，数据始终放在设备上、按下标抽取小批量。
         它还每隔 250 步记录一次生成器对同一批 1,000 个固定噪声向量生成的样本，这样我们能看到*同一组* $z$ 是怎样移动的。
 

@@ -24,7 +24,7 @@ CELLS = [
         7. the importance-weighted bound, a tighter estimate of $\log p(x)$ {cite:p}`burda2016iwae`, compared
            with the ELBO and with $\log p(x)$ itself on held-out digits.
 
-        The models and losses are those of `course_lib.vae`, the same code that chapter 5 trains on a GPU.
+        The models and losses are those of `course_lib.models.vae`, the same code that chapter 5 trains on a GPU.
         """,
         zh=r"""
         # 3 · 变分自编码器的数学
@@ -41,7 +41,7 @@ CELLS = [
         6. 在离线 MNIST 数字上训练的二维潜空间 VAE：潜空间分布图、插值、采样，以及一个可交互的潜空间浏览器；
         7. 重要性加权下界——对 $\log p(x)$ 更紧的估计 {cite:p}`zh-burda2016iwae`——在留出数字上与 ELBO 以及 $\log p(x)$ 本身的比较。
 
-        文中的模型与损失函数都来自 `course_lib.vae`，第 5 章在 GPU 上训练的也正是这份代码。
+        文中的模型与损失函数都来自 `course_lib.models.vae`，第 5 章在 GPU 上训练的也正是这份代码。
         """,
     ),
     code(
@@ -58,7 +58,7 @@ CELLS = [
 
         import course_lib
         from course_lib import load_offline_mnist, show_images
-        from course_lib.vae import (MLPVAE, LinearGaussianVAE, evaluate_vae, gaussian_kl, iwae_bound, load_vae,
+        from course_lib.models.vae import (MLPVAE, LinearGaussianVAE, evaluate_vae, gaussian_kl, iwae_bound, load_vae,
                                     log_likelihood, negative_elbo, reparameterize, train_vae)
 
         course_lib.setup_notebook(seed=0)

@@ -55,7 +55,8 @@ CELLS = [
         import torch.nn.functional as F
 
         import course_lib
-        from course_lib import gpt, text
+        from course_lib import text
+        from course_lib.models import gpt
 
         course_lib.setup_notebook(seed=0)
         # en: One CPU thread: tiny models gain nothing from more, and the printed numbers stay the same run after run.
@@ -75,7 +76,7 @@ CELLS = [
         whitespace — by
 
         ```bash
-        python -m course_lib.text build-corpus --root . --version v2
+        python tools/corpus.py build --root . --version v2
         ```
 
         **Held-out text.** We hold out the last 10 % of *every document* (one document = one page or one
@@ -91,7 +92,7 @@ CELLS = [
         生成新快照的命令如下（过程是确定性的：文件按路径排序，空白字符统一规范化）：
 
         ```bash
-        python -m course_lib.text build-corpus --root . --version v2
+        python tools/corpus.py build --root . --version v2
         ```
 
         **留出数据。** 我们把*每一篇文档*（一篇文档 = 一个页面或一章的一种语言）的最后 10 % 留作验证集。
@@ -280,7 +281,7 @@ CELLS = [
 
         with one row per query, $Q\in\mathbb R^{T\times d_k}$, $K\in\mathbb R^{T\times d_k}$,
         $V\in\mathbb R^{T\times d_v}$. A toy example with three tokens and $d_k=2$, computed by hand and then
-        by `course_lib.gpt.attention` and by PyTorch's fused `scaled_dot_product_attention`:
+        by `course_lib.models.gpt.attention` and by PyTorch's fused `scaled_dot_product_attention`:
         """,
         zh=r"""
         二元模型已经懂得不少——哪些字母常跟在哪些字母后面，哪些汉字常作为词的开头——但它看不到前一个字符之外的任何东西。
@@ -296,7 +297,7 @@ CELLS = [
         $$
 
         其中每个查询占一行，$Q\in\mathbb R^{T\times d_k}$、$K\in\mathbb R^{T\times d_k}$、$V\in\mathbb R^{T\times d_v}$。
-        下面是一个三个词元、$d_k=2$ 的小例子：先手算，再用 `course_lib.gpt.attention` 和 PyTorch 融合实现的
+        下面是一个三个词元、$d_k=2$ 的小例子：先手算，再用 `course_lib.models.gpt.attention` 和 PyTorch 融合实现的
         `scaled_dot_product_attention` 各算一遍：
         """,
     ),
@@ -741,7 +742,7 @@ CELLS = [
 
         Training minimises the cross-entropy of every next character in random windows of the training text:
         a window $x_1\dots x_{T+1}$ gives $T$ predictions at once, thanks to the causal mask.
-        `course_lib.gpt.train_gpt` keeps the token tensor on the device, draws windows by index, uses AdamW
+        `course_lib.models.gpt.train_gpt` keeps the token tensor on the device, draws windows by index, uses AdamW
         with a warm-up and a cosine decay of the learning rate, and bf16 autocast on a GPU. First a **live
         demonstration** with a very small GPT (2 blocks, $d=64$) for 100 steps, a few seconds on a CPU:
         """,
@@ -752,7 +753,7 @@ CELLS = [
         ## 9 · 用本书训练
 
         训练就是在训练文本的随机窗口上，最小化每一个"下一个字符"的交叉熵：有了因果掩码，一个窗口 $x_1\dots x_{T+1}$ 一次就给出 $T$ 个预测。
-        `course_lib.gpt.train_gpt` 把词元张量放在设备上，按索引抽取窗口，使用带预热和余弦衰减学习率的 AdamW，在 GPU 上使用 bf16 自动混合精度。
+        `course_lib.models.gpt.train_gpt` 把词元张量放在设备上，按索引抽取窗口，使用带预热和余弦衰减学习率的 AdamW，在 GPU 上使用 bf16 自动混合精度。
         先来一个**现场演示**：一个非常小的 GPT（2 个模块，$d=64$），训练 100 步，在 CPU 上只需几秒钟：
         """,
     ),
@@ -764,7 +765,7 @@ CELLS = [
         hist_small = gpt.train_gpt(small, train_ids, val_ids, steps=100, batch_size=16, lr=3e-3, warmup=10,
                                    eval_every=50, device="cpu", seed=0)
         print(T("untrained:", "未训练："), round(before, 2), T("bits/char   (log2 V =", "比特/字符   （log2 V ="), round(math.log2(tok.vocab_size), 2), ")")
-        for s, tr, va in zip(hist_small["step"], hist_small["train_bpc"], hist_small["val_bpc"]):
+        for s, tr, va in ((r["step"], r["train_bpc"], r["val_bpc"]) for r in hist_small):
             print(T(f"step {s}: training {tr:.2f}, validation {va:.2f} bits/char", f"第 {s} 步：训练 {tr:.2f}，验证 {va:.2f} 比特/字符"))
         """
     ),
@@ -802,7 +803,7 @@ CELLS = [
         gpt_bpc = gpt.bits_per_char(model, val_ids)
         print(T("validation bits/char, now:", "验证集比特/字符（当场计算）："), round(gpt_bpc, 3), T("(model card:", "（模型卡："), card["metrics"]["val_bits_per_char"], ")")
 
-        table = {**baselines, T("tiny GPT, 100 live steps", "微型 GPT，现场 100 步"): hist_small["val_bpc"][-1], T("GPT (checkpoint)", "GPT（检查点）"): gpt_bpc}
+        table = {**baselines, T("tiny GPT, 100 live steps", "微型 GPT，现场 100 步"): hist_small[-1]["val_bpc"], T("GPT (checkpoint)", "GPT（检查点）"): gpt_bpc}
         for name, h in table.items():
             print(f"{name:>26}: {h:6.2f} {T('bits/char', '比特/字符')}   {T('perplexity', '困惑度')} {2 ** h:8.1f}")
         print(T("GPT beats the bigram baseline by", "GPT 比二元模型基线低"), round(baselines[T("bigram", "二元模型")] - gpt_bpc, 3), T("bits/char", "比特/字符"))
@@ -1037,7 +1038,7 @@ CELLS = [
         sin_model = gpt.GPT(tok.vocab_size, block_size=64, n_layer=2, d_model=64, n_head=4, positions="sinusoidal")
         h = gpt.train_gpt(sin_model, train_ids, val_ids, steps=100, batch_size=16, lr=3e-3, warmup=10,
                           eval_every=50, device="cpu", seed=0)
-        print(h["val_bpc"][-1], hist_small["val_bpc"][-1])
+        print(h[-1]["val_bpc"], hist_small[-1]["val_bpc"])
         ```
         Compare the two numbers. The learned table starts near zero and must be learned from the data; the
         sinusoids give every position a distinct code from the first step, but a fixed one.
@@ -1107,7 +1108,7 @@ CELLS = [
         sin_model = gpt.GPT(tok.vocab_size, block_size=64, n_layer=2, d_model=64, n_head=4, positions="sinusoidal")
         h = gpt.train_gpt(sin_model, train_ids, val_ids, steps=100, batch_size=16, lr=3e-3, warmup=10,
                           eval_every=50, device="cpu", seed=0)
-        print(h["val_bpc"][-1], hist_small["val_bpc"][-1])
+        print(h[-1]["val_bpc"], hist_small[-1]["val_bpc"])
         ```
         比较这两个数。可学习的位置表从接近零的值开始，必须从数据中学出来；正弦编码从第一步起就给每个位置一个互不相同的编码，但它是固定不变的。
         :::

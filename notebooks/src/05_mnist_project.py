@@ -54,10 +54,10 @@ CELLS = [
         import course_lib
         from course_lib import load_offline_mnist, show_images
         from course_lib.checkpoint import read_card
-        from course_lib.dcgan import DCGANGenerator, load_dcgan, load_snapshots
+        from course_lib.models.dcgan import DCGANGenerator, load_dcgan, load_snapshots
         from course_lib.evaluator import (FrechetToReference, class_coverage, features, frechet_distance,
                                           kl_to_uniform, load_classifier, predict, shipped_checkpoint)
-        from course_lib.vae import ConvVAE, evaluate_vae, load_vae, train_vae
+        from course_lib.models.vae import ConvVAE, evaluate_vae, load_vae, train_vae
 
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
         # zh: 每一章都以此开头：固定随机种子、设置能显示中文的字体、图像输出为 PNG。
@@ -153,7 +153,7 @@ CELLS = [
         and the two pipelines come closer. A second thread widens the gap for both VAEs: it speeds up the
         arithmetic of both loops, but not the `DataLoader`'s per-image work, which pytorch/examples does in the
         main process on a CPU. The *default Adam* column separates the two sources of the gain: the rest of it is
-        the optimiser step, which `course_lib.training.adam` fuses into one kernel per parameter tensor, and which
+        the optimiser step, which `course_lib.training.make_optimizer` fuses into one kernel per parameter tensor, and which
         matters most where the forward pass is cheapest. On a GPU the arithmetic is fast again, which is why
         keeping the data on the device matters most there.
 
@@ -187,7 +187,7 @@ CELLS = [
         在模型计算量小的地方（MLP VAE）收益最大，因为此时 `DataLoader` 逐张处理图像的 Python 开销*就是*大部分时间；
         对 CPU 上的卷积模型而言，算术运算占了主导，两种管线的差距就缩小了。多用一个线程，两个 VAE 的差距都会拉大：
         第二个线程让两种循环的算术都变快，却帮不了 `DataLoader` 逐张处理图像的工作——pytorch/examples 在 CPU 上是在主进程里做这件事的。
-        “默认 Adam”一列把收益的两个来源分开：除数据管线之外，其余的收益来自优化器这一步——`course_lib.training.adam`
+        “默认 Adam”一列把收益的两个来源分开：除数据管线之外，其余的收益来自优化器这一步——`course_lib.training.make_optimizer`
         把它融合成每个参数张量一次内核调用；前向计算越便宜，这一步就越要紧。到了 GPU 上，算术又变得很快，
         所以“数据留在设备上”在 GPU 上最为要紧。
 
@@ -338,7 +338,7 @@ CELLS = [
         *increases* the spatial size with **transposed convolutions** of stride 2. With kernel $k$, stride $s$
         and padding $p$, a transposed convolution maps size $n$ to
         $$n_{\text{out}} = (n - 1)\,s - 2p + k,$$
-        so $k = 4, s = 2, p = 1$ doubles it: $7 \to 14 \to 28$. `course_lib.dcgan.DCGANGenerator` does exactly
+        so $k = 4, s = 2, p = 1$ doubles it: $7 \to 14 \to 28$. `course_lib.models.dcgan.DCGANGenerator` does exactly
         this (with batch normalisation and ReLU in between, and a sigmoid so that pixels are grey levels in
         $[0, 1]$). The cell checks the formula against PyTorch and traces the shapes:
         """,
@@ -346,7 +346,7 @@ CELLS = [
         **改正办法：上采样。** DCGAN 生成器 {cite:p}`zh-radford2016dcgan` 保留前两步，然后用步长为 2 的**转置卷积**把空间尺寸*放大*。
         卷积核大小为 $k$、步长为 $s$、填充为 $p$ 时，转置卷积把尺寸 $n$ 变为
         $$n_{\text{out}} = (n - 1)\,s - 2p + k,$$
-        因此 $k = 4, s = 2, p = 1$ 恰好使尺寸翻倍：$7 \to 14 \to 28$。`course_lib.dcgan.DCGANGenerator` 正是这样做的
+        因此 $k = 4, s = 2, p = 1$ 恰好使尺寸翻倍：$7 \to 14 \to 28$。`course_lib.models.dcgan.DCGANGenerator` 正是这样做的
         （中间夹着批归一化和 ReLU，最后用 sigmoid 让像素成为 $[0, 1]$ 内的灰度）。下面的单元格用 PyTorch 验证这个公式，并逐层追踪形状：
         """,
     ),
@@ -375,7 +375,7 @@ CELLS = [
         The discriminator mirrors the generator: two strided convolutions $28 \to 14 \to 7$ with LeakyReLU(0.2)
         and batch normalisation, then a linear layer to one logit. Training alternates one discriminator step on
         $-[\log D(x) + \log(1 - D(G(z)))]$ and one generator step on the **non-saturating** loss
-        $-\log D(G(z))$ — the same `course_lib.gan.gan_train_step` as in chapter 2 — with Adam
+        $-\log D(G(z))$ — the same `course_lib.models.gan.gan_train_step` as in chapter 2 — with Adam
         ($\text{lr} = 2 \cdot 10^{-4}$, $\beta_1 = 0.5$) as in the DCGAN paper.
 
         One addition guards against dropped digits: the discriminator judges samples **in packs of two**
@@ -396,7 +396,7 @@ CELLS = [
 
         判别器与生成器对称：两层带步长的卷积 $28 \to 14 \to 7$，配 LeakyReLU(0.2) 和批归一化，最后用线性层输出一个 logit。
         训练时交替进行：判别器在 $-[\log D(x) + \log(1 - D(G(z)))]$ 上走一步，生成器在**非饱和**损失 $-\log D(G(z))$ 上走一步——
-        用的正是第 2 章的 `course_lib.gan.gan_train_step`——优化器按 DCGAN 论文的设置用 Adam（$\text{lr} = 2 \cdot 10^{-4}$，$\beta_1 = 0.5$）。
+        用的正是第 2 章的 `course_lib.models.gan.gan_train_step`——优化器按 DCGAN 论文的设置用 Adam（$\text{lr} = 2 \cdot 10^{-4}$，$\beta_1 = 0.5$）。
 
         另外加了一道防止漏掉数字的措施：判别器**两个一组**地评判样本（PacGAN，{cite:t}`zh-lin2018pacgan`），两张图作为两个通道叠在一起，
         每组输出一个 logit。如果生成器反复画同一个数字，它产生的“一对”就不像真实的一对，判别器能够察觉。
@@ -451,7 +451,7 @@ CELLS = [
 
         ## The VAE, loaded and trained live
 
-        The convolutional VAE of chapter 3 (`course_lib.vae.ConvVAE`: two strided convolutions down to a
+        The convolutional VAE of chapter 3 (`course_lib.models.vae.ConvVAE`: two strided convolutions down to a
         16-dimensional latent, two transposed convolutions back up, a Bernoulli likelihood on grey-level pixels)
         was trained by `python -m course_lib train vae`. Its model card stores the held-out negative ELBO after
         every epoch, which is a measured training curve for free. For a VAE we can also afford a short **live
@@ -463,7 +463,7 @@ CELLS = [
 
         ## 变分自编码器：加载，并现场训练
 
-        第 3 章的卷积 VAE（`course_lib.vae.ConvVAE`：两层带步长的卷积压缩到 16 维隐变量，再用两层转置卷积还原，
+        第 3 章的卷积 VAE（`course_lib.models.vae.ConvVAE`：两层带步长的卷积压缩到 16 维隐变量，再用两层转置卷积还原，
         像素灰度采用伯努利似然）由 `python -m course_lib train vae` 训练。它的模型卡保存了每个轮次后留出集上的负 ELBO，
         这就白送了一条实测的训练曲线。VAE 训练得快，所以我们还可以在这里做一次简短的**现场训练**：一个更小的 VAE，训练两个轮次，
         每轮之后测量其样本的 Fréchet 距离。
@@ -691,7 +691,7 @@ CELLS = [
         The small `ConvVAE` of this chapter, trained for 10 epochs on full MNIST, stays just above 100 nats per
         test image (the rows above). Its weak point is the decoder: a single linear map from $z$ to the
         $64 \times 7 \times 7$ feature map, and a last transposed convolution that turns 32 channels at
-        $14 \times 14$ into the $28 \times 28$ logits in one step. `course_lib.vae.DeepConvVAE` keeps the same
+        $14 \times 14$ into the $28 \times 28$ logits in one step. `course_lib.models.vae.DeepConvVAE` keeps the same
         two strided convolutions in the encoder and adds, on both sides of the latent, a fully connected layer of
         256 units (so that the map from $z$ to the image is non-linear before any convolution), and at the end of
         the decoder a transposed convolution that keeps 32 channels at $28 \times 28$, followed by a $3 \times 3$
@@ -705,7 +705,7 @@ CELLS = [
 
         本章那个小小的 `ConvVAE` 在完整 MNIST 上训练 10 个轮次后，每张测试图像的负 ELBO 仍略高于 100 奈特（见上面几行）。
         它的短板在解码器：从 $z$ 到 $64 \times 7 \times 7$ 特征图只有一次线性映射，最后一层转置卷积又要一步就把 $14 \times 14$
-        上的 32 个通道变成 $28 \times 28$ 的 logits。`course_lib.vae.DeepConvVAE` 保留编码器中同样的两层带步长卷积，
+        上的 32 个通道变成 $28 \times 28$ 的 logits。`course_lib.models.vae.DeepConvVAE` 保留编码器中同样的两层带步长卷积，
         并在隐变量两侧各加一层 256 个单元的全连接层（这样从 $z$ 到图像的映射在进入卷积之前就已经是非线性的）；
         在解码器末尾，先用一层转置卷积在 $28 \times 28$ 上保留 32 个通道，再用一个 $3 \times 3$ 卷积输出 logits。
         似然（灰度像素上的伯努利分布）、10 个轮次和批量大小都与小模型相同；学习率在前 10% 的步数内线性预热，
@@ -715,7 +715,7 @@ CELLS = [
     ),
     code(
         """
-        from course_lib.vae import DeepConvVAE
+        from course_lib.models.vae import DeepConvVAE
 
         full = {row["what"]: row["value"] for row in bench["full_mnist"]}
         curves = bench["full_mnist_vae_curves"]

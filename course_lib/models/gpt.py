@@ -26,12 +26,9 @@ On a GPU, ``--device cuda --steps 5000`` (and more layers or width) goes much fu
 """
 from __future__ import annotations
 
-import argparse
-import contextlib
 import copy
 import math
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,10 +37,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checkpoint import CheckpointError, load_checkpoint, load_training_state, read_card, save_checkpoint, \
-    save_training_state
-from .device import describe_device, get_device
-from .text import DEFAULT_VERSION, CharTokenizer, best_ngram_bits_per_char, load_corpus, train_val_text
+from ..checkpoint import CheckpointError, load_checkpoint, shipped_checkpoint
+from ..device import DeviceLike
+from ..text import CharTokenizer, best_ngram_bits_per_char, load_corpus, train_val_text
+from ..training import Callback, Task, all_sum, autocast, shard, train_loop, warmup_cosine_lr, world
 
 __all__ = [
     "attention",
@@ -56,24 +53,17 @@ __all__ = [
     "GPT",
     "parameter_breakdown",
     "bits_per_char",
+    "GPTTask",
     "train_gpt",
     "filter_distribution",
     "generate",
     "load_gpt",
     "SHIPPED_CHECKPOINT",
-    "add_train_arguments",
-    "train_from_args",
+    "config_of",
 ]
 
-SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "gpt_book"
+SHIPPED_CHECKPOINT = shipped_checkpoint("gpt_book")
 KIND = "gpt"
-
-
-def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
-    """bfloat16 autocast on CUDA, nothing elsewhere."""
-    if device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 # --------------------------------------------------------------------------------------------- attention
@@ -245,6 +235,8 @@ class GPT(nn.Module):
             if not isinstance(val, int) or val <= 0:
                 raise ValueError(f"{name} must be a positive int, got {val!r}")
         self.vocab_size, self.block_size, self.positions = vocab_size, block_size, positions
+        self.config = {"vocab_size": vocab_size, "block_size": block_size, "n_layer": n_layer, "d_model": d_model,
+                       "n_head": n_head, "dropout": dropout, "positions": positions}
         self.tok_emb = nn.Embedding(vocab_size, d_model)
         if positions == "learned":
             self.pos_emb = nn.Parameter(torch.zeros(block_size, d_model))
@@ -293,6 +285,21 @@ class GPT(nn.Module):
         return logits, loss
 
 
+    @torch.no_grad()
+    def sample(self, n: int, *, generator: torch.Generator | None = None, length: int | None = None,
+               start: int = 0, temperature: float = 1.0) -> torch.Tensor:
+        """``n`` sampled texts as token ids: an int64 tensor ``(n, 1 + length)`` (``length`` defaults to
+        ``block_size``), each beginning with the token ``start`` (id 0 of a :class:`~course_lib.text.CharTokenizer`
+        is its first character in sorted order, for the book's corpus the line break). Decode with the tokenizer of
+        the model card (``load_gpt``). See :func:`generate` for prompts, top-k and top-p."""
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        dev = next(self.parameters()).device
+        idx = torch.full((n, 1), start, dtype=torch.long, device=dev)
+        return generate(self, idx, self.block_size if length is None else length, temperature=temperature,
+                        generator=generator)
+
+
 def parameter_breakdown(model: GPT) -> dict[str, int]:
     """Parameters by kind: the block weight matrices (12·L·d²), biases, LayerNorms, embeddings; and the total.
 
@@ -325,7 +332,9 @@ def parameter_breakdown(model: GPT) -> dict[str, int]:
 def _random_windows(data: torch.Tensor, block_size: int, batch_size: int,
                     generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Inputs and targets ``(B, T)``: random windows of ``data`` and the same windows shifted by one."""
-    start = torch.randint(0, len(data) - block_size - 1, (batch_size,), device=data.device, generator=generator)
+    # a window needs block_size + 1 tokens, so the last one starts at len(data) - block_size - 1 (randint's high
+    # bound is exclusive)
+    start = torch.randint(0, len(data) - block_size, (batch_size,), device=data.device, generator=generator)
     offs = start[:, None] + torch.arange(block_size + 1, device=data.device)
     w = data[offs]
     return w[:, :-1], w[:, 1:]
@@ -355,7 +364,7 @@ def bits_per_char(model: GPT, ids: torch.Tensor, batch_size: int = 64, block_siz
             starts = [s for s, n in groups[i:i + batch_size] if n == length]
             offs = torch.tensor(starts, device=device)[:, None] + torch.arange(length + 1, device=device)
             w = ids[offs]
-            with _autocast(device):
+            with autocast(device):
                 logits, _ = model(w[:, :-1])
             total += float(F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), w[:, 1:].reshape(-1),
                                            reduction="sum"))
@@ -364,94 +373,127 @@ def bits_per_char(model: GPT, ids: torch.Tensor, batch_size: int = 64, block_siz
     return total / count / math.log(2)
 
 
+class GPTTask(Task):
+    """Next-character prediction on random windows of one token tensor kept on the device.
+
+    One "epoch" of the spine is ``eval_every`` optimiser steps (the last one may be shorter), followed by an
+    evaluation of the validation bits per character. AdamW (PyTorch's default implementation; decay on weight
+    matrices only), gradients clipped to norm 1, the learning rate from
+    :func:`course_lib.training.warmup_cosine_lr` (warm-up, then cosine decay to ``lr/10``).
+    """
+
+    kind = KIND
+
+    def __init__(self, model: GPT, train_ids: torch.Tensor, val_ids: torch.Tensor | None = None, *, steps: int,
+                 batch_size: int = 32, lr: float = 2e-3, weight_decay: float = 0.1, warmup: int = 100,
+                 eval_every: int = 250, seed: int = 0, device: DeviceLike = "auto", compile: bool = False,
+                 keep_best: bool = True, log: Callable[[str], None] | None = None) -> None:
+        for name, ids in (("train_ids", train_ids), ("val_ids", val_ids)):
+            if ids is not None and (ids.dim() != 1 or ids.dtype != torch.long):
+                raise ValueError(f"{name} must be a 1-D int64 tensor of token ids, got {tuple(ids.shape)} {ids.dtype}")
+        if len(train_ids) < model.block_size + 1:
+            raise ValueError(f"training text ({len(train_ids)} tokens) is shorter than one window of block_size + 1 "
+                             f"(block_size={model.block_size}); use a smaller block_size")
+        for name, val in (("steps", steps), ("batch_size", batch_size), ("eval_every", eval_every)):
+            if not isinstance(val, int) or val < 1:
+                raise ValueError(f"{name} must be a positive int, got {val!r}")
+        if warmup < 0:
+            raise ValueError(f"warmup must be >= 0, got {warmup}")
+        super().__init__(model, device, compile)
+        self.train_ids = train_ids.to(self.device)
+        self.val_ids = val_ids.to(self.device) if val_ids is not None else None
+        self.steps, self.batch_size, self.lr, self.warmup = steps, batch_size, lr, warmup
+        self.eval_every, self.seed, self.keep_best, self.log = eval_every, seed, keep_best, log
+        decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and n != "pos_emb"]
+        no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or n == "pos_emb"]
+        self.optimizer([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+                       kind="adamw", lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay, fused=False)
+        self.gen: torch.Generator | None = None
+        self.best_val, self.best_state = math.inf, None
+        self.best_record: list[tuple[int, float]] = []  # (step, validation bits per character) of this call
+        self._last_step = 0
+
+    @property
+    def epochs(self) -> int:
+        """Evaluation periods in ``steps`` optimiser steps."""
+        return math.ceil(self.steps / self.eval_every)
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        first = epoch * self.eval_every + 1
+        last = min((epoch + 1) * self.eval_every, self.steps)
+        if self.gen is None:  # the window stream of a run (or of a resumed run) starts here
+            self.gen = torch.Generator(device=self.device)
+            self.gen.manual_seed(self.seed * 1_000_003 + first - 1)
+        opt = self.optimizers["opt"]
+        running = torch.zeros((), device=self.device)
+        for step in range(first, last + 1):
+            for g in opt.param_groups:
+                g["lr"] = warmup_cosine_lr(step - 1, self.steps, self.lr, self.warmup, floor=self.lr / 10)
+            x, y = _random_windows(self.train_ids, self.model.block_size, self.batch_size, self.gen)
+            x, y = shard(x), shard(y)
+            with autocast(self.device):
+                _, loss = self.net(x, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            opt.step()
+            running += loss.detach()
+        self._last_step = last
+        mean_loss = float(all_sum(running)) / world()[1] / (last - first + 1)
+        return {"step": last, "train_bpc": mean_loss / math.log(2)}
+
+    def evaluate(self) -> dict[str, Any]:
+        val = bits_per_char(self.model, self.val_ids) if self.val_ids is not None else math.nan
+        self.model.train()
+        if self.log is not None:
+            self.log(f"step {self._last_step:5d}  val {val:.3f} bits/char")
+        self.best_record.append((self._last_step, val))
+        if self.keep_best and val < self.best_val:
+            self.best_val, self.best_state = val, copy.deepcopy(self.model.state_dict())
+        return {"val_bpc": val}
+
+    def restore_best(self) -> None:
+        """Load the weights with the lowest validation bits per character seen in this call."""
+        if self.keep_best and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+
+
 def train_gpt(model: GPT, train_ids: torch.Tensor, val_ids: torch.Tensor | None = None, steps: int = 1000,
               batch_size: int = 32, lr: float = 2e-3, weight_decay: float = 0.1, warmup: int = 100,
               eval_every: int = 250, seed: int = 0, device: str | torch.device = "auto",
               keep_best: bool = True, compile: bool = False, start_step: int = 0,
-              optimizer_state: dict | None = None, log: Callable[[str], None] | None = None,
-              progress: bool = False, on_eval: Callable[[int, torch.optim.Optimizer, dict[str, list[float]]], None] | None = None,
-              ) -> dict[str, list[float]]:
-    """Train ``model`` on random windows of ``train_ids`` (next-character prediction).
+              log: Callable[[str], None] | None = None, progress: bool = False,
+              callback: Callback | None = None) -> list[dict[str, Any]]:
+    """Train ``model`` on random windows of ``train_ids`` (next-character prediction), through
+    :func:`course_lib.training.train_loop` with a :class:`GPTTask`.
 
     Args:
         model: a :class:`GPT`; moved to ``device``.
         train_ids, val_ids: 1-D ``int64`` token tensors; moved to the device once, batches are indexed.
-        steps: optimiser steps (the last step is ``steps``; with ``start_step`` a run continues).
+        steps: optimiser steps (the last step is ``steps``).
         batch_size: windows per step, each ``model.block_size`` long.
         lr: peak learning rate (linear warm-up for ``warmup`` steps, then cosine decay to ``lr/10``).
         weight_decay: AdamW decay on weight matrices (not on biases, LayerNorms or position tables).
         eval_every: evaluate validation bits per character every this many steps (and at the end).
         keep_best: at the end, restore the weights with the lowest validation bits per character.
+        start_step: steps already done (a multiple of ``eval_every``; the optimiser starts afresh).
         log: called with one line per evaluation (e.g. ``print``).
         progress: a tqdm bar (command line only; notebooks keep it off).
-        on_eval: called as ``on_eval(step, optimizer, history)`` after each evaluation (the CLI saves there).
+        callback: ``callback(epoch_done, record, model)`` after each evaluation.
 
     Returns:
-        History: ``{"step": [...], "train_bpc": [...], "val_bpc": [...]}``; ``train_bpc`` is the mean
-        training loss in bits per character since the previous evaluation.
+        The history: one dict per evaluation with ``step``, ``train_bpc`` (the mean training loss in bits per
+        character since the previous evaluation), ``val_bpc`` and ``epoch_time_s``.
     """
-    dev = get_device(device)
-    for name, ids in (("train_ids", train_ids), ("val_ids", val_ids)):
-        if ids is not None and (ids.dim() != 1 or ids.dtype != torch.long):
-            raise ValueError(f"{name} must be a 1-D int64 tensor of token ids, got {tuple(ids.shape)} {ids.dtype}")
-    if len(train_ids) <= model.block_size + 1:
-        raise ValueError(f"training text ({len(train_ids)} tokens) is shorter than one window "
-                         f"(block_size={model.block_size}); use a smaller block_size")
-    model.to(dev).train()
-    train_ids = train_ids.to(dev)
-    val_ids = val_ids.to(dev) if val_ids is not None else None
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and n != "pos_emb"]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or n == "pos_emb"]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95))
-    if optimizer_state is not None:
-        opt.load_state_dict(optimizer_state)
-
-    def lr_at(step: int) -> float:
-        if step <= warmup:
-            return lr * step / max(1, warmup)
-        frac = (step - warmup) / max(1, steps - warmup)
-        return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
-
-    gen = torch.Generator(device=dev)
-    gen.manual_seed(seed * 1_000_003 + start_step)
-    fwd = torch.compile(model) if compile else model
-    hist: dict[str, list[float]] = {"step": [], "train_bpc": [], "val_bpc": []}
-    best_val, best_state = math.inf, None
-    running, n_running = 0.0, 0
-    steps_iter: Any = range(start_step + 1, steps + 1)
-    if progress:
-        from tqdm.auto import tqdm
-
-        steps_iter = tqdm(steps_iter, desc="gpt", file=sys.stderr, dynamic_ncols=True)
-    for step in steps_iter:
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step)
-        x, y = _random_windows(train_ids, model.block_size, batch_size, gen)
-        with _autocast(dev):
-            _, loss = fwd(x, y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        running += float(loss.detach())
-        n_running += 1
-        if step % eval_every == 0 or step == steps:
-            val = bits_per_char(model, val_ids) if val_ids is not None else math.nan
-            model.train()
-            hist["step"].append(step)
-            hist["train_bpc"].append(running / n_running / math.log(2))
-            hist["val_bpc"].append(val)
-            running, n_running = 0.0, 0
-            if log is not None:
-                log(f"step {step:5d}  train {hist['train_bpc'][-1]:.3f}  val {val:.3f} bits/char")
-            if keep_best and val < best_val:
-                best_val, best_state = val, copy.deepcopy(model.state_dict())
-            if on_eval is not None:
-                on_eval(step, opt, hist)
-    if keep_best and best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
+    if start_step % eval_every:
+        raise ValueError(f"start_step ({start_step}) must be a multiple of eval_every ({eval_every})")
+    task = GPTTask(model, train_ids, val_ids, steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                   warmup=warmup, eval_every=eval_every, seed=seed, device=device, compile=compile,
+                   keep_best=keep_best, log=log)
+    hist = train_loop(task, task.epochs, start_epoch=start_step // eval_every, progress_bar=progress,
+                      callback=callback, desc="gpt")
+    task.restore_best()
+    task.model.eval()
     return hist
 
 
@@ -536,122 +578,69 @@ def load_gpt(path: str | Path = SHIPPED_CHECKPOINT, device: str | torch.device =
     return model, CharTokenizer.from_dict(card["tokenizer"]), card  # type: ignore[return-value]
 
 
-#: The settings of the shipped checkpoint (``course_lib/checkpoints/gpt_book.json`` records the full command).
-DEFAULTS = {"steps": 800, "batch_size": 16, "lr": 3e-3, "n_layer": 4, "d_model": 128, "n_head": 4,
-            "block_size": 128, "dropout": 0.1, "positions": "learned", "eval_every": 100, "warmup": 50,
-            "weight_decay": 0.1}
+# ------------------------------------------------------------------------------------ the registry's hooks
+def config_of(model: GPT) -> dict[str, Any]:
+    return dict(model.config)
 
 
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """The GPT's own command-line options (the common ones come from :mod:`course_lib.cli`)."""
-    g = parser.add_argument_group("gpt")
-    g.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="optimiser steps (default %(default)s)")
-    g.add_argument("--n-layer", type=int, default=DEFAULTS["n_layer"], help="blocks L (default %(default)s)")
-    g.add_argument("--d-model", type=int, default=DEFAULTS["d_model"], help="width d (default %(default)s)")
-    g.add_argument("--n-head", type=int, default=DEFAULTS["n_head"], help="attention heads (default %(default)s)")
-    g.add_argument("--block-size", type=int, default=DEFAULTS["block_size"], help="context length T (default %(default)s)")
-    g.add_argument("--dropout", type=float, default=DEFAULTS["dropout"], help="dropout (default %(default)s)")
-    g.add_argument("--positions", choices=["learned", "sinusoidal"], default=DEFAULTS["positions"])
-    g.add_argument("--eval-every", type=int, default=DEFAULTS["eval_every"], help="steps between evaluations")
-    g.add_argument("--warmup", type=int, default=DEFAULTS["warmup"], help="learning-rate warm-up steps")
-    g.add_argument("--weight-decay", type=float, default=DEFAULTS["weight_decay"])
-    g.add_argument("--corpus", default=DEFAULT_VERSION, help="corpus snapshot version (default %(default)s)")
-    g.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
-    g.add_argument("--half-weights", action="store_true",
-                   help="store the weights as float16 (half the file size; the card's metrics are measured after rounding)")
-
-
-def _command(args: argparse.Namespace) -> str:
-    parts = ["python -m course_lib train gpt"]
-    for flag, key in (("--steps", "steps"), ("--batch-size", "batch_size"), ("--lr", "lr"), ("--n-layer", "n_layer"),
-                      ("--d-model", "d_model"), ("--n-head", "n_head"), ("--block-size", "block_size"),
-                      ("--dropout", "dropout"), ("--positions", "positions"), ("--eval-every", "eval_every"),
-                      ("--warmup", "warmup"), ("--weight-decay", "weight_decay"), ("--corpus", "corpus"),
-                      ("--seed", "seed"), ("--device", "device"), ("--out", "out"), ("--name", "name")):
-        parts.append(f"{flag} {getattr(args, key)}")
-    if getattr(args, "threads", None):
-        parts.append(f"--threads {args.threads}")
-    if getattr(args, "half_weights", False):
-        parts.append("--half-weights")
-    if getattr(args, "compile", False):
-        parts.append("--compile")
-    return " ".join(parts)
-
-
-def train_from_args(args: argparse.Namespace) -> Path:
-    """Train a GPT on the book's corpus snapshot and write ``OUT/NAME.{safetensors,json}``."""
-    if getattr(args, "epochs", None) is not None:
+def task_from_run(run: Any) -> GPTTask:
+    """The :class:`GPTTask` of ``python -m course_lib train gpt`` (see :mod:`course_lib.registry`)."""
+    o = run.options
+    if run.config.epochs is not None:
         raise ValueError("the GPT trains for a number of steps, not epochs: use --steps N instead of --epochs")
-    args.batch_size = args.batch_size or DEFAULTS["batch_size"]
-    args.lr = args.lr or DEFAULTS["lr"]
-    args.name = args.name or "gpt_book"
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    from .seed import set_seed
-
-    set_seed(args.seed, deterministic=False)
-    device = get_device(args.device)
-    train_text, val_text = train_val_text(args.corpus)
-    tok = CharTokenizer.from_text(load_corpus(args.corpus))
+    train_text, val_text = train_val_text(o["corpus"])
+    tok = CharTokenizer.from_text(load_corpus(o["corpus"]))
     train_ids, val_ids = tok.encode_tensor(train_text), tok.encode_tensor(val_text)
-    config = {"vocab_size": tok.vocab_size, "block_size": args.block_size, "n_layer": args.n_layer,
-              "d_model": args.d_model, "n_head": args.n_head, "dropout": args.dropout, "positions": args.positions}
-    stem = Path(args.out) / args.name
-    model = GPT(**config)
-    start, opt_state, history, elapsed = 0, None, {"step": [], "train_bpc": [], "val_bpc": []}, 0.0
-    if args.resume:
-        if not stem.with_suffix(".json").is_file():
-            raise CheckpointError(f"--resume: no checkpoint at {stem}.json. Start without --resume, or pass the "
-                                  f"--out/--name of the interrupted run.")
-        model, card = load_checkpoint(stem, GPT, KIND, device="cpu")  # type: ignore[assignment]
-        if card.get("config") != config:
-            raise CheckpointError(f"--resume: {stem} was trained with {card.get('config')}, not {config}")
-        state = load_training_state(stem)
-        start, opt_state = int(state["epoch"]), state["optimizer"]
-        history, elapsed = card.get("history", history), float(card.get("wall_time_s", 0.0))
-    unigram, a_uni = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=1)
-    bigram, a_bi = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=2)
-    print(f"corpus {args.corpus}: {len(train_ids)} training / {len(val_ids)} validation characters, "
-          f"vocabulary {tok.vocab_size}; unigram {unigram:.3f}, bigram {bigram:.3f} bits/char; "
-          f"device {describe_device(device)}", file=sys.stderr)
-    t0 = time.perf_counter()
+    config = {"vocab_size": tok.vocab_size, "block_size": o["block_size"], "n_layer": o["n_layer"],
+              "d_model": o["d_model"], "n_head": o["n_head"], "dropout": o["dropout"], "positions": o["positions"]}
+    model = run.model
+    if model is None:
+        model = GPT(**config)
+    elif config_of(model) != config:
+        raise CheckpointError(f"--resume: {run.stem} was trained with {config_of(model)}, not {config}")
+    task = GPTTask(model, train_ids, val_ids, steps=o["steps"], batch_size=run.batch_size, lr=run.lr,
+                   weight_decay=o["weight_decay"], warmup=o["warmup"], eval_every=o["eval_every"], seed=run.seed,
+                   device=run.device, compile=run.config.compile, keep_best=True,
+                   log=lambda line: print(line, file=sys.stderr) if run.rank == 0 else None)
+    run.epochs = task.epochs
+    task.tokenizer, task.half_weights = tok, o["half_weights"]
+    task.unigram = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=1)
+    task.bigram = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=2)
+    task.finish = lambda: _final_metrics(task)  # type: ignore[method-assign]
+    if run.rank == 0:
+        print(f"corpus {o['corpus']}: {len(train_ids)} training / {len(val_ids)} validation characters, "
+              f"vocabulary {tok.vocab_size}; unigram {task.unigram[0]:.3f}, bigram {task.bigram[0]:.3f} bits/char",
+              file=sys.stderr)
+    return task
 
-    def card_for(step: int, hist: dict[str, list[float]], metrics: dict[str, Any]) -> dict[str, Any]:
-        return {"model": "character-level GPT (decoder-only Transformer, pre-LayerNorm, tied embeddings)",
-                "data": f"course_lib/corpus/book_{args.corpus}.txt (this book's prose, en + zh); "
-                        f"validation = the last 10% of every document",
-                "corpus": args.corpus, "tokenizer": tok.to_dict(), "seed": args.seed, "steps": step, "steps_requested": args.steps,
-                "batch_size": args.batch_size, "lr": args.lr, "warmup": args.warmup,
-                "weight_decay": args.weight_decay, "device": describe_device(device),
-                "wall_time_s": round(elapsed + time.perf_counter() - t0, 1), "command": _command(args),
-                "finished": step >= args.steps, "metrics": metrics,
-                "history": {k: [round(v, 4) for v in vals] for k, vals in hist.items()}}
 
-    def on_eval(step: int, opt: torch.optim.Optimizer, hist: dict[str, list[float]]) -> None:
-        """After each evaluation, save weights and optimizer state, so that --resume can continue."""
-        merged = {k: history[k] + hist[k] for k in history}
-        save_checkpoint(model, stem, KIND, config, card_for(step, merged, {}))
-        save_training_state(stem, opt, step)
-
-    hist = train_gpt(model, train_ids, val_ids, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                     weight_decay=args.weight_decay, warmup=args.warmup, eval_every=args.eval_every,
-                     seed=args.seed, device=device, compile=args.compile, start_step=start,
-                     optimizer_state=opt_state, keep_best=True,
-                     log=lambda s: print(s, file=sys.stderr), progress=not args.no_progress, on_eval=on_eval)
-    history = {k: history[k] + hist[k] for k in history}
-    model = model.cpu()
-    if args.half_weights:  # round to float16 first, so the metrics describe the weights that are stored
+def _final_metrics(task: GPTTask) -> dict[str, Any]:
+    """Validation bits per character of the best weights of this call (rounded to float16 with --half-weights)."""
+    task.restore_best()
+    if task.half_weights:  # round first, so the metrics describe the weights that are stored
         with torch.no_grad():
-            for p in model.parameters():
+            for p in task.model.parameters():
                 p.copy_(p.half().float())
-    val = bits_per_char(model, val_ids)
-    metrics = {"val_bits_per_char": round(val, 4), "val_perplexity_per_char": round(2 ** val, 3),
-               "unigram_val_bits_per_char": round(unigram, 4), "bigram_val_bits_per_char": round(bigram, 4),
-               "baselines": f"add-alpha n-grams, best alpha on validation (unigram {a_uni}, bigram {a_bi})",
-               "best_step": int(history["step"][int(torch.tensor(history["val_bpc"]).argmin())])}
-    to_save = copy.deepcopy(model).half() if args.half_weights else model
-    card = card_for(args.steps, history, metrics)
-    card["weights_dtype"] = "float16" if args.half_weights else "float32"
-    path = save_checkpoint(to_save, stem, KIND, config, card)
-    print(f"validation {val:.3f} bits/char (bigram {bigram:.3f}, unigram {unigram:.3f})", file=sys.stderr)
-    return path
+        task.weights_for_saving = lambda: copy.deepcopy(task.model).half()  # type: ignore[method-assign]
+    assert task.val_ids is not None
+    val = bits_per_char(task.model, task.val_ids)
+    (unigram, a_uni), (bigram, a_bi) = task.unigram, task.bigram
+    return {"val_bits_per_char": round(val, 4), "val_perplexity_per_char": round(2 ** val, 3),
+            "unigram_val_bits_per_char": round(unigram, 4), "bigram_val_bits_per_char": round(bigram, 4),
+            "baselines": f"add-alpha n-grams, best alpha on validation (unigram {a_uni}, bigram {a_bi})",
+            "best_step": min(task.best_record, key=lambda r: r[1])[0] if task.best_record else task._last_step}
+
+
+def data_card(run: Any, task: GPTTask) -> dict[str, Any]:
+    from ..text import snapshot_info
+
+    corpus = run.options["corpus"]
+    return {"data": f"course_lib/corpus/book_{corpus}.txt (this book's prose, en + zh); validation = the last 10% "
+                    f"of every document", "data_source": "book", "corpus": corpus,
+            "data_sha256": snapshot_info(corpus).get("sha256"), "steps_requested": task.steps}
+
+
+def card_extra(run: Any, task: GPTTask) -> dict[str, Any]:
+    return {"tokenizer": task.tokenizer.to_dict(), "steps": task._last_step, "warmup": task.warmup,
+            "weights_dtype": "float16" if task.half_weights else "float32",
+            "lr_schedule": "linear warm-up, cosine decay to lr/10"}

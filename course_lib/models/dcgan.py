@@ -12,30 +12,31 @@ Why not just ``Dense(128·7·7) → reshape(7, 7, 128) → Dense(1)``? A dense l
 tensor acts on the last axis only, so it gives ``(7, 7, 1)``: a 7 × 7 image, not 28 × 28. Going from 7 to 28
 needs layers that *increase* the spatial size — here two transposed convolutions with stride 2.
 
-The training step is :func:`course_lib.gan.gan_train_step` (non-saturating generator loss by default).
+The training step is :func:`course_lib.models.gan.gan_train_step` (non-saturating generator loss by default).
 Command line: ``python -m course_lib train dcgan [--data full] ...``.
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from .checkpoint import (CheckpointError, load_checkpoint, save_checkpoint, save_training_state)
-from .device import DeviceLike, get_device
-from .training import (Timer, check_images, checkpoint_stem, load_split, maybe_compile, minibatch_indices,
-                       progress, run_card, spread_subset)
+from ..checkpoint import CheckpointError, load_checkpoint, shipped_checkpoint
+from ..device import DeviceLike
+from ..training import Callback, Task, check_images, maybe_compile, minibatch_indices, shard, train_loop, world
 
 __all__ = [
     "DCGANGenerator",
     "DCGANDiscriminator",
+    "DCGAN",
+    "DCGANTask",
+    "make_dcgan",
     "train_dcgan",
     "load_dcgan",
-    "add_train_arguments",
-    "train_from_args",
+    "load_snapshots",
+    "config_of",
     "KIND",
 ]
 
@@ -134,6 +135,11 @@ class DCGAN(nn.Module):
             self.generator_ema.load_state_dict(self.generator.state_dict())
             self.generator_ema.requires_grad_(False)
 
+    @torch.no_grad()
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` images ``(n, 1, 28, 28)`` in ``[0, 1]`` from :attr:`sampling_generator` (the moving average)."""
+        return self.sampling_generator.sample(n, generator)
+
     @property
     def sampling_generator(self) -> DCGANGenerator:
         """The generator to sample from: the moving average when there is one, else the trained generator."""
@@ -198,11 +204,123 @@ def _to_uint8(x: torch.Tensor) -> torch.Tensor:
     return (x.clamp(0, 1) * 255).round().to(torch.uint8).cpu()
 
 
+class DCGANTask(Task):
+    """Alternating discriminator and generator steps (:func:`course_lib.models.gan.gan_train_step`), two Adams.
+
+    The optimisers are PyTorch's default Adam with ``betas=(0.5, 0.999)`` (DCGAN's recipe; the shipped
+    ``dcgan_offline`` was trained with them). Each epoch's shuffling and noise come from one generator seeded
+    ``(seed, epoch)``, so a resumed run continues exactly.
+    """
+
+    kind = KIND
+    drop_last = True
+
+    def __init__(self, model: DCGAN, x_train: torch.Tensor, *, batch_size: int = 64, lr: float = 2e-4,
+                 device: DeviceLike = "auto", seed: int = 0, loss: str = "non_saturating", compile: bool = False,
+                 optimizers: tuple[Any, Any] | None = None, ema_decay: float = 0.998) -> None:
+        check_images(x_train, "x_train")
+        if batch_size < 1 or batch_size % model.discriminator.pack:
+            raise ValueError(f"the batch size ({batch_size}) must be a positive multiple of the discriminator's "
+                             f"pack ({model.discriminator.pack})")
+        super().__init__(model, device)
+        self.x = x_train.to(self.device)
+        self.batch_size, self.seed, self.loss, self.ema_decay = batch_size, seed, loss, ema_decay
+        g, d = model.generator, model.discriminator
+        if optimizers is None:
+            self.optimizer(g.parameters(), "g", lr=lr, betas=(0.5, 0.999), fused=False)
+            self.optimizer(d.parameters(), "d", lr=lr, betas=(0.5, 0.999), fused=False)
+        else:
+            self.optimizers["g"], self.optimizers["d"] = optimizers
+        self.g_run, self.d_run = maybe_compile(g, compile), maybe_compile(d, compile)
+        self.gen = torch.Generator(device=self.device)
+        self.quality: Any = None  # (classifier, reference images, samples, seed) for a per-epoch quality curve
+        self.z_fixed: torch.Tensor | None = None  # noise for the per-epoch snapshots
+        self.snapshots: dict[int, torch.Tensor] = {}
+        self._epoch = 0
+
+    def batches(self, epoch: int):  # type: ignore[override]
+        self.gen.manual_seed(self.seed * 1000 + epoch)
+        rank, size = world()
+        if size > 1:  # the minibatches are shared, the noise is each rank's own
+            self.noise_gen.manual_seed((self.seed * 1000 + epoch) * 1009 + rank + 1)
+        for idx in minibatch_indices(len(self.x), self.batch_size, self.device, self.gen, drop_last=True):
+            yield shard(idx), len(idx)
+
+    def step(self, idx: torch.Tensor, global_n: int) -> dict[str, torch.Tensor]:
+        from .gan import gan_train_step
+
+        out = gan_train_step(self.g_run, self.d_run, self.optimizers["g"], self.optimizers["d"], self.x[idx],
+                             self.model.generator.z_dim, kind=self.loss,
+                             generator_rng=self.gen if world()[1] == 1 else self.noise_gen,
+                             discriminator_for_g=self.model.discriminator)
+        self.model.update_ema(self.ema_decay)
+        return out
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        stats: dict[str, list[torch.Tensor]] = {}
+        for idx, global_n in self.batches(epoch):
+            for k, v in self.step(idx, global_n).items():
+                stats.setdefault(k, []).append(v)
+        self.model.recalibrate_ema(self.gen)
+        self._epoch = epoch + 1
+        # One device-to-host copy per epoch (not one per step); summed in Python, in step order.
+        return {k: sum(torch.stack(v).tolist()) / len(v) for k, v in stats.items()}
+
+    def evaluate(self) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        if self.quality is not None:
+            classifier, x_ref, n, seed = self.quality
+            row.update(_quality(self.model, classifier, x_ref, n, seed))
+            self.model.train()
+        if self.z_fixed is not None:
+            g = self.model.sampling_generator
+            g.eval()
+            with torch.no_grad():
+                self.snapshots[self._epoch] = _to_uint8(g(self.z_fixed))[:, 0]
+            self.model.train()
+        return row
+
+    def save_files(self, stem: Path) -> None:
+        """Write the per-epoch snapshots next to the checkpoint (called by :func:`course_lib.training.fit`)."""
+        if not self.snapshots:
+            return
+        import os
+
+        from safetensors.torch import save_file
+
+        eps = sorted(self.snapshots)
+        target = stem.with_suffix(".snapshots.safetensors")
+        tmp = target.with_name(target.name + ".tmp")
+        save_file({"epochs": torch.tensor(eps), "images": torch.stack([self.snapshots[e] for e in eps])}, str(tmp))
+        os.replace(tmp, target)
+
+    def distribute(self) -> None:
+        """Both players in ``DistributedDataParallel``; the generator step calls the unwrapped discriminator.
+
+        Each rank takes its part of every (shared) minibatch and draws its own noise. BatchNorm becomes
+        SyncBatchNorm on CUDA; on CPUs each rank normalises with its part of the minibatch.
+        """
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        _, size = world()
+        if self.batch_size % (size * self.model.discriminator.pack):
+            raise ValueError(f"under torchrun the batch size ({self.batch_size}) must be a multiple of the number of "
+                             f"processes times --pack ({size} x {self.model.discriminator.pack})")
+        if self.device.type == "cuda":
+            self.model.generator = nn.SyncBatchNorm.convert_sync_batchnorm(self.model.generator)
+            self.model.discriminator = nn.SyncBatchNorm.convert_sync_batchnorm(self.model.discriminator)
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        self.g_run = DDP(self.model.generator, device_ids=ids)
+        self.d_run = DDP(self.model.discriminator, device_ids=ids)
+        self.noise_gen = torch.Generator(device=self.device)
+
+
 def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_size: int = 64, lr: float = 2e-4,
-                device: DeviceLike = "auto", seed: int = 0, kind: str = "non_saturating",
-                progress_bar: bool = False, compile: bool = False, optimizers: tuple[Any, Any] | None = None,
-                start_epoch: int = 0, on_epoch_end: Any = None, ema_decay: float = 0.998) -> list[dict[str, float]]:
-    """Train a DCGAN with Adam(lr, betas=(0.5, 0.999)) and :func:`course_lib.gan.gan_train_step`.
+                device: DeviceLike = "auto", seed: int = 0, loss: str = "non_saturating",
+                progress: bool = False, compile: bool = False, optimizers: tuple[Any, Any] | None = None,
+                start_epoch: int = 0, callback: Callback | None = None,
+                ema_decay: float = 0.998) -> list[dict[str, Any]]:
+    """Train a DCGAN with Adam(lr, betas=(0.5, 0.999)) and :func:`course_lib.models.gan.gan_train_step`.
 
     The images stay on ``device`` as one tensor; minibatches are drawn by index.
 
@@ -210,51 +328,23 @@ def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_siz
         model: a :class:`DCGAN` (moved to ``device``).
         x_train: ``(N, 1, 28, 28)`` images in ``[0, 1]``.
         epochs: total epochs (``start_epoch`` of them already done when resuming).
+        loss: the generator loss, ``"non_saturating"`` or ``"saturating"``.
         optimizers: ``(opt_g, opt_d)`` to continue with; new ones otherwise.
-        on_epoch_end: ``callback(epoch, model, (opt_g, opt_d), history)`` after each epoch.
+        callback: ``callback(epoch_done, record, model)`` after each epoch.
         ema_decay: decay of the generator's moving average (used when the model has ``generator_ema``).
 
     Returns:
-        One dict per epoch with the mean ``loss_d``, ``loss_g``, ``d_real``, ``d_fake``.
+        One dict per epoch with ``epoch``, the mean ``loss_d``, ``loss_g``, ``d_real``, ``d_fake`` and
+        ``epoch_time_s``.
     """
-    from .gan import gan_train_step
-
-    check_images(x_train, "x_train")
-    dev = get_device(device)
-    model.to(dev).train()
-    x = x_train.to(dev)
-    g, d = model.generator, model.discriminator
-    if optimizers is None:
-        opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=(0.5, 0.999))
-    else:
-        opt_g, opt_d = optimizers
-    g_run, d_run = maybe_compile(g, compile), maybe_compile(d, compile)
-    gen = torch.Generator(device=dev)
-    history: list[dict[str, float]] = []
-    for epoch in progress(range(start_epoch, epochs), progress_bar, "dcgan", total=epochs - start_epoch):
-        gen.manual_seed(seed * 1000 + epoch)
-        stats: dict[str, list[torch.Tensor]] = {}
-        for idx in minibatch_indices(len(x), batch_size, dev, gen, drop_last=True):
-            out = gan_train_step(g_run, d_run, opt_g, opt_d, x[idx], g.z_dim, kind=kind, generator_rng=gen)
-            model.update_ema(ema_decay)
-            for k, v in out.items():
-                stats.setdefault(k, []).append(v)
-        model.recalibrate_ema(gen)
-        # One device-to-host copy per epoch (not one per step); summed in Python, in step order.
-        row = {"epoch": epoch + 1, **{k: sum(torch.stack(v).tolist()) / len(v) for k, v in stats.items()}}
-        history.append(row)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch + 1, model, (opt_g, opt_d), history)
-    model.eval()
-    return history
+    task = DCGANTask(model, x_train, batch_size=batch_size, lr=lr, device=device, seed=seed, loss=loss,
+                     compile=compile, optimizers=optimizers, ema_decay=ema_decay)
+    return train_loop(task, epochs, start_epoch=start_epoch, progress_bar=progress, callback=callback, desc="dcgan")
 
 
 def load_dcgan(path: str | Path | None = None, device: DeviceLike = "cpu") -> tuple[DCGAN, dict[str, Any]]:
     """Load a DCGAN checkpoint (default: the shipped ``dcgan_offline``). Returns ``(model, card)``;
     ``model.sampling_generator.sample(n)`` draws images."""
-    from .evaluator import shipped_checkpoint
-
     path = shipped_checkpoint("dcgan_offline") if path is None else Path(path)
     model, card = load_checkpoint(path, DCGAN, KIND, device=device)
     return model, card  # type: ignore[return-value]
@@ -268,8 +358,6 @@ def load_snapshots(path: str | Path | None = None) -> tuple[torch.Tensor, torch.
     """
     from safetensors.torch import load_file
 
-    from .evaluator import shipped_checkpoint
-
     stem = shipped_checkpoint("dcgan_offline") if path is None else Path(path).with_suffix("")
     file = stem.with_suffix(".snapshots.safetensors")
     if not file.is_file():
@@ -278,125 +366,65 @@ def load_snapshots(path: str | Path | None = None) -> tuple[torch.Tensor, torch.
     return t["epochs"], t["images"].float().div(255).unsqueeze(2)
 
 
-# ----------------------------------------------------------------------------------------------------------
-# command line: python -m course_lib train dcgan
-# ----------------------------------------------------------------------------------------------------------
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``train dcgan``."""
-    parser.add_argument("--z-dim", type=int, default=32, help="noise dimension (default 32)")
-    parser.add_argument("--channels", type=int, default=32, help="generator width c (7x7 map has 2c; default 32)")
-    parser.add_argument("--d-channels", type=int, default=32, help="discriminator width (default 32)")
-    parser.add_argument("--pack", type=int, default=2,
-                        help="PacGAN packing: the discriminator judges this many images at once (default 2; 1 = plain)")
-    parser.add_argument("--ema", type=float, default=0.998,
-                        help="decay of the generator's exponential moving average, sampled from (default 0.998; 0 = none)")
-    parser.add_argument("--loss", choices=["non_saturating", "saturating"], default="non_saturating",
-                        help="generator loss (default non_saturating)")
-    parser.add_argument("--evaluator", default=None,
-                        help="classifier checkpoint for the per-epoch quality curve (default: the shipped "
-                             "classifier_<data> if present; 'none' to skip)")
-    parser.add_argument("--eval-samples", type=int, default=1000,
-                        help="samples per epoch for the quality curve (default 1000)")
-    parser.add_argument("--train-size", type=int, default=None, help="use only N evenly spaced training images (quick runs)")
-    parser.add_argument("--snapshots", type=int, default=16, help="samples saved per epoch, same noise (0 = none)")
-
-
+# ------------------------------------------------------------------------------------ the registry's hooks
 def _quality(model: DCGAN, classifier: Any, x_ref: torch.Tensor, n: int, seed: int) -> dict[str, float]:
-    from .evaluator import class_coverage, frechet_distance
+    from ..evaluator import class_coverage, frechet_distance
 
     gen = torch.Generator(device=next(model.parameters()).device)
     gen.manual_seed(seed)
-    fake = model.sampling_generator.sample(n, gen)
+    fake = model.sample(n, generator=gen)
     cov = class_coverage(fake, classifier)
     return {"fd": round(frechet_distance(x_ref, fake, classifier), 3),
             "kl_to_uniform": round(cov["kl_to_uniform"], 4), "classes_present": cov["classes_present"]}
 
 
-def train_from_args(args: argparse.Namespace) -> Path:
-    """Train a DCGAN as the command line asks; checkpoint, model card and snapshots after every epoch."""
-    from safetensors.torch import save_file
+def config_of(model: DCGAN) -> dict[str, Any]:
+    g, d = model.generator, model.discriminator
+    return {"z_dim": g.z_dim, "channels": g.channels, "d_channels": d.channels, "pack": d.pack,
+            "ema": model.generator_ema is not None}
 
-    from .checkpoint import load_training_state, read_card
-    from .evaluator import load_classifier, shipped_checkpoint
-    from .seed import set_seed
 
-    args.epochs = args.epochs or 30
-    args.batch_size = args.batch_size or 64
-    args.lr = args.lr or 2e-4
-    set_seed(args.seed, deterministic=False)
-    dev = get_device(args.device)
-    stem = checkpoint_stem(args, "dcgan")
-    x_train, _ = load_split(args.data, "train", dev)
-    if args.train_size is not None:
-        x_train = x_train[spread_subset(len(x_train), args.train_size, dev)]
-    config = {"z_dim": args.z_dim, "channels": args.channels, "d_channels": args.d_channels, "pack": args.pack,
-              "ema": args.ema > 0}
-    if args.batch_size % args.pack:
-        raise ValueError(f"--batch-size {args.batch_size} must be a multiple of --pack {args.pack}")
+def task_from_run(run: Any) -> DCGANTask:
+    """The :class:`DCGANTask` of ``python -m course_lib train dcgan`` (see :mod:`course_lib.registry`)."""
+    from ..evaluator import load_classifier
+    from ..training import spread_subset
 
-    classifier = None
-    if (args.evaluator or "").lower() != "none":
-        ev_path = Path(args.evaluator) if args.evaluator else shipped_checkpoint(f"classifier_{args.data}")
+    o = run.options
+    x_train, _ = run.load("train")
+    if o["train_size"] is not None:
+        x_train = x_train[spread_subset(len(x_train), o["train_size"], x_train.device)]
+    if run.batch_size % o["pack"]:
+        raise ValueError(f"--batch-size {run.batch_size} must be a multiple of --pack {o['pack']}")
+    model = run.model
+    if model is None:
+        model = make_dcgan(o["z_dim"], o["channels"], o["d_channels"], o["pack"], o["ema"] > 0, seed=run.seed)
+    task = DCGANTask(model, x_train, batch_size=run.batch_size, lr=run.lr, device=run.device, seed=run.seed,
+                     loss=o["loss"], compile=run.config.compile, ema_decay=o["ema"])
+    if (o["evaluator"] or "").lower() != "none":
+        ev_path = Path(o["evaluator"]) if o["evaluator"] else shipped_checkpoint(f"classifier_{run.data}")
         if ev_path.with_suffix(".json").is_file():
-            classifier, _ = load_classifier(ev_path, device=dev)
-        elif args.evaluator:
-            raise CheckpointError(f"--evaluator {args.evaluator}: no classifier checkpoint there. Train one with "
+            classifier, _ = load_classifier(ev_path, device=run.device)
+            x_ref = x_train if len(x_train) <= 10_000 else x_train[:10_000]
+            task.quality = (classifier, x_ref, o["eval_samples"], run.seed + 7)
+        elif o["evaluator"]:
+            raise CheckpointError(f"--evaluator {o['evaluator']}: no classifier checkpoint there. Train one with "
                                   f"`python -m course_lib train classifier`, or pass --evaluator none.")
-    x_ref = x_train if len(x_train) <= 10_000 else x_train[:10_000]
-
-    start, prior_hist, wall0, snaps = 0, [], 0.0, {}
-    opts = None
-    if args.resume:
-        if not stem.with_suffix(".json").is_file():
-            raise CheckpointError(f"--resume: no checkpoint at {stem}.json. Start without --resume.")
-        model, card = load_checkpoint(stem, DCGAN, KIND, device=dev)
-        state = load_training_state(stem)
-        start, prior_hist, wall0 = int(state["epoch"]), list(card.get("history", [])), float(card.get("wall_time_s", 0))
-        opt_g = torch.optim.Adam(model.generator.parameters(), lr=args.lr, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
-        opt_g.load_state_dict(state["optimizer"])
-        opt_d.load_state_dict(state["optimizer_d"])
-        opts = (opt_g, opt_d)
-        snap_file = stem.with_suffix(".snapshots.safetensors")
-        if snap_file.is_file():
+    if o["snapshots"]:
+        task.z_fixed = torch.randn(o["snapshots"], model.generator.z_dim,
+                                   generator=torch.Generator().manual_seed(12345)).to(task.device)
+        snap_file = run.stem.with_suffix(".snapshots.safetensors")
+        if run.config.resume and snap_file.is_file():
             from safetensors.torch import load_file
 
             t = load_file(str(snap_file))
-            snaps = {int(e): img for e, img in zip(t["epochs"].tolist(), t["images"])}
-        if start >= args.epochs:
-            raise CheckpointError(f"{stem} already finished {start} of {args.epochs} epochs; nothing to resume.")
-        config = read_card(stem)["config"]
-    else:
-        model = make_dcgan(**config, seed=args.seed)
-    timer = Timer(wall0)
-    z_fixed = torch.randn(args.snapshots, model.generator.z_dim,
-                          generator=torch.Generator().manual_seed(12345)).to(dev) if args.snapshots else None
+            task.snapshots = {int(e): img for e, img in zip(t["epochs"].tolist(), t["images"])}
+    return task
 
-    def save(epoch: int, m: DCGAN, o: tuple[Any, Any], history: list[dict[str, float]]) -> None:
-        row = {k: round(v, 4) for k, v in history[-1].items()}
-        if classifier is not None:
-            row.update(_quality(m, classifier, x_ref, args.eval_samples, seed=args.seed + 7))
-            m.train()
-        prior_hist.append(row)
-        if z_fixed is not None:
-            m.sampling_generator.eval()
-            with torch.no_grad():
-                snaps[epoch] = _to_uint8(m.sampling_generator(z_fixed))[:, 0]
-            m.train()
-            eps = sorted(snaps)
-            save_file({"epochs": torch.tensor(eps), "images": torch.stack([snaps[e] for e in eps])},
-                      str(stem.with_suffix(".snapshots.safetensors")))
-        metrics = {k: row[k] for k in ("fd", "kl_to_uniform", "classes_present") if k in row}
-        if metrics:
-            metrics["quality_protocol"] = (f"{args.eval_samples} samples vs {len(x_ref)} training digits, "
-                                           f"features of the classifier_{args.data} evaluator")
-        card = run_card(args, model="DCGAN (transposed-conv generator 7->14->28, conv discriminator)",
-                        epochs_done=epoch, epochs_total=args.epochs, wall_time_s=timer(), metrics=metrics,
-                        extra={"loss": args.loss, "ema_decay": args.ema, "history": prior_hist})
-        save_checkpoint(m, stem, KIND, config, card)
-        save_training_state(stem, o[0], epoch, {"optimizer_d": o[1].state_dict()})
 
-    train_dcgan(model, x_train, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, device=dev,
-                seed=args.seed, kind=args.loss, progress_bar=not args.no_progress, compile=args.compile,
-                optimizers=opts, start_epoch=start, on_epoch_end=save, ema_decay=args.ema)
-    return stem.with_suffix(".safetensors")
+def card_extra(run: Any, task: DCGANTask) -> dict[str, Any]:
+    extra: dict[str, Any] = {"loss": task.loss, "ema_decay": task.ema_decay}
+    if task.quality is not None:
+        _, x_ref, n, _ = task.quality
+        extra["quality_protocol"] = (f"{n} samples vs {len(x_ref)} training digits, features of the "
+                                     f"classifier_{run.data} evaluator")
+    return extra

