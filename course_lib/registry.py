@@ -307,3 +307,26 @@ register(ModelKind(
     data_card="course_lib.responsible.canary_task:data_card",
     card_extra="course_lib.responsible.canary_task:card_extra",
 ))
+
+register(ModelKind(
+    name="diffusion",
+    help="a class-conditional diffusion model (DDPM objective, DDIM sampler, classifier-free guidance; chapter 7)",
+    description="class-conditional UNet, DDPM objective (L_simple), DDIM sampler, CFG null class",
+    card_kinds={"diffusion_unet": "course_lib.models.diffusion:load_factory"},
+    make_task="course_lib.models.diffusion:task_from_run",
+    config="course_lib.models.diffusion:config_of",
+    options=[Option("--channels", int, 32, "UNet width c (28x28 level c, 14 and 7 levels 2c; default 32)", minimum=8),
+             Option("--emb-dim", int, 128, "time/class embedding width (default 128)", minimum=1),
+             Option("--T", int, 1000, "diffusion steps T (default 1000)", minimum=1),
+             Option("--schedule", str, "cosine", "noise schedule (default cosine)", choices=("cosine", "linear")),
+             Option("--p-uncond", float, 0.2, "label dropout for classifier-free guidance (default 0.2)", minimum=0),
+             Option("--ema", float, 0.999, "EMA decay of the saved weights (default 0.999)", minimum=0),
+             Option("--patch", int, 2, "2: pixel-unshuffle to 14x14 first (fast on a CPU, default); 1: full 28x28 "
+                                       "resolution", choices=(1, 2)),
+             Option("--sample-steps", int, 50, "DDIM steps of the model's default sampler (default 50)", minimum=1),
+             Option("--fp16", bool, False, "store the final weights in float16 (half the size)"),
+             _TRAIN_SIZE],
+    defaults={"epochs": 100, "batch_size": 128, "lr": 2e-3},
+    fixed_on_resume=("channels", "emb_dim", "T", "schedule", "p_uncond", "ema", "patch", "sample_steps"),
+    card_extra="course_lib.models.diffusion:card_extra",
+))

@@ -106,7 +106,7 @@ def test_cli_loads_and_samples_every_vae_kind(tmp_path):
     from course_lib.evaluator import sample_checkpoint
     from course_lib.models.vae import VAE_KINDS, DeepConvVAE
 
-    assert {"dcgan", *VAE_KINDS} <= set(registry.generator_kinds())
+    assert {"dcgan", *VAE_KINDS, "diffusion_unet"} <= set(registry.generator_kinds())
     model = DeepConvVAE(z_dim=3, channels=4, hidden=8)
     save_checkpoint(model, tmp_path / "deep", kind="deep_conv_vae", config={"z_dim": 3, "channels": 4, "hidden": 8},
                     card={})

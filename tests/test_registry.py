@@ -102,8 +102,14 @@ def test_unknown_architecture_and_model_through_the_api():
 
     with pytest.raises(ValueError, match="--arch must be one of conv, deepconv, mlp, got 'transformer'"):
         fit(TrainConfig(model="vae", options={"arch": "transformer"}))
-    with pytest.raises(ValueError, match="unknown model 'diffusion'; the known models are: classifier"):
-        fit(TrainConfig(model="diffusion"))
+    with pytest.raises(ValueError, match="unknown model 'flow'; the known models are: classifier"):
+        fit(TrainConfig(model="flow"))
+
+
+def test_the_built_in_kinds():
+    assert set(registry.names()) >= {"classifier", "dcgan", "vae", "gpt", "canary_gpt", "diffusion"}
+    assert {"dcgan", "mlp_vae", "conv_vae", "deep_conv_vae", "diffusion_unet"} <= set(registry.generator_kinds())
+    assert not {"mnist_classifier", "gpt", "canary_gpt"} & set(registry.generator_kinds())
 
 
 def test_every_shipped_checkpoint_loads_through_the_registry():

@@ -5,6 +5,7 @@
 * :mod:`.gpt` — chapter 4: a tiny decoder-only Transformer, sampling
 * :mod:`.classifier` — chapter 5: the MNIST classifier used as a measuring instrument
 * :mod:`.dcgan` — chapter 5: a DCGAN for MNIST
+* :mod:`.diffusion` — chapter 7: DDPM/DDIM diffusion with a small U-Net, classifier-free guidance
 
 Each trainable model has a :class:`course_lib.training.Task` here and an entry in :mod:`course_lib.registry`.
 """

@@ -1,0 +1,141 @@
+"""Chapter 7's measurements of a diffusion checkpoint, written into its model card (key ``"study"``).
+
+    python bench/diffusion.py course_lib/checkpoints/diffusion_offline [--threads 1]
+
+On chapter 5's ruler (classifier-feature Fréchet distance of 1,000 samples against the 4,000 training digits,
+class coverage of the same samples, by the shipped ``classifier_offline``):
+
+* ``sampling``: DDIM (η = 0, deterministic) and the DDPM ancestral sampler (η = 1, the same strided times)
+  with 10, 20, 50 and 100 network evaluations; unconditional samples; seconds per image on this machine;
+* ``guidance``: classifier-free guidance weight w against FD and per-class accuracy (the classifier agrees
+  with the requested label) of 1,000 conditional samples, 100 per digit, DDIM with 20 steps;
+* ``likelihood``: the variational bound on held-out digits in nats per image and bits per dimension, with
+  the discretised Gaussian decoder on the 256 grey levels (the Monte Carlo estimate of the sum over t and
+  its standard error).
+
+The 1,000 DDIM samples of the default sampler are saved beside the checkpoint (``NAME.samples.safetensors``,
+uint8) for chapter 5's side-by-side table. The notebook (chapter 7) prints these numbers from the card; they take minutes on a CPU.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from course_lib.checkpoint import load_any  # noqa: E402
+from course_lib.data import load_offline_mnist  # noqa: E402
+from course_lib.evaluator import class_coverage, frechet_distance, load_classifier, predict  # noqa: E402
+from course_lib.models.diffusion import nats_to_bits_per_dim, vlb_terms  # noqa: E402
+
+STEPS = (10, 20, 50, 100)
+GUIDANCE = (0.0, 1.0, 3.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("checkpoint")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--n", type=int, default=1000, help="samples per setting (default 1000)")
+    p.add_argument("--vlb-images", type=int, default=200, help="held-out digits for the bound (default 200)")
+    p.add_argument("--vlb-times", type=int, default=100, help="random times t per image for the bound (default 100)")
+    p.add_argument("--only", choices=["sampling", "guidance", "likelihood"], action="append", default=None)
+    p.add_argument("--steps", type=int, action="append", default=None,
+                   help="sampling steps to measure (repeatable; default 10, 20, 50, 100); rows of other steps are kept")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model, card = load_any(args.checkpoint)
+    clf, _ = load_classifier(None)
+    x_train, _ = load_offline_mnist("train")
+    x_held, _ = load_offline_mnist("heldout")
+    study: dict = {}
+    parts = args.only or ["sampling", "guidance", "likelihood"]
+    protocol = f"{args.n} samples vs {len(x_train)} training digits, classifier_offline features"
+
+    def measure(images: torch.Tensor) -> dict:
+        cov = class_coverage(images, clf)
+        return {"fd": round(frechet_distance(x_train, images, clf), 2),
+                "kl_to_uniform": round(cov["kl_to_uniform"], 4), "classes_present": cov["classes_present"]}
+
+    if "sampling" in parts:
+        rows = []
+        for steps in args.steps or STEPS:
+            for name, eta in (("ddim", 0.0), ("ddpm", 1.0)):
+                t0 = time.perf_counter()
+                x = model.sample(args.n, generator=torch.Generator().manual_seed(0), steps=steps, eta=eta)
+                sec = (time.perf_counter() - t0) / args.n
+                rows.append({"sampler": name, "eta": eta, "steps": steps, **measure(x),
+                             "seconds_per_image": round(sec, 4)})
+                if name == "ddim" and steps == model.sample_steps:   # the evaluate protocol's samples: keep them
+                    save_file({"images": (x * 255).round().to(torch.uint8)[:, 0]},
+                              str(Path(args.checkpoint).with_suffix(".samples.safetensors")))
+                print(rows[-1], flush=True)
+        study["sampling"] = {"protocol": protocol, "rows": rows,
+                             "machine": f"cpu ({torch.get_num_threads()} threads)"}
+    if "guidance" in parts:
+        rows = []
+        y = torch.arange(10).repeat_interleave(args.n // 10)
+        for w in GUIDANCE:
+            x = model.sample(len(y), generator=torch.Generator().manual_seed(1), steps=20, y=y, guidance=w)
+            pred = predict(clf, x)
+            acc = [round(float((pred[y == k] == k).float().mean()), 3) for k in range(10)]
+            rows.append({"w": w, **measure(x), "accuracy": round(float((pred == y).float().mean()), 4),
+                         "per_class_accuracy": acc})
+            print(rows[-1], flush=True)
+        study["guidance"] = {"protocol": protocol + f"; {args.n // 10} per digit, DDIM 20 steps", "rows": rows}
+    if "likelihood" in parts:
+        g = torch.Generator().manual_seed(2)
+        idx = torch.linspace(0, len(x_held) - 1, args.vlb_images).round().long()
+        x0 = (x_held[idx] * 255).round() / 255 * 2 - 1           # the 256-level grid in [-1, 1]
+        T = model.schedule.T
+        ts = (torch.randperm(T - 1, generator=g)[:args.vlb_times] + 2).tolist()
+
+        def eps_fn(xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            with torch.no_grad():
+                return model(xt, t)
+
+        out = {k: [] for k in ("prior", "decoder", "diffusion", "total")}
+        per_t = []
+        for i in range(0, len(x0), 100):
+            r = vlb_terms(eps_fn, x0[i:i + 100], model.schedule, ts=ts, generator=g)
+            for k in out:
+                out[k].append(r[k])
+            per_t.append(r["per_t"])
+        terms = {k: torch.cat(v) for k, v in out.items()}
+        pt = torch.cat(per_t, 1)                                  # (len(ts), images)
+        se = float(pt.mean(1).std() * (T - 1) / math.sqrt(len(ts)))
+        nats = float(terms["total"].mean())
+        study["likelihood"] = {
+            "images": len(x0), "times": len(ts), "unconditional": True,
+            "nats_per_image": round(nats, 2), "nats_se": round(se, 2),
+            "bits_per_dim": round(float(nats_to_bits_per_dim(nats, 784)), 4),
+            "bits_per_dim_se": round(float(nats_to_bits_per_dim(se, 784)), 4),
+            "terms_nats": {k: round(float(v.mean()), 3) for k, v in terms.items()},
+            "decoder": "discretised Gaussian on 256 levels, variance beta_1",
+        }
+        print(study["likelihood"], flush=True)
+    # read the card again just before writing: several runs (e.g. --only sampling / --only guidance) may share it
+    card_path = Path(args.checkpoint).with_suffix(".json")
+    full = json.loads(card_path.read_text(encoding="utf-8"))
+    old = full.get("study", {})
+    if "sampling" in study and "sampling" in old:      # keep the rows of other step counts
+        mine = {(r["sampler"], r["steps"]) for r in study["sampling"]["rows"]}
+        kept = [r for r in old["sampling"]["rows"] if (r["sampler"], r["steps"]) not in mine]
+        study["sampling"]["rows"] = sorted(kept + study["sampling"]["rows"], key=lambda r: (r["steps"], r["sampler"]))
+    commands = dict(old.get("measured_by", {}))
+    commands[",".join(parts) + ("" if not args.steps else " steps " + ",".join(map(str, args.steps)))] = "python bench/diffusion.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    full["study"] = {**old, **study, "measured_by": commands}
+    card_path.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
