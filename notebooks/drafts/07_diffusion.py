@@ -1,0 +1,948 @@
+# DRAFT of chapter 7 (issue 14), kept out of the build: written against the pre-spine API
+# (course_lib.cli.load_any/sampler, course_lib.gan); port its imports, then move it to notebooks/src/.
+"""Chapter 7: diffusion models — the mathematics checked by running code, a 2-D toy and a small UNet on MNIST."""
+from twins import code, md
+
+CELLS = [
+    # ------------------------------------------------------------------------------------------ intro
+    md(
+        en=r"""
+        # 7 · Diffusion models
+
+        A **diffusion model** {cite:p}`sohldickstein2015diffusion,ho2020ddpm` generates by *removing noise*. A
+        fixed **forward process** destroys an image in many small steps, adding a little Gaussian noise each
+        time, until nothing but noise is left; a neural network learns the **reverse process**, one small
+        denoising step at a time, and a sample is drawn by starting from pure noise and running it. There is no
+        discriminator to balance (chapter 2) and no encoder (chapter 3); like a VAE, the model is trained on a
+        variational bound, but the bound reduces to an almost embarrassingly simple regression: *predict the
+        noise that was added*.
+
+        This chapter derives each piece and **checks every formula numerically** as soon as it is stated:
+
+        1. the forward process and its closed form $q(x_t\mid x_0)$, checked by simulating the chain; the
+           linear and cosine **noise schedules** and their signal-to-noise ratio;
+        2. the reverse posterior $q(x_{t-1}\mid x_t, x_0)$, checked by Bayes' rule on a grid;
+        3. the ELBO as a sum of per-step KL divergences, the noise-prediction loss $L_\text{simple}$ and the
+           weights it drops;
+        4. the $\varepsilon$-, $x_0$- and score parameterisations, and Tweedie's formula checked on a Gaussian
+           mixture whose score is known exactly;
+        5. the ring of eight Gaussians from chapter 2: modes covered by a diffusion model and by the GANs;
+        6. a class-conditional UNet trained on the offline MNIST digits and measured with chapter 5's ruler:
+           DDPM against DDIM sampling {cite:p}`song2021ddim`, classifier-free guidance {cite:p}`ho2022cfg`, and
+           a likelihood bound in bits per dimension beside the VAE's.
+
+        The code is `course_lib.models.diffusion` (formulas and network) and `course_lib.models.diffusion_train`
+        (the training loop behind `python -m course_lib train diffusion`).
+        """,
+        zh=r"""
+        # 7 · 扩散模型
+
+        **扩散模型** {cite:p}`zh-sohldickstein2015diffusion,zh-ho2020ddpm` 靠“去除噪声”来生成数据。一个固定的**前向过程**把一张图像分成许多小步逐渐破坏：
+        每一步加入一点高斯噪声，直到只剩下噪声；神经网络学习的是**反向过程**，一次去掉一小步噪声。采样时从纯噪声出发，把反向过程走完即可。
+        这里既没有需要与之保持平衡的判别器（第 2 章），也没有编码器（第 3 章）；和变分自编码器一样，它也是在一个变分下界上训练的，
+        但这个下界最终化简成一个简单得出奇的回归问题：*预测加进去的噪声*。
+
+        本章推导每一个组成部分，并且每写下一个公式，就**立即用数值计算验证它**：
+
+        1. 前向过程及其闭式解 $q(x_t\mid x_0)$，用模拟马尔可夫链来验证；线性与余弦两种**噪声调度**，以及它们的信噪比；
+        2. 反向后验 $q(x_{t-1}\mid x_t, x_0)$，用网格上的贝叶斯公式验证；
+        3. 把 ELBO 写成逐步 KL 散度之和，噪声预测损失 $L_\text{simple}$，以及它丢掉了哪些权重；
+        4. $\varepsilon$、$x_0$ 与得分三种参数化，并在一个得分有闭式解的高斯混合上验证 Tweedie 公式；
+        5. 第 2 章的八个高斯组成的圆环：扩散模型与生成对抗网络各覆盖了几个模式；
+        6. 在离线 MNIST 数字上训练的类别条件 UNet，用第 5 章的标尺来测量：DDPM 与 DDIM {cite:p}`zh-song2021ddim` 两种采样、
+           分类器无关引导 {cite:p}`zh-ho2022cfg`，以及与变分自编码器并列的、以每维比特数计的似然下界。
+
+        代码位于 `course_lib.models.diffusion`（公式与网络）和 `course_lib.models.diffusion_train`
+        （`python -m course_lib train diffusion` 背后的训练循环）。
+        """,
+    ),
+    code(
+        """
+        import io
+        import math
+        import time
+
+        import ipywidgets as widgets
+        import matplotlib.pyplot as plt
+        import numpy as np
+        import torch
+
+        import course_lib
+        from course_lib import load_offline_mnist, show_images
+        from course_lib.checkpoint import read_card
+        from course_lib.cli import load_any, sampler
+        from course_lib.evaluator import class_coverage, frechet_distance, load_classifier, shipped_checkpoint
+        from course_lib.gan import MLPDiscriminator, MLPGenerator, mode_coverage, ring_centers, ring_of_gaussians, train_gan
+        from course_lib.models import diffusion as D
+        from course_lib.models.diffusion_train import load_diffusion
+
+        course_lib.setup_notebook(seed=0)
+        # en: small models: one CPU thread is fastest, and gives the same rounding on every machine
+        # zh: 模型都很小：单个 CPU 线程最快，而且在每台机器上的舍入结果都相同
+        torch.set_num_threads(1)
+        x_train, y_train = load_offline_mnist("train")    # 4,000 digits, (N, 1, 28, 28) in [0, 1]
+
+
+        def gen(seed):
+            # en: a private random generator: each cell's randomness does not depend on the cells before it
+            # zh: 私有的随机数生成器：每个单元格的随机性不受之前单元格的影响
+            return torch.Generator().manual_seed(seed)
+        """
+    ),
+    # ---------------------------------------------------------------------------------- forward process
+    md(
+        en=r"""
+        ## 7.1 The forward process and its closed form
+
+        Fix a **noise schedule** $0 < \beta_1 < \dots < \beta_T < 1$ and write $\alpha_t = 1 - \beta_t$. The forward
+        process is a Markov chain that shrinks the image a little and adds a little noise:
+
+        $$
+        q(x_t \mid x_{t-1}) = \mathcal N\big(\sqrt{\alpha_t}\, x_{t-1},\ \beta_t I\big),
+        \qquad\text{i.e.}\qquad x_t = \sqrt{\alpha_t}\, x_{t-1} + \sqrt{\beta_t}\, \varepsilon_t,\quad \varepsilon_t \sim \mathcal N(0, I).
+        $$
+
+        Two steps at once: $x_t = \sqrt{\alpha_t\alpha_{t-1}}\,x_{t-2} + \sqrt{\alpha_t\beta_{t-1}}\,\varepsilon_{t-1} + \sqrt{\beta_t}\,\varepsilon_t$.
+        The last two terms are independent Gaussians, so their sum is Gaussian with variance
+        $\alpha_t(1-\alpha_{t-1}) + 1 - \alpha_t = 1 - \alpha_t\alpha_{t-1}$. By induction, with
+        $\bar\alpha_t = \prod_{s\le t}\alpha_s$,
+
+        $$
+        q(x_t \mid x_0) = \mathcal N\big(\sqrt{\bar\alpha_t}\, x_0,\ (1-\bar\alpha_t) I\big),
+        \qquad x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1-\bar\alpha_t}\,\varepsilon .
+        $$
+
+        So we never need to run the chain to get $x_t$: one draw of $\varepsilon$ jumps there. The scaling by
+        $\sqrt{\alpha_t}$ keeps the variance bounded (data of unit variance keeps unit variance), and once
+        $\bar\alpha_T \approx 0$ the end of the chain is $\mathcal N(0, I)$ whatever $x_0$ was. Below we run the
+        chain step by step for 50,000 copies of one starting value and compare mean and variance with the
+        closed form ($T = 1000$, linear schedule $\beta_t$ from $10^{-4}$ to $0.02$ as in DDPM):
+        """,
+        zh=r"""
+        ## 7.1 前向过程及其闭式解
+
+        取定一个**噪声调度** $0 < \beta_1 < \dots < \beta_T < 1$，记 $\alpha_t = 1 - \beta_t$。前向过程是一条马尔可夫链，
+        每一步把图像缩小一点，再加一点噪声：
+
+        $$
+        q(x_t \mid x_{t-1}) = \mathcal N\big(\sqrt{\alpha_t}\, x_{t-1},\ \beta_t I\big),
+        \qquad\text{即}\qquad x_t = \sqrt{\alpha_t}\, x_{t-1} + \sqrt{\beta_t}\, \varepsilon_t,\quad \varepsilon_t \sim \mathcal N(0, I).
+        $$
+
+        一次走两步：$x_t = \sqrt{\alpha_t\alpha_{t-1}}\,x_{t-2} + \sqrt{\alpha_t\beta_{t-1}}\,\varepsilon_{t-1} + \sqrt{\beta_t}\,\varepsilon_t$。
+        后两项是相互独立的高斯变量，它们的和仍是高斯变量，方差为 $\alpha_t(1-\alpha_{t-1}) + 1 - \alpha_t = 1 - \alpha_t\alpha_{t-1}$。
+        由归纳法，记 $\bar\alpha_t = \prod_{s\le t}\alpha_s$，就得到
+
+        $$
+        q(x_t \mid x_0) = \mathcal N\big(\sqrt{\bar\alpha_t}\, x_0,\ (1-\bar\alpha_t) I\big),
+        \qquad x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1-\bar\alpha_t}\,\varepsilon .
+        $$
+
+        所以要得到 $x_t$ 根本不必逐步运行这条链：抽一次 $\varepsilon$ 就能直接跳过去。乘以 $\sqrt{\alpha_t}$ 使方差保持有界
+        （方差为 1 的数据始终保持方差为 1）；一旦 $\bar\alpha_T \approx 0$，无论 $x_0$ 是什么，链的终点都是 $\mathcal N(0, I)$。
+        下面让 50,000 个从同一个初始值出发的副本逐步走完这条链，并把均值和方差与闭式解比较
+        （$T = 1000$，与 DDPM 一样使用从 $10^{-4}$ 线性增长到 $0.02$ 的调度）：
+        """,
+    ),
+    code(
+        """
+        linear, cosine = D.linear_schedule(1000), D.cosine_schedule(1000)
+        x0 = torch.full((50_000, 1), 1.5)
+        x, g = x0.clone(), gen(1)
+        print(f"{'t':>5}{T('chain mean', '链的均值'):>14}{T('closed form', '闭式解'):>13}{T('chain var', '链的方差'):>13}{T('closed form', '闭式解'):>13}")
+        for t in range(1, 1001):
+            x = D.q_step(x, t, linear, torch.randn(x.shape, generator=g))
+            if t in (10, 100, 300, 1000):
+                ab = float(linear.alpha_bars[t])
+                print(f"{t:>5}{float(x.mean()):>14.3f}{math.sqrt(ab) * 1.5:>13.3f}{float(x.var()):>13.3f}{1 - ab:>13.3f}")
+        """
+    ),
+    md(
+        en=r"""
+        The schedule decides how fast information is destroyed. The **signal-to-noise ratio**
+        $\mathrm{SNR}(t) = \bar\alpha_t / (1-\bar\alpha_t)$ is the ratio of the variance of the signal
+        $\sqrt{\bar\alpha_t}x_0$ to that of the noise (for data of unit variance). Nichol and Dhariwal
+        {cite:p}`nichol2021improved` noticed that with the linear schedule the last part of the chain is nearly
+        pure noise and contributes little, and proposed the **cosine schedule**
+        $\bar\alpha_t = f(t)/f(0)$, $f(t) = \cos^2\!\big(\tfrac{\pi}{2}\tfrac{t/T + s}{1+s}\big)$ with $s = 0.008$,
+        whose $\log\mathrm{SNR}$ falls almost linearly in $t$:
+        """,
+        zh=r"""
+        调度决定信息被破坏得有多快。**信噪比** $\mathrm{SNR}(t) = \bar\alpha_t / (1-\bar\alpha_t)$ 是信号 $\sqrt{\bar\alpha_t}x_0$
+        的方差与噪声方差之比（对方差为 1 的数据而言）。Nichol 与 Dhariwal {cite:p}`zh-nichol2021improved` 注意到，线性调度下链的后半段几乎全是噪声，
+        贡献很小，于是提出了**余弦调度** $\bar\alpha_t = f(t)/f(0)$，$f(t) = \cos^2\!\big(\tfrac{\pi}{2}\tfrac{t/T + s}{1+s}\big)$，$s = 0.008$，
+        它的 $\log\mathrm{SNR}$ 随 $t$ 几乎线性下降：
+        """,
+    ),
+    code(
+        """
+        t_axis = np.arange(1, 1001)
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+        for s, name in ((linear, T("linear", "线性")), (cosine, T("cosine", "余弦"))):
+            axes[0].plot(t_axis, s.alpha_bars[1:].numpy(), label=name)
+            axes[1].plot(t_axis, np.log(D.snr(s).numpy()), label=name)
+        axes[0].set_title(T("signal kept: alpha-bar_t", "保留的信号：alpha-bar_t"))
+        axes[1].set_title(T("log SNR(t)", "log SNR(t)"))
+        for a in axes[:2]:
+            a.set_xlabel("t")
+            a.legend()
+        # en: one digit along both schedules
+        # zh: 同一个数字在两种调度下的加噪过程
+        steps_shown = [0, 100, 250, 500, 750, 1000]
+        digit = x_train[7:8] * 2 - 1
+        noise = torch.randn(digit.shape, generator=gen(2))
+        rows = [torch.cat([D.q_sample(digit, t, s, noise) for t in steps_shown]) for s in (linear, cosine)]
+        show_images(((torch.cat(rows) + 1) / 2).clamp(0, 1), nrow=6, ax=axes[2],
+                    title=T("t = 0, 100, 250, 500, 750, 1000 (top: linear, bottom: cosine)",
+                            "t = 0、100、250、500、750、1000（上：线性，下：余弦）"))
+        plt.tight_layout()
+        plt.show()
+        for s, name in ((linear, T("linear", "线性")), (cosine, T("cosine", "余弦"))):
+            r = D.snr(s)
+            print(f"{name:<8}", T("alpha-bar_T =", "alpha-bar_T ="), f"{float(s.alpha_bars[-1]):.2e};",
+                  T("SNR falls below 1 at t =", "SNR 在 t ="), int((r < 1).nonzero()[0]) + 1, T("", "时降到 1 以下"))
+        """
+    ),
+    # ---------------------------------------------------------------------------------- reverse posterior
+    md(
+        en=r"""
+        ## 7.2 The reverse posterior
+
+        To generate we must go backwards, $x_t \to x_{t-1}$. The reverse conditional $q(x_{t-1}\mid x_t)$ is
+        intractable (it depends on the whole data distribution), but once we also condition on $x_0$ it is a
+        Gaussian we can write down. By Bayes' rule and the Markov property,
+        $q(x_{t-1}\mid x_t, x_0) \propto q(x_t\mid x_{t-1})\,q(x_{t-1}\mid x_0)$: a product of two Gaussians in
+        $x_{t-1}$, with precisions $\alpha_t/\beta_t$ and $1/(1-\bar\alpha_{t-1})$. Adding precisions and
+        completing the square gives
+
+        $$
+        q(x_{t-1}\mid x_t, x_0) = \mathcal N\big(\tilde\mu_t(x_t, x_0),\ \tilde\beta_t I\big),\quad
+        \tilde\mu_t = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\,x_0 + \frac{\sqrt{\alpha_t}\,(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}\,x_t,\quad
+        \tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\,\beta_t .
+        $$
+
+        The check: for a 1-D example, multiply the two densities on a fine grid, normalise, and compute the mean
+        and variance numerically.
+        """,
+        zh=r"""
+        ## 7.2 反向后验
+
+        要生成数据就得反着走：$x_t \to x_{t-1}$。反向条件分布 $q(x_{t-1}\mid x_t)$ 难以计算（它依赖整个数据分布），
+        但只要再以 $x_0$ 为条件，它就是一个可以写出来的高斯分布。由贝叶斯公式和马尔可夫性，
+        $q(x_{t-1}\mid x_t, x_0) \propto q(x_t\mid x_{t-1})\,q(x_{t-1}\mid x_0)$：这是关于 $x_{t-1}$ 的两个高斯密度之积，
+        精度分别为 $\alpha_t/\beta_t$ 和 $1/(1-\bar\alpha_{t-1})$。把精度相加再配方，得到
+
+        $$
+        q(x_{t-1}\mid x_t, x_0) = \mathcal N\big(\tilde\mu_t(x_t, x_0),\ \tilde\beta_t I\big),\quad
+        \tilde\mu_t = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\,x_0 + \frac{\sqrt{\alpha_t}\,(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}\,x_t,\quad
+        \tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\,\beta_t .
+        $$
+
+        验证方法：对一维的例子，在细密的网格上把两个密度相乘、归一化，再用数值方法算出均值和方差。
+        """,
+    ),
+    code(
+        """
+        grid = torch.linspace(-8, 8, 400_001, dtype=torch.float64)
+        print(f"{'t':>5}{'x_0':>6}{'x_t':>6}{T('mean: grid', '均值：网格'):>13}{T('formula', '公式'):>10}{T('var: grid', '方差：网格'):>13}{T('formula', '公式'):>10}")
+        for t, a0, at in ((2, 0.8, 0.5), (100, -1.0, 0.3), (600, 0.5, -1.2)):
+            a, b, ab_prev = cosine.alphas[t], cosine.betas[t], cosine.alpha_bars[t - 1]
+            log_post = -(at - a.sqrt() * grid) ** 2 / (2 * b) - (grid - ab_prev.sqrt() * a0) ** 2 / (2 * (1 - ab_prev))
+            w = torch.softmax(log_post, 0)
+            m_grid = float((w * grid).sum())
+            v_grid = float((w * (grid - m_grid) ** 2).sum())
+            m, v = D.posterior(torch.tensor([a0], dtype=torch.float64), torch.tensor([at], dtype=torch.float64), t, cosine)
+            print(f"{t:>5}{a0:>6}{at:>6}{m_grid:>13.5f}{float(m):>10.5f}{v_grid:>13.3e}{float(v):>10.3e}")
+        """
+    ),
+    # ---------------------------------------------------------------------------------- ELBO, L_simple
+    md(
+        en=r"""
+        ## 7.3 The ELBO, per-step KL divergences, and the simple loss
+
+        The model is a reverse chain $p_\theta(x_{0:T}) = p(x_T)\prod_t p_\theta(x_{t-1}\mid x_t)$ with
+        $p(x_T) = \mathcal N(0, I)$ and Gaussian steps $p_\theta(x_{t-1}\mid x_t) = \mathcal N(\mu_\theta(x_t, t), \sigma_t^2 I)$.
+        The forward chain plays the role of the VAE's encoder (chapter 3), with no parameters. The same Jensen
+        argument gives $-\log p_\theta(x_0) \le \mathbb E_q\big[-\log \tfrac{p_\theta(x_{0:T})}{q(x_{1:T}\mid x_0)}\big]$, and
+        rewriting each $q(x_t\mid x_{t-1})$ with Bayes' rule conditioned on $x_0$ turns the bound into a sum of
+        KL divergences between Gaussians {cite:p}`sohldickstein2015diffusion,ho2020ddpm`:
+
+        $$
+        L = \underbrace{\mathrm{KL}\big(q(x_T\mid x_0)\,\|\,p(x_T)\big)}_{L_T}
+          + \sum_{t=2}^{T}\underbrace{\mathbb E_q\,\mathrm{KL}\big(q(x_{t-1}\mid x_t,x_0)\,\|\,p_\theta(x_{t-1}\mid x_t)\big)}_{L_{t-1}}
+          \;\underbrace{-\ \mathbb E_q \log p_\theta(x_0\mid x_1)}_{L_0}.
+        $$
+
+        $L_T$ has no parameters. If $\mu_\theta$ is written in the form of the posterior mean with the network
+        predicting the noise, $\mu_\theta(x_t,t) = \tilde\mu_t\big(x_t, \hat x_0\big)$ with
+        $\hat x_0 = (x_t - \sqrt{1-\bar\alpha_t}\,\varepsilon_\theta(x_t,t))/\sqrt{\bar\alpha_t}$, then both Gaussians in
+        $L_{t-1}$ share the variance $\sigma_t^2$ and the KL is a weighted squared error in the noise:
+
+        $$
+        L_{t-1} = \frac{\|\tilde\mu_t - \mu_\theta\|^2}{2\sigma_t^2}
+               = \lambda_t\,\big\|\varepsilon - \varepsilon_\theta(x_t, t)\big\|^2,\qquad
+        \lambda_t = \frac{\beta_t^2}{2\sigma_t^2\,\alpha_t\,(1-\bar\alpha_t)} .
+        $$
+
+        Ho et al. found that dropping the weights trains better samples: the **simple loss**
+        $L_\text{simple} = \mathbb E_{t, x_0, \varepsilon}\|\varepsilon - \varepsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\varepsilon, t)\|^2$
+        with $t$ uniform. What it drops is the weighting $\lambda_t$ (and the decoder term's exact form): the
+        bound puts enormous weight on the smallest $t$ — invisible noise — while $L_\text{simple}$ spends the
+        network's effort evenly, which moves it towards the larger $t$ where the shape of a digit is decided. It
+        is therefore no longer a bound on $\log p(x_0)$; to report a likelihood we evaluate the true bound
+        separately (section 7.6). The check: the Gaussian KL computed directly equals $\lambda_t\|\varepsilon-\hat\varepsilon\|^2$
+        (with $\sigma_t^2 = \tilde\beta_t$):
+        """,
+        zh=r"""
+        ## 7.3 ELBO、逐步 KL 散度与简化损失
+
+        模型是一条反向链 $p_\theta(x_{0:T}) = p(x_T)\prod_t p_\theta(x_{t-1}\mid x_t)$，其中 $p(x_T) = \mathcal N(0, I)$，
+        每一步都是高斯分布 $p_\theta(x_{t-1}\mid x_t) = \mathcal N(\mu_\theta(x_t, t), \sigma_t^2 I)$。前向链相当于变分自编码器的编码器（第 3 章），
+        只是没有参数。同样用詹森不等式可得 $-\log p_\theta(x_0) \le \mathbb E_q\big[-\log \tfrac{p_\theta(x_{0:T})}{q(x_{1:T}\mid x_0)}\big]$；
+        再用以 $x_0$ 为条件的贝叶斯公式改写每个 $q(x_t\mid x_{t-1})$，这个下界就变成若干高斯分布之间的 KL 散度之和
+        {cite:p}`zh-sohldickstein2015diffusion,zh-ho2020ddpm`：
+
+        $$
+        L = \underbrace{\mathrm{KL}\big(q(x_T\mid x_0)\,\|\,p(x_T)\big)}_{L_T}
+          + \sum_{t=2}^{T}\underbrace{\mathbb E_q\,\mathrm{KL}\big(q(x_{t-1}\mid x_t,x_0)\,\|\,p_\theta(x_{t-1}\mid x_t)\big)}_{L_{t-1}}
+          \;\underbrace{-\ \mathbb E_q \log p_\theta(x_0\mid x_1)}_{L_0}.
+        $$
+
+        $L_T$ 不含参数。如果把 $\mu_\theta$ 写成后验均值的形式，由网络来预测噪声，即 $\mu_\theta(x_t,t) = \tilde\mu_t\big(x_t, \hat x_0\big)$，
+        其中 $\hat x_0 = (x_t - \sqrt{1-\bar\alpha_t}\,\varepsilon_\theta(x_t,t))/\sqrt{\bar\alpha_t}$，那么 $L_{t-1}$ 中的两个高斯分布方差相同，都是 $\sigma_t^2$，
+        KL 散度就成了噪声的加权平方误差：
+
+        $$
+        L_{t-1} = \frac{\|\tilde\mu_t - \mu_\theta\|^2}{2\sigma_t^2}
+               = \lambda_t\,\big\|\varepsilon - \varepsilon_\theta(x_t, t)\big\|^2,\qquad
+        \lambda_t = \frac{\beta_t^2}{2\sigma_t^2\,\alpha_t\,(1-\bar\alpha_t)} .
+        $$
+
+        Ho 等人发现，去掉这些权重反而能训练出更好的样本，这就是**简化损失**
+        $L_\text{simple} = \mathbb E_{t, x_0, \varepsilon}\|\varepsilon - \varepsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\varepsilon, t)\|^2$，
+        其中 $t$ 均匀抽取。它丢掉的是权重 $\lambda_t$（以及解码项的确切形式）：下界把极大的权重放在最小的 $t$ 上——那里的噪声肉眼根本看不见——
+        而 $L_\text{simple}$ 把网络的力气平均分配，相当于把重心移向较大的 $t$，也就是决定数字形状的那些步。因此它已不再是 $\log p(x_0)$ 的下界；
+        要报告似然，需要另外计算真正的下界（第 7.6 节）。验证：直接算出的高斯 KL 散度等于 $\lambda_t\|\varepsilon-\hat\varepsilon\|^2$
+        （取 $\sigma_t^2 = \tilde\beta_t$）：
+        """,
+    ),
+    code(
+        """
+        s = cosine
+        x0, eps = torch.rand(4, 784, generator=gen(3), dtype=torch.float64) * 2 - 1, torch.randn(4, 784, generator=gen(4), dtype=torch.float64)
+        eps_hat = eps + 0.1 * torch.randn(4, 784, generator=gen(5), dtype=torch.float64)
+        lam = s.betas ** 2 / (2 * s.posterior_variance.clamp(min=1e-30) * s.alphas * (1 - s.alpha_bars))
+        print(f"{'t':>5}{T('KL (direct)', 'KL（直接计算）'):>16}{T('lambda_t |eps - eps_hat|^2', 'lambda_t |eps - eps_hat|^2'):>30}{'lambda_t':>12}")
+        for t in (2, 10, 100, 500, 900):
+            xt = D.q_sample(x0, t, s, eps)
+            m_true, var = D.posterior(x0, xt, t, s)
+            m_model, _ = D.posterior(D.eps_to_x0(xt, eps_hat, t, s), xt, t, s)
+            kl = D.normal_kl(m_true, var.expand_as(x0), m_model, var.expand_as(x0)).sum(1)
+            by_weight = lam[t] * ((eps - eps_hat) ** 2).sum(1)
+            print(f"{t:>5}{float(kl[0]):>16.4f}{float(by_weight[0]):>30.4f}{float(lam[t]):>12.3e}")
+        plt.figure(figsize=(5.5, 3.2))
+        plt.semilogy(np.arange(2, 1001), lam[2:].numpy(), label=T("weight in the bound, lambda_t", "下界中的权重 lambda_t"))
+        plt.axhline(1.0, color="k", ls="--", label=T("L_simple: weight 1", "L_simple：权重为 1"))
+        plt.xlabel("t")
+        plt.legend()
+        plt.title(T("what L_simple drops (cosine schedule)", "L_simple 丢掉了什么（余弦调度）"))
+        plt.show()
+        """
+    ),
+    # ---------------------------------------------------------------------------------- parameterisations
+    md(
+        en=r"""
+        ## 7.4 Three parameterisations: noise, clean image, score — and Tweedie's formula
+
+        Given $x_t$, a network can predict the noise $\varepsilon$, the clean image $x_0$, or the **score**
+        $\nabla_{x_t}\log q_t(x_t)$ of the noisy marginal. They are interchangeable:
+
+        $$
+        \hat x_0 = \frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\varepsilon}{\sqrt{\bar\alpha_t}},\qquad
+        \nabla_{x_t}\log q_t(x_t) = -\frac{\mathbb E[\varepsilon\mid x_t]}{\sqrt{1-\bar\alpha_t}} .
+        $$
+
+        The second identity is **Tweedie's formula**, $\mathbb E[x_0\mid x_t] = \big(x_t + (1-\bar\alpha_t)\nabla\log q_t(x_t)\big)/\sqrt{\bar\alpha_t}$,
+        and it says that a network trained by squared error to predict the noise — whose optimum is the
+        conditional mean $\mathbb E[\varepsilon\mid x_t]$ — has learned the score. This is denoising score matching
+        {cite:p}`vincent2011connection`, the bridge to the score-based view of diffusion as a stochastic
+        differential equation {cite:p}`song2021scoresde`.
+
+        The check, on data whose noisy marginal we know exactly: a 1-D mixture of $\mathcal N(-2, 0.3^2)$ and
+        $\mathcal N(1, 0.3^2)$ with equal weights. Then $q_t$ is a mixture of
+        $\mathcal N(\sqrt{\bar\alpha_t}\mu_k,\ \bar\alpha_t 0.3^2 + 1-\bar\alpha_t)$ and its score has a closed form.
+        We draw many $(x_0, \varepsilon)$ pairs, form $x_t$, and estimate $\mathbb E[\varepsilon\mid x_t]$ and
+        $\mathbb E[x_0\mid x_t]$ by averaging over the draws that land in a narrow bin around a few points:
+        """,
+        zh=r"""
+        ## 7.4 三种参数化：噪声、干净图像、得分——以及 Tweedie 公式
+
+        给定 $x_t$，网络可以预测噪声 $\varepsilon$，也可以预测干净图像 $x_0$，或者预测加噪后边缘分布的**得分** $\nabla_{x_t}\log q_t(x_t)$。
+        三者可以互相换算：
+
+        $$
+        \hat x_0 = \frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\varepsilon}{\sqrt{\bar\alpha_t}},\qquad
+        \nabla_{x_t}\log q_t(x_t) = -\frac{\mathbb E[\varepsilon\mid x_t]}{\sqrt{1-\bar\alpha_t}} .
+        $$
+
+        第二个等式就是 **Tweedie 公式** $\mathbb E[x_0\mid x_t] = \big(x_t + (1-\bar\alpha_t)\nabla\log q_t(x_t)\big)/\sqrt{\bar\alpha_t}$。
+        它说明：用平方误差训练来预测噪声的网络，最优解是条件均值 $\mathbb E[\varepsilon\mid x_t]$，因而它学到的正是得分。
+        这就是去噪得分匹配 {cite:p}`zh-vincent2011connection`，也是通往“把扩散看作随机微分方程”这一基于得分的观点
+        {cite:p}`zh-song2021scoresde` 的桥梁。
+
+        在边缘分布完全已知的数据上验证：取 $\mathcal N(-2, 0.3^2)$ 与 $\mathcal N(1, 0.3^2)$ 等权重组成的一维混合分布。
+        这时 $q_t$ 是 $\mathcal N(\sqrt{\bar\alpha_t}\mu_k,\ \bar\alpha_t 0.3^2 + 1-\bar\alpha_t)$ 的混合，其得分有闭式解。
+        我们抽取大量 $(x_0, \varepsilon)$ 对，算出 $x_t$，再对落在几个点附近窄区间里的样本求平均，
+        以此估计 $\mathbb E[\varepsilon\mid x_t]$ 和 $\mathbb E[x_0\mid x_t]$：
+        """,
+    ),
+    code(
+        """
+        t, mus, sd = 400, torch.tensor([-2.0, 1.0], dtype=torch.float64), 0.3
+        ab = float(linear.alpha_bars[t])
+        var_t = ab * sd ** 2 + 1 - ab
+
+
+        def log_q_t(x):
+            # en: the exact log density of the noisy marginal q_t (a two-component Gaussian mixture)
+            # zh: 加噪边缘分布 q_t 的精确对数密度（两个分量的高斯混合）
+            comps = -(x[:, None] - math.sqrt(ab) * mus) ** 2 / (2 * var_t) - 0.5 * math.log(2 * math.pi * var_t)
+            return torch.logsumexp(comps, 1) - math.log(2)
+
+
+        g = gen(6)
+        n = 4_000_000
+        x0 = mus[torch.randint(0, 2, (n,), generator=g)] + sd * torch.randn(n, generator=g, dtype=torch.float64)
+        eps = torch.randn(n, generator=g, dtype=torch.float64)
+        xt = math.sqrt(ab) * x0 + math.sqrt(1 - ab) * eps
+        points = torch.tensor([-1.5, -0.5, 0.2, 1.0], dtype=torch.float64, requires_grad=True)
+        score = torch.autograd.grad(log_q_t(points).sum(), points)[0].detach()
+        points = points.detach()
+        print(f"{'x_t':>6}{T('E[eps|x_t]: MC', 'E[eps|x_t]：蒙特卡洛'):>18}{T('from score', '由得分换算'):>13}{T('E[x0|x_t]: MC', 'E[x0|x_t]：蒙特卡洛'):>18}{'Tweedie':>10}")
+        for p, sc in zip(points, score):
+            near = (xt - p).abs() < 0.01
+            eps_from_score = float(D.score_to_eps(sc.view(1), t, linear))
+            tweedie = (float(p) + (1 - ab) * float(sc)) / math.sqrt(ab)
+            print(f"{float(p):>6.2f}{float(eps[near].mean()):>18.3f}{eps_from_score:>13.3f}{float(x0[near].mean()):>18.3f}{tweedie:>10.3f}")
+        """
+    ),
+    # ---------------------------------------------------------------------------------- ring toy
+    md(
+        en=r"""
+        ## 7.5 The ring of eight Gaussians
+
+        Chapter 2 trained GANs on eight tight Gaussians on a circle and measured how many modes they covered.
+        Here a small MLP $\varepsilon_\theta(x_t, t)$ (two inputs plus a sinusoidal embedding of $t$, three hidden
+        layers) is trained on $L_\text{simple}$ with $T = 100$ steps of the cosine schedule, and sampled with the
+        DDPM ancestral sampler: $x_T \sim \mathcal N(0, I)$, then $x_{t-1} = \tilde\mu_t(x_t, \hat x_0) + \sqrt{\tilde\beta_t}\,z$
+        for $t = T, \dots, 1$. Beside it, chapter 2's run A (balanced learning rates) and run B (the generator
+        outpaces the discriminator) are trained again with the same code and settings, and all are measured with
+        `mode_coverage`: modes covered, the share of high-quality samples (within three standard deviations of
+        a centre), and KL(modes ‖ uniform).
+        """,
+        zh=r"""
+        ## 7.5 八个高斯组成的圆环
+
+        第 2 章在圆周上八个紧凑的高斯分布上训练生成对抗网络，并测量它们覆盖了几个模式。这里用一个小型 MLP $\varepsilon_\theta(x_t, t)$
+        （输入为两个坐标加上 $t$ 的正弦嵌入，三个隐藏层），在 $T = 100$ 步的余弦调度下用 $L_\text{simple}$ 训练，
+        再用 DDPM 的祖先采样来生成：$x_T \sim \mathcal N(0, I)$，然后对 $t = T, \dots, 1$ 依次取
+        $x_{t-1} = \tilde\mu_t(x_t, \hat x_0) + \sqrt{\tilde\beta_t}\,z$。作为对照，用同样的代码和设置重新训练第 2 章的训练 A（学习率平衡）
+        和训练 B（生成器跑在判别器前面），全部用 `mode_coverage` 来测量：覆盖的模式数、高质量样本（离某个中心不超过三个标准差）的比例，
+        以及 KL(模式 ‖ 均匀分布)。
+        """,
+    ),
+    code(
+        """
+        RING_STD = 0.05
+        ring = ring_of_gaussians(8192, modes=8, radius=2.0, std=RING_STD, generator=gen(1))
+        toy_schedule = D.cosine_schedule(100)
+        torch.manual_seed(0)
+        toy = D.ToyDenoiser(hidden=128, layers=3)
+        toy_losses = D.train_toy(toy, ring, toy_schedule, steps=2000, batch_size=512, lr=2e-3)
+        toy_times, toy_path = D.sample_toy(toy, 1000, toy_schedule, generator=gen(3))
+
+        results = {T("diffusion (DDPM, T = 100)", "扩散模型（DDPM，T = 100）"): toy_path[-1]}
+        for label, lr_g, lr_d in ((T("GAN, chapter 2 run A", "GAN，第 2 章训练 A"), 1e-3, 1e-3),
+                                  (T("GAN, chapter 2 run B", "GAN，第 2 章训练 B"), 1e-3, 2e-4)):
+            torch.manual_seed(0)
+            h = train_gan(ring, MLPGenerator(z_dim=2, hidden=128, layers=2), MLPDiscriminator(in_dim=2, hidden=128, layers=2),
+                          steps=1500, batch_size=128, z_dim=2, lr_g=lr_g, lr_d=lr_d, d_steps=1, snapshot_every=1500,
+                          n_snapshot=1000, seed=0, device="cpu")
+            results[label] = h.snapshots[-1]
+        print(f"{T('samples', '样本'):<30}{T('modes', '模式数'):>7}{T('quality', '高质量比例'):>10}{'KL(p||U)':>10}")
+        for label, pts in results.items():
+            c = mode_coverage(pts, modes=8, radius=2.0, std=RING_STD)
+            print(f"{label:<30}{c.modes_covered:>7}{c.high_quality:>10.3f}{c.kl_to_uniform:>10.3f}")
+        """
+    ),
+    md(
+        en=r"""
+        The reverse process, step by step: the cloud starts as a standard Gaussian, contracts towards the circle,
+        and splits into the eight modes only in the last steps, when the noise level has fallen below the
+        distance between neighbouring modes. Each mode is reached by the points that happened to start in its
+        direction, so no mode can be dropped the way a GAN's generator drops one.
+        """,
+        zh=r"""
+        下面逐步展示反向过程：点云一开始是标准高斯分布，先向圆周收缩，直到最后几步——噪声水平降到相邻模式之间的距离以下时——
+        才分成八个模式。每个模式都由恰好从它那个方向出发的点到达，因此不会像生成对抗网络的生成器那样把某个模式丢掉。
+        """,
+    ),
+    code(
+        """
+        show_t = [100, 60, 30, 15, 5, 0]
+        fig, axes = plt.subplots(1, len(show_t), figsize=(15, 2.8), sharex=True, sharey=True)
+        centres = ring_centers()
+        for ax, t_show in zip(axes, show_t):
+            pts = toy_path[toy_times.index(t_show)]
+            ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.5)
+            ax.scatter(centres[:, 0], centres[:, 1], s=20, c="red", marker="x")
+            ax.set_title(f"t = {t_show}")
+            ax.set_xlim(-3.5, 3.5)
+            ax.set_ylim(-3.5, 3.5)
+            ax.set_aspect("equal")
+        fig.suptitle(T("reverse process on the ring (red crosses: the eight modes)", "圆环上的反向过程（红色叉号：八个模式）"), y=1.04)
+        plt.show()
+        """
+    ),
+    # ---------------------------------------------------------------------------------- MNIST
+    md(
+        en=r"""
+        ## 7.6 A diffusion model for MNIST
+
+        `course_lib.models.diffusion.DiffusionUNet` is a small UNet for $\varepsilon_\theta(x_t, t, y)$. To be fast
+        on a CPU, it first rearranges each $28\times 28$ image into four $14\times 14$ channels (pixel unshuffle)
+        and works at $14\times 14$ and $7\times 7$; each level has residual blocks (group normalisation, SiLU,
+        $3\times 3$ convolutions) into which the embedding of $t$ is added, with skip connections from the
+        downward path to the upward path. The class label $y\in\{0,\dots,9\}$ enters through an embedding added
+        to that of $t$, and an eleventh class $\varnothing$ means "no label": during training a label is replaced
+        by $\varnothing$ with probability 0.2, so that one network is both the conditional and the
+        unconditional model. The noise schedule is cosine with $T = 1000$; the weights saved are an
+        exponential moving average of the trained ones. The shipped checkpoint was made by the command in its
+        model card:
+        """,
+        zh=r"""
+        ## 7.6 MNIST 上的扩散模型
+
+        `course_lib.models.diffusion.DiffusionUNet` 是一个计算 $\varepsilon_\theta(x_t, t, y)$ 的小型 UNet。为了在 CPU 上跑得快，
+        它先把每张 $28\times 28$ 的图像重排成四个 $14\times 14$ 的通道（像素反混洗），然后在 $14\times 14$ 和 $7\times 7$ 两个分辨率上计算；
+        每一层都有残差块（组归一化、SiLU、$3\times 3$ 卷积），$t$ 的嵌入加在其中，下行路径通过跳跃连接接到上行路径。
+        类别标签 $y\in\{0,\dots,9\}$ 经过一个嵌入后加到 $t$ 的嵌入上；第十一个类别 $\varnothing$ 表示“没有标签”：
+        训练时每个标签以 0.2 的概率被替换成 $\varnothing$，于是同一个网络既是条件模型，也是无条件模型。噪声调度为余弦调度，$T = 1000$；
+        保存的权重是训练权重的指数滑动平均。随书附带的检查点由模型卡中记录的命令训练而成：
+        """,
+    ),
+    code(
+        """
+        model, card = load_diffusion()
+        print(T("parameters:", "参数量："), f"{card['parameters']:,}", T("| epochs:", "| 轮次："), card["epochs"],
+              T("| training time:", "| 训练时间："), f"{card['wall_time_s'] / 60:.0f}", T("min on one CPU thread", "分钟（单个 CPU 线程）"))
+        for c in card["commands"]:
+            a, b = c["epochs"]
+            print(T(f"epochs {a}-{b}:", f"第 {a}-{b} 轮："), c["command"])
+        torch.manual_seed(0)
+        with torch.no_grad():
+            grid_samples = model.sample(40, generator=gen(0), steps=20)
+        show_images(grid_samples, nrow=20, title=T("unconditional samples, DDIM with 20 steps", "无条件样本，DDIM 20 步"))
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
+        ### DDPM against DDIM: quality against the number of steps
+
+        DDPM's ancestral sampler takes one network evaluation per step of the chain, $T = 1000$ of them.
+        **DDIM** {cite:p}`song2021ddim` uses the same trained network on a short, evenly spaced subsequence
+        $\tau_S > \dots > \tau_1$ of times. From $x_{\tau_i}$ it predicts $\hat x_0$ and the noise $\hat\varepsilon$,
+        and jumps with
+
+        $$
+        x_{\tau_{i-1}} = \sqrt{\bar\alpha_{\tau_{i-1}}}\,\hat x_0 + \sqrt{1-\bar\alpha_{\tau_{i-1}}-\sigma^2}\,\hat\varepsilon + \sigma z,\qquad
+        \sigma = \eta\sqrt{\tfrac{1-\bar\alpha_{\tau_{i-1}}}{1-\bar\alpha_{\tau_i}}}\sqrt{1-\tfrac{\bar\alpha_{\tau_i}}{\bar\alpha_{\tau_{i-1}}}} .
+        $$
+
+        With $\eta = 0$ the sampler is deterministic; with $\eta = 1$ and consecutive times it is exactly DDPM's
+        ancestral step (a unit test checks this, and checks both updates against the schedulers of the
+        `diffusers` library). With $\eta = 1$ on a subsequence it is the ancestral sampler with larger steps,
+        which we call "DDPM" below. Each row: 1,000 unconditional samples, Fréchet distance to the 4,000
+        training digits and class coverage with chapter 5's classifier, and seconds per image on one CPU thread.
+        These numbers take minutes to compute, so `bench/diffusion.py` measured them once and stored them in the
+        model card; the DCGAN's Fréchet distance is computed here under the same protocol:
+        """,
+        zh=r"""
+        ### DDPM 与 DDIM：质量与步数
+
+        DDPM 的祖先采样对链上的每一步都要计算一次网络，共 $T = 1000$ 次。**DDIM** {cite:p}`zh-song2021ddim` 使用同一个训练好的网络，
+        但只在一个均匀间隔的短时间子序列 $\tau_S > \dots > \tau_1$ 上走。从 $x_{\tau_i}$ 出发，它先预测 $\hat x_0$ 和噪声 $\hat\varepsilon$，再一步跳到
+
+        $$
+        x_{\tau_{i-1}} = \sqrt{\bar\alpha_{\tau_{i-1}}}\,\hat x_0 + \sqrt{1-\bar\alpha_{\tau_{i-1}}-\sigma^2}\,\hat\varepsilon + \sigma z,\qquad
+        \sigma = \eta\sqrt{\tfrac{1-\bar\alpha_{\tau_{i-1}}}{1-\bar\alpha_{\tau_i}}}\sqrt{1-\tfrac{\bar\alpha_{\tau_i}}{\bar\alpha_{\tau_{i-1}}}} .
+        $$
+
+        $\eta = 0$ 时采样是确定性的；$\eta = 1$ 且时间连续时，它恰好就是 DDPM 的祖先采样步（有单元测试检查这一点，
+        并把两种更新与 `diffusers` 库的调度器逐一对照）。$\eta = 1$ 而在子序列上走时，就是步子更大的祖先采样，下文称之为“DDPM”。
+        每一行：1,000 个无条件样本，用第 5 章的分类器计算它们与 4,000 个训练数字之间的弗雷歇距离和类别覆盖，以及单个 CPU 线程上每张图像的秒数。
+        这些数字要算好几分钟，所以由 `bench/diffusion.py` 测一次并存进模型卡；DCGAN 的弗雷歇距离则在这里按同样的协议当场计算：
+        """,
+    ),
+    code(
+        """
+        classifier, _ = load_classifier()
+        dcgan, _ = load_any(str(shipped_checkpoint("dcgan_offline")))
+        fd_dcgan = frechet_distance(x_train, sampler(dcgan, "dcgan")(1000, 0), classifier)
+        study = card["study"]
+        rows = study["sampling"]["rows"]
+        print(T("1,000 unconditional samples vs the 4,000 training digits, features of chapter 5's classifier",
+                "1,000 个无条件样本对比 4,000 张训练数字，特征取自第 5 章的分类器"))
+        print(f"{T('steps', '步数'):>6}{T('DDIM FD', 'DDIM FD'):>10}{'KL':>8}{T('classes', '类别数'):>8}{T('DDPM FD', 'DDPM FD'):>10}{'KL':>8}{T('classes', '类别数'):>8}{T('s / image', '秒/张'):>11}")
+        for steps in sorted({r["steps"] for r in rows}):
+            a = next(r for r in rows if r["steps"] == steps and r["sampler"] == "ddim")
+            b = next(r for r in rows if r["steps"] == steps and r["sampler"] == "ddpm")
+            print(f"{steps:>6}{a['fd']:>10.1f}{a['kl_to_uniform']:>8.3f}{a['classes_present']:>8}{b['fd']:>10.1f}{b['kl_to_uniform']:>8.3f}{b['classes_present']:>8}{a['seconds_per_image']:>11.3f}")
+        print(T("DCGAN (chapter 5), same protocol: FD", "DCGAN（第 5 章），同一协议：FD"), f"{fd_dcgan:.1f}")
+        by = {(r["sampler"], r["steps"]): r for r in rows}
+        few = min(r["steps"] for r in rows)
+        print(T(f"verdict: with {few} steps the lower FD has", f"结论：{few} 步时 FD 更低的是"),
+              "DDIM" if by["ddim", few]["fd"] < by["ddpm", few]["fd"] else T("DDPM", "DDPM"))
+        print(T("verdict: all ten digits present in every row:", "结论：每一行都出现了全部十个数字："),
+              T("yes", "是") if all(r["classes_present"] == 10 for r in rows) else T("no", "否"))
+        best = min(rows, key=lambda r: r["fd"])
+        name, k, fd_best = best["sampler"].upper(), best["steps"], best["fd"]
+        print(T(f"verdict: best diffusion FD {fd_best:.1f} ({name}, {k} steps) vs DCGAN {fd_dcgan:.1f}: the diffusion model's is",
+                f"结论：扩散模型最好的 FD 为 {fd_best:.1f}（{name}，{k} 步），DCGAN 为 {fd_dcgan:.1f}：扩散模型的"),
+              T("lower", "更低") if fd_best < fd_dcgan else T("higher", "更高"))
+        fig, ax = plt.subplots(figsize=(5.5, 3.4))
+        for name, label in (("ddim", T("DDIM (eta = 0)", "DDIM（eta = 0）")), ("ddpm", T("DDPM ancestral (eta = 1)", "DDPM 祖先采样（eta = 1）"))):
+            pts = sorted((r["steps"], r["fd"]) for r in rows if r["sampler"] == name)
+            ax.plot(*zip(*pts), "o-", label=label)
+        ax.axhline(fd_dcgan, color="gray", ls="--", label=T("DCGAN", "DCGAN"))
+        ax.set_xscale("log")
+        ax.set_xlabel(T("network evaluations (steps)", "网络计算次数（步数）"))
+        ax.set_ylabel(T("Fréchet distance (lower is better)", "弗雷歇距离（越低越好）"))
+        ax.legend()
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
+        What to look for in the table. A large ancestral step adds fresh noise that the few remaining steps
+        must remove again, so with few steps the deterministic sampler is expected to do better, and the two to
+        approach each other as the steps grow; the first verdict line says whether this model behaves so. Class
+        coverage is the diffusion model's strong side in principle: trained by regression on every training
+        digit, it has no mechanism that rewards dropping a class, unlike a GAN's generator. Its weak side on
+        this machine is cost: this network is small and was trained for about an hour on one CPU thread (a few
+        thousand optimiser steps; diffusion models are usually trained for hundreds of thousands), and every
+        sample costs as many network evaluations as there are steps — the last column against the DCGAN's
+        single pass. The last verdict line compares it with the DCGAN on the same ruler.
+
+        ### Classifier-free guidance
+
+        The same network gives a conditional prediction $\varepsilon_\theta(x_t, y)$ and an unconditional one
+        $\varepsilon_\theta(x_t, \varnothing)$. **Classifier-free guidance** {cite:p}`ho2022cfg` samples with
+
+        $$
+        \tilde\varepsilon = (1+w)\,\varepsilon_\theta(x_t, y) - w\,\varepsilon_\theta(x_t, \varnothing),
+        $$
+
+        which, through the score relation of section 7.4, follows $\nabla\log p(x_t\mid y) + w\,\nabla\log p(y\mid x_t)$:
+        the conditional score plus $w$ times the score of an *implicit classifier*. $w = 0$ is the plain
+        conditional model; larger $w$ trades diversity for samples that are more clearly of their class. Below:
+        100 samples per digit (DDIM, 20 steps), the Fréchet distance of the 1,000, and the share that chapter 5's
+        classifier labels as the digit that was asked for.
+        """,
+        zh=r"""
+        这张表该怎么看：每一大步祖先采样都会加入新的噪声，剩下的几步还得把它去掉，所以步数少时确定性采样应当更好，步数增加后两者应当逐渐接近；
+        第一行结论给出这个模型是否如此。类别覆盖在原理上是扩散模型的长处：它是在每一个训练数字上做回归训练出来的，不像生成对抗网络的生成器那样，
+        有任何机制会因为丢掉某个类别而得到好处。它在这台机器上的短处是代价：这个网络很小，只在单个 CPU 线程上训练了大约一小时
+        （几千个优化步，而扩散模型通常要训练几十万步），而且每个样本都要计算和步数一样多次的网络——最后一列与 DCGAN 只需一次前向计算相比较。
+        最后一行结论用同一把标尺把它与 DCGAN 相比。
+
+        ### 分类器无关引导
+
+        同一个网络既给出条件预测 $\varepsilon_\theta(x_t, y)$，也给出无条件预测 $\varepsilon_\theta(x_t, \varnothing)$。
+        **分类器无关引导** {cite:p}`zh-ho2022cfg` 用下式采样：
+
+        $$
+        \tilde\varepsilon = (1+w)\,\varepsilon_\theta(x_t, y) - w\,\varepsilon_\theta(x_t, \varnothing),
+        $$
+
+        借助第 7.4 节的得分关系可以看出，它沿着 $\nabla\log p(x_t\mid y) + w\,\nabla\log p(y\mid x_t)$ 前进：条件得分加上 $w$ 倍的一个*隐式分类器*的得分。
+        $w = 0$ 就是普通的条件模型；$w$ 越大，就越是用多样性去换取类别更分明的样本。下面每个数字取 100 个样本（DDIM，20 步），
+        给出这 1,000 个样本的弗雷歇距离，以及被第 5 章的分类器判为所要求数字的比例。
+        """,
+    ),
+    code(
+        """
+        grows = study["guidance"]["rows"]
+        print(T("1,000 conditional samples (100 per digit, DDIM with 20 steps) vs the 4,000 training digits",
+                "1,000 个条件样本（每个数字 100 个，DDIM 20 步）对比 4,000 张训练数字"))
+        print(f"{'w':>5}{'FD':>8}{T('accuracy', '准确率'):>10}   " + T("per digit 0-9", "各数字 0-9"))
+        for r in grows:
+            print(f"{r['w']:>5.1f}{r['fd']:>8.1f}{r['accuracy']:>10.3f}   " + " ".join(f"{a:.2f}" for a in r["per_class_accuracy"]))
+        # en: a few guided samples, computed here: one row per guidance weight, digits 0-9
+        # zh: 当场生成几个引导样本：每个引导权重一行，数字 0-9
+        labels = torch.arange(10)
+        guided = [model.sample(10, generator=gen(4), steps=20, y=labels, guidance=r["w"]) for r in grows]
+        show_images(torch.cat(guided), nrow=10, labels=[f"w={r['w']:g}" if k == 0 else "" for r in grows for k in range(10)],
+                    title=T("conditional samples: rows w = 0, 1, 3; columns digits 0-9", "条件样本：各行 w = 0、1、3；各列为数字 0-9"))
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
+        ### A likelihood bound in bits per dimension
+
+        The bound of section 7.3 can be evaluated for the trained network: $L_T$ in closed form, the sum over
+        $t = 2..T$ estimated from random times ($T-1$ times their mean, with its standard error), and $L_0$ with
+        a **discretised Gaussian decoder**: the 256 grey levels are 256 bins on $[-1, 1]$, and $p(x_0\mid x_1)$
+        is the mass that $\mathcal N(\hat x_0, \beta_1)$ puts on the bin of each pixel. So the bound is on the
+        probability of an 8-bit image — a *discrete* probability, at most 1 — and in bits per dimension it is
+        $L / (784 \ln 2)$.
+
+        The VAEs of chapters 3 and 5 report $-$ELBO in nats per image under a Bernoulli likelihood that treats
+        each grey level in $[0,1]$ as a probability of ink. That is not a distribution over the 256 grey levels
+        (a Bernoulli has two outcomes), so its "nats" are not comparable with ours; only for binary images would
+        both be bounds on the same kind of quantity. We print both in bits per dimension with that caveat, not as
+        a ranking:
+        """,
+        zh=r"""
+        ### 以每维比特数计的似然下界
+
+        第 7.3 节的下界可以对训练好的网络实际算出来：$L_T$ 有闭式解；$t = 2..T$ 的求和用随机抽取的时刻来估计（均值乘以 $T-1$，并给出标准误）；
+        $L_0$ 则用**离散化高斯解码器**：256 个灰度级是 $[-1, 1]$ 上的 256 个区间，$p(x_0\mid x_1)$ 是 $\mathcal N(\hat x_0, \beta_1)$ 落在每个像素所在区间上的概率质量。
+        因此这是 8 位图像概率的下界——一个*离散*概率，不超过 1——换算成每维比特数就是 $L / (784 \ln 2)$。
+
+        第 3 章和第 5 章的变分自编码器报告的是伯努利似然下的 $-$ELBO（奈特/图像），它把 $[0,1]$ 中的每个灰度值当作“有墨水”的概率。
+        这并不是 256 个灰度级上的分布（伯努利分布只有两种结果），所以它的“奈特”与这里的不可比；只有对二值图像，两者才是同一种量的下界。
+        下面在这一前提下把两者都换算成每维比特数列出，但不作排名：
+        """,
+    ),
+    code(
+        """
+        lik = study["likelihood"]
+        vae_card = read_card(shipped_checkpoint("conv_vae_offline"))
+        vae_nats = vae_card["metrics"]["heldout_neg_elbo_nats_per_image"]
+        print(T("diffusion bound,", "扩散模型下界，"), lik["images"], T("held-out digits,", "个留出数字，"), lik["times"], T("random times t:", "个随机时刻 t："))
+        print("   ", f"{lik['nats_per_image']:.1f} ± {lik['nats_se']:.1f}", T("nats per image =", "奈特/图像 ="),
+              f"{lik['bits_per_dim']:.3f} ± {lik['bits_per_dim_se']:.3f}", T("bits/dim (256 grey levels)", "比特/维（256 个灰度级）"))
+        term_names = {"prior": T("prior L_T", "先验项 L_T"), "diffusion": T("steps t = 2..T", "第 2..T 步"), "decoder": T("decoder L_0", "解码项 L_0")}
+        print("   ", T("terms (nats):", "各项（奈特）："), T(", ", "，").join(f"{term_names[k]} {lik['terms_nats'][k]:.1f}" for k in term_names))
+        print(T("conv VAE, Bernoulli -ELBO:", "卷积变分自编码器，伯努利 -ELBO："), f"{vae_nats:.1f}", T("nats per image =", "奈特/图像 ="),
+              f"{float(D.nats_to_bits_per_dim(vae_nats, 784)):.3f}", T("bits/dim (not a distribution over grey levels)", "比特/维（不是灰度级上的分布）"))
+        """
+    ),
+    md(
+        en=r"""
+        ### Stepping through the reverse process
+
+        The widget runs the deterministic DDIM sampler with 50 steps on eight starting points and shows, at the
+        step you choose, the current $x_t$ (top row) and the network's guess $\hat x_0$ of the final image
+        (bottom row). Compare how early the guess settles with how late $x_t$ starts to look like a digit. Below
+        the widget, a static figure shows the same path at six steps.
+        """,
+        zh=r"""
+        ### 逐步查看反向过程
+
+        下面的控件用 50 步确定性 DDIM 采样器处理八个起点，在你选定的步上显示当前的 $x_t$（上一行）和网络对最终图像的猜测 $\hat x_0$（下一行）。
+        比较一下：这个猜测多早就定了形，而 $x_t$ 要到多晚才开始像一个数字。控件下方的静态图给出同一条路径上的六个步。
+        """,
+    ),
+    code(
+        """
+        _, path_t, path_x = model.reverse(8, steps=50, generator=gen(7), return_path=True)
+        with torch.no_grad():
+            path_x0 = [D.eps_to_x0(x, model.eps(x, t), t, model.schedule).clamp(-1, 1) if t > 0 else x
+                       for t, x in zip(path_t, path_x)]
+
+
+        def reverse_figure(i):
+            fig, ax = plt.subplots(figsize=(7, 2.2))
+            both = torch.cat([path_x[i].clamp(-1, 1), path_x0[i]])
+            show_images((both + 1) / 2, nrow=8, ax=ax,
+                        title=T(f"step {i} of 50, t = {path_t[i]}: x_t (top), predicted x_0 (bottom)",
+                                f"第 {i} 步（共 50 步），t = {path_t[i]}：x_t（上），预测的 x_0（下）"))
+            return fig
+
+
+        def reverse_png(i):
+            fig = reverse_figure(i)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png")
+            plt.close(fig)
+            return buffer.getvalue()
+
+
+        # en: a slider and an image widget; moving the slider redraws the figure (live in JupyterLab)
+        # zh: 一个滑块加一个图像控件；拖动滑块即重新绘图（在 JupyterLab 中实时生效）
+        step_slider = widgets.IntSlider(value=25, min=0, max=len(path_t) - 1, description=T("step", "步"), continuous_update=False)
+        picture = widgets.Image(value=reverse_png(25), format="png")
+        step_slider.observe(lambda change: setattr(picture, "value", reverse_png(change["new"])), names="value")
+        widgets.VBox([step_slider, picture])
+        """
+    ),
+    code(
+        """
+        # en: the static version for the printed book: x_t along the path, one column per shown step
+        # zh: 供印刷版使用的静态版本：沿路径的 x_t，每列对应一个展示的步
+        shown = [0, 10, 20, 30, 40, 50]
+        frames = torch.stack([path_x[i].clamp(-1, 1) for i in shown], 1).reshape(-1, 1, 28, 28)
+        show_images((frames + 1) / 2, nrow=len(shown),
+                    title=T("DDIM, 50 steps: columns after 0, 10, 20, 30, 40, 50 steps", "DDIM 50 步：各列为第 0、10、20、30、40、50 步之后"))
+        plt.show()
+        """
+    ),
+    # ---------------------------------------------------------------------------------- summary + exercises
+    md(
+        en=r"""
+        ## Summary
+
+        * The forward process has a closed form, $x_t = \sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\varepsilon$, and the
+          posterior $q(x_{t-1}\mid x_t, x_0)$ is Gaussian; both were checked numerically.
+        * The ELBO is a sum of Gaussian KL divergences, each a weighted squared error in the noise;
+          $L_\text{simple}$ drops the weights, which helps samples but means the loss is no longer a bound.
+        * Predicting noise, predicting the clean image and estimating the score are the same thing in three
+          coordinates (Tweedie's formula).
+        * On the ring the diffusion model covers the modes without the balancing act that chapter 2's GANs
+          need; on MNIST its quality, class coverage and cost per sample are in the tables above, measured on
+          chapter 5's ruler. Chapter 5 places it beside the DCGAN and the VAE.
+
+        ## Exercises
+
+        1. **The SNR at the midpoint.** Compute $\mathrm{SNR}(T/2)$ for the linear and the cosine schedule
+           from their formulas, and the $t$ at which each schedule's $\bar\alpha_t$ falls below $0.5$.
+        2. **The posterior without $x_0$.** For the two-Gaussian mixture of section 7.4, use Tweedie's formula
+           to compute $\mathbb E[x_0\mid x_t]$ on a grid of $x_t$ at $t = 400$ and at $t = 50$, and plot both.
+           Explain why the curve is nearly a step function at $t = 50$ and nearly linear at $t = 400$.
+        3. **Fewer diffusion steps on the ring.** Retrain the toy model of section 7.5 and sample it with DDIM
+           ($\eta = 0$) using 5, 10 and 100 steps (`D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0)`).
+           How do the share of high-quality samples and the number of modes change?
+        """,
+        zh=r"""
+        ## 小结
+
+        * 前向过程有闭式解 $x_t = \sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\varepsilon$，后验 $q(x_{t-1}\mid x_t, x_0)$ 是高斯分布；两者都已用数值计算验证。
+        * ELBO 是若干高斯 KL 散度之和，每一项都是噪声的加权平方误差；$L_\text{simple}$ 去掉了这些权重，这有利于样本质量，但损失也就不再是下界。
+        * 预测噪声、预测干净图像和估计得分是同一件事在三种坐标下的表达（Tweedie 公式）。
+        * 在圆环上，扩散模型无需像第 2 章的生成对抗网络那样小心平衡就能覆盖各个模式；在 MNIST 上，它的质量、类别覆盖和每个样本的代价
+          都列在上面的表里，用的是第 5 章的标尺。第 5 章把它与 DCGAN 和变分自编码器并列比较。
+
+        ## 练习
+
+        1. **中点处的信噪比。** 根据公式算出线性调度和余弦调度在 $T/2$ 处的 $\mathrm{SNR}$，以及各自的 $\bar\alpha_t$ 降到 $0.5$ 以下时的 $t$。
+        2. **不依赖 $x_0$ 的后验。** 对第 7.4 节的两分量高斯混合，用 Tweedie 公式在 $t = 400$ 和 $t = 50$ 时算出 $x_t$ 网格上的
+           $\mathbb E[x_0\mid x_t]$ 并画出来。解释为什么 $t = 50$ 时曲线几乎是阶跃函数，而 $t = 400$ 时几乎是直线。
+        3. **圆环上更少的扩散步数。** 重新训练第 7.5 节的玩具模型，用 DDIM（$\eta = 0$）分别以 5、10、100 步采样
+           （`D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0)`）。高质量样本的比例和覆盖的模式数如何变化？
+        """,
+    ),
+    md(
+        en=r"""
+        :::{admonition} Solution 1
+        :class: dropdown
+
+        ```python
+        for s in (linear, cosine):
+            r = D.snr(s)
+            print(float(r[499]), int((s.alpha_bars[1:] < 0.5).nonzero()[0]) + 1)
+        ```
+        The cosine schedule keeps a much larger SNR at $T/2$ and crosses $\bar\alpha_t = 0.5$ later: it destroys
+        information more evenly over the chain.
+        :::
+
+        :::{admonition} Solution 2
+        :class: dropdown
+
+        ```python
+        xs = torch.linspace(-4, 4, 401, dtype=torch.float64)
+        for t_ in (50, 400):
+            ab_ = float(linear.alpha_bars[t_])
+            v_ = ab_ * sd ** 2 + 1 - ab_
+            x_ = xs.clone().requires_grad_(True)
+            lq = torch.logsumexp(-(x_[:, None] - math.sqrt(ab_) * mus) ** 2 / (2 * v_), 1)
+            sc_ = torch.autograd.grad(lq.sum(), x_)[0]
+            plt.plot(xs, (xs + (1 - ab_) * sc_) / math.sqrt(ab_), label=f"t = {t_}")
+        plt.legend()
+        plt.show()
+        ```
+        At $t = 50$ the two components of $q_t$ barely overlap, so $x_t$ almost certainly tells which one $x_0$
+        came from: the posterior mean jumps from near $-2$ to near $1$ between them. At $t = 400$ they overlap
+        strongly; the posterior mean is a smooth compromise, close to a linear shrinkage towards the overall mean.
+        :::
+
+        :::{admonition} Solution 3
+        :class: dropdown
+
+        ```python
+        for k in (5, 10, 100):
+            _, path = D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0, generator=gen(3))
+            c = mode_coverage(path[-1], std=RING_STD)
+            print(k, c.modes_covered, round(c.high_quality, 3), round(c.kl_to_uniform, 3))
+        ```
+        With very few steps each deterministic jump relies on one prediction of $\hat x_0$ made from a very noisy
+        $x_t$, so expect the points to land less precisely on the modes (a smaller high-quality share); the
+        printed numbers show how much, and whether any mode is lost.
+        :::
+
+        ## References
+
+        Sohl-Dickstein et al. {cite:p}`sohldickstein2015diffusion` introduced diffusion probabilistic models;
+        Ho, Jain and Abbeel {cite:p}`ho2020ddpm` the noise-prediction parameterisation and $L_\text{simple}$;
+        Nichol and Dhariwal {cite:p}`nichol2021improved` the cosine schedule; Song, Meng and Ermon
+        {cite:p}`song2021ddim` DDIM; Song et al. {cite:p}`song2021scoresde` the score-based SDE view; Vincent
+        {cite:p}`vincent2011connection` denoising score matching; Ho and Salimans {cite:p}`ho2022cfg`
+        classifier-free guidance. The full list is on the [references page](../../book/en/references.md).
+        """,
+        zh=r"""
+        :::{admonition} 答案 1
+        :class: dropdown
+
+        ```python
+        for s in (linear, cosine):
+            r = D.snr(s)
+            print(float(r[499]), int((s.alpha_bars[1:] < 0.5).nonzero()[0]) + 1)
+        ```
+        余弦调度在 $T/2$ 处保留的信噪比大得多，$\bar\alpha_t$ 降到 0.5 以下也更晚：它在整条链上更均匀地破坏信息。
+        :::
+
+        :::{admonition} 答案 2
+        :class: dropdown
+
+        ```python
+        xs = torch.linspace(-4, 4, 401, dtype=torch.float64)
+        for t_ in (50, 400):
+            ab_ = float(linear.alpha_bars[t_])
+            v_ = ab_ * sd ** 2 + 1 - ab_
+            x_ = xs.clone().requires_grad_(True)
+            lq = torch.logsumexp(-(x_[:, None] - math.sqrt(ab_) * mus) ** 2 / (2 * v_), 1)
+            sc_ = torch.autograd.grad(lq.sum(), x_)[0]
+            plt.plot(xs, (xs + (1 - ab_) * sc_) / math.sqrt(ab_), label=f"t = {t_}")
+        plt.legend()
+        plt.show()
+        ```
+        $t = 50$ 时 $q_t$ 的两个分量几乎不重叠，$x_t$ 几乎能确定 $x_0$ 来自哪个分量，于是后验均值在两者之间从 $-2$ 附近跳到 $1$ 附近。
+        $t = 400$ 时两个分量大量重叠，后验均值是一个平滑的折中，接近于向总体均值的线性收缩。
+        :::
+
+        :::{admonition} 答案 3
+        :class: dropdown
+
+        ```python
+        for k in (5, 10, 100):
+            _, path = D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0, generator=gen(3))
+            c = mode_coverage(path[-1], std=RING_STD)
+            print(k, c.modes_covered, round(c.high_quality, 3), round(c.kl_to_uniform, 3))
+        ```
+        步数很少时，每一次确定性的跳跃都只依赖于从噪声很大的 $x_t$ 作出的一次 $\hat x_0$ 预测，所以可以预期点落在模式上的精度变差
+        （高质量样本比例更小）；打印出的数字给出差多少，以及是否丢了模式。
+        :::
+
+        ## 参考文献
+
+        Sohl-Dickstein 等人 {cite:p}`zh-sohldickstein2015diffusion` 提出了扩散概率模型；Ho、Jain 与 Abbeel {cite:p}`zh-ho2020ddpm`
+        提出了预测噪声的参数化和 $L_\text{simple}$；Nichol 与 Dhariwal {cite:p}`zh-nichol2021improved` 提出了余弦调度；
+        Song、Meng 与 Ermon {cite:p}`zh-song2021ddim` 提出了 DDIM；Song 等人 {cite:p}`zh-song2021scoresde` 提出了基于得分的随机微分方程观点；
+        Vincent {cite:p}`zh-vincent2011connection` 提出了去噪得分匹配；Ho 与 Salimans {cite:p}`zh-ho2022cfg` 提出了分类器无关引导。
+        完整的参考文献列表见[参考文献页](../../book/zh/references.md)。
+        """,
+    ),
+]
