@@ -286,7 +286,7 @@ CELLS = [
         | **diffusion** {cite:p}`sohldickstein2015diffusion,ho2020ddpm` | starts from noise and removes it step by step | learns to reverse a gradual noising process (a bound on the likelihood) | named here, not treated |
         | **normalising flow** {cite:p}`rezende2015flows` | an invertible network maps noise to data | exact log-likelihood via the change-of-variables formula | named here, not treated |
 
-        [Chapter 5](05_mnist_project.ipynb) trains a GAN and a VAE on MNIST with `course_lib` and compares them; chapter 6 returns to the
+        [Chapter 5](05_mnist_project.ipynb) trains a GAN and a VAE on MNIST with `course_lib` and compares them; [chapter 6](06_responsible_generation.ipynb) returns to the
         concerns of this chapter and measures them on those models.
         """,
         zh=r"""
@@ -302,7 +302,7 @@ CELLS = [
         | **扩散模型** {cite:p}`zh-sohldickstein2015diffusion,zh-ho2020ddpm` | 从噪声出发，一步步去噪 | 学习逆转一个逐步加噪的过程（优化似然的一个下界） | 本书只提及，不展开 |
         | **标准化流** {cite:p}`zh-rezende2015flows` | 用可逆网络把噪声映射为数据 | 借助变量替换公式得到精确的对数似然 | 本书只提及，不展开 |
 
-        [第 5 章](05_mnist_project.ipynb)用 `course_lib` 在 MNIST 上训练一个 GAN 和一个 VAE 并加以比较；第 6 章回到本章的这些问题，在那些模型上逐一测量。
+        [第 5 章](05_mnist_project.ipynb)用 `course_lib` 在 MNIST 上训练一个 GAN 和一个 VAE 并加以比较；[第 6 章](06_responsible_generation.ipynb)回到本章的这些问题，在那些模型上逐一测量。
         """,
     ),
     # ------------------------------------------------------------------ privacy: memorisation
@@ -1397,7 +1397,7 @@ CELLS = [
           why the rules also bind people, and why research on robust watermarks continues.
 
         Ethics sets the targets and technology defines what is achievable and at what cost — and each new
-        capability, such as better generators, creates the next question. Chapter 6 measures these concerns
+        capability, such as better generators, creates the next question. [Chapter 6](06_responsible_generation.ipynb) measures these concerns
         again, on the neural generators of chapter 5.
         """,
         zh=r"""
@@ -1414,7 +1414,7 @@ CELLS = [
         * **问责。** 标识规定 {cite:p}`zh-cac2025labelling,zh-eu2024aiact` 的前提是：在技术上能够给内容打标记；而我们的测量表明，简单的水印很容易被破坏，
           这正是规定同时约束人的原因，也是鲁棒水印研究仍在继续的原因。
 
-        伦理设定目标，技术决定什么能够实现、代价几何——而每一种新能力（比如更好的生成器）又会带来下一个问题。第 6 章会在第 5 章的神经网络生成器上再次测量这些问题。
+        伦理设定目标，技术决定什么能够实现、代价几何——而每一种新能力（比如更好的生成器）又会带来下一个问题。[第 6 章](06_responsible_generation.ipynb)会在第 5 章的神经网络生成器上再次测量这些问题。
         """,
     ),
     # ------------------------------------------------------------------ exercises

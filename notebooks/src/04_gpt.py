@@ -879,7 +879,7 @@ CELLS = [
         The model writes in the style of this book — words, markdown, formulas, sometimes in both languages —
         with the local fluency of a million parameters and none of the global sense. Greedy decoding falls
         into a loop within a few dozen characters; sampling avoids the loop at the price of more nonsense.
-        What a generative model reproduces of its training data (memorisation) is measured in chapter 6.
+        What a generative model reproduces of its training data (memorisation) is measured in [chapter 6](06_responsible_generation.ipynb).
 
         ## 11 · Sampling: temperature, top-k, top-p
 
@@ -897,7 +897,7 @@ CELLS = [
         """,
         zh=r"""
         模型写出的文字带着本书的风格——单词、markdown、公式，有时中英混杂——具备一百万个参数所能达到的局部流畅，却毫无整体意义。
-        贪心解码写不了几十个字符就陷入循环；随机采样避免了循环，代价是胡言乱语更多。生成模型会复现多少训练数据（记忆现象），第 6 章再来测量。
+        贪心解码写不了几十个字符就陷入循环；随机采样避免了循环，代价是胡言乱语更多。生成模型会复现多少训练数据（记忆现象），[第 6 章](06_responsible_generation.ipynb)再来测量。
 
         ## 11 · 采样：温度、top-k、top-p
 

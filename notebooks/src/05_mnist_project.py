@@ -273,7 +273,7 @@ CELLS = [
         * *protocol*: 1,000 images (held-out digits, or samples from a model) against the 4,000 training digits,
           features of the frozen classifier;
         * a generator can approach the floor but should not be expected to go below it (going far below it
-          would suggest it copies its training digits — chapter 6 looks into memorisation).
+          would suggest it copies its training digits — [chapter 6](06_responsible_generation.ipynb) looks into memorisation).
         """,
         zh=r"""
         ### “真实对真实”的下限
@@ -283,7 +283,7 @@ CELLS = [
         因此是衡量其他一切数字的尺度：
 
         * *评测方案*：1,000 张图像（留出数字，或模型的样本）对比 4,000 张训练数字，使用冻结分类器的特征；
-        * 生成器可以逼近这个下限，但不应指望低于它（若远低于它，说明模型可能在照抄训练数字——第 6 章会研究记忆问题）。
+        * 生成器可以逼近这个下限，但不应指望低于它（若远低于它，说明模型可能在照抄训练数字——[第 6 章](06_responsible_generation.ipynb)会研究记忆问题）。
         """,
     ),
     code(
