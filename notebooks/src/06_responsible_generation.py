@@ -75,7 +75,7 @@ CELLS = [
         from course_lib.models.vae import load_vae
         from course_lib.responsible.watermark import embed_watermark, watermark_score
 
-        course_lib.setup_notebook(seed=0)
+        course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         # en: One CPU thread: these models are small, and the printed numbers stay the same run after run.
         # zh: 只用一个 CPU 线程：这些模型都很小，而且每次运行打印的数字都一样。
         torch.set_num_threads(1)
