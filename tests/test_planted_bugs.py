@@ -34,12 +34,7 @@ from course_lib.models.vae import (MLPVAE, evaluate_vae, gaussian_kl, iwae_bound
 from course_lib.responsible.watermark import detect_watermark, embed_watermark, watermark_pattern, watermark_score
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _gen(seed: int) -> torch.Generator:
