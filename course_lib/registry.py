@@ -173,6 +173,9 @@ def factory(card_kind: str) -> Callable[..., Any]:
 
 # ------------------------------------------------------------------------------------------ the built-ins
 _TRAIN_SIZE = Option("--train-size", int, None, "use only N evenly spaced training images (quick runs)", minimum=1)
+_SKEW = [Option("--rare-digit", int, None, "make this digit's class --rare-factor times rarer in the training set "
+                                           "(chapter 6's coverage-bias study; default: no skew)", choices=tuple(range(10))),
+         Option("--rare-factor", int, 10, "how many times rarer --rare-digit is made (default 10)", minimum=1)]
 
 register(ModelKind(
     name="classifier",
@@ -211,7 +214,7 @@ register(ModelKind(
              Option("--evaluator", str, None, "classifier checkpoint for the per-epoch quality curve (default: "
                                               "the shipped classifier_<data> if present; 'none' to skip)"),
              Option("--eval-samples", int, 1000, "samples per epoch for the quality curve (default 1000)", minimum=2),
-             _TRAIN_SIZE,
+             _TRAIN_SIZE, *_SKEW,
              Option("--snapshots", int, 16, "samples saved per epoch, same noise (0 = none)", minimum=0)],
     defaults={"epochs": 30, "batch_size": 64, "lr": 2e-4},
     fixed_on_resume=("z_dim", "channels", "d_channels", "pack", "ema", "loss"),
@@ -238,12 +241,31 @@ register(ModelKind(
                     choices=("constant", "cosine")),
              Option("--iwae-k", int, 50, "importance samples for the held-out IWAE bound in the model card "
                                          "(0 = skip; default 50)", minimum=0),
-             _TRAIN_SIZE,
+             _TRAIN_SIZE, *_SKEW,
              Option("--eval-size", int, None, "use only N held-out images, evenly spaced over the set", minimum=1)],
     defaults={"epochs": 10, "batch_size": 128, "lr": 1e-3},
     fixed_on_resume=("arch", "z_dim", "hidden", "channels", "beta", "lr_schedule"),
     evaluate="course_lib.models.vae:heldout_neg_elbo",
     card_extra="course_lib.models.vae:card_extra",
+))
+
+register(ModelKind(
+    name="dp_vae",
+    help="the MLP VAE trained with differentially private SGD (Opacus), for chapter 6's privacy-utility study",
+    card_kinds={"dp_mlp_vae": "course_lib.models.vae:MLPVAE"},
+    make_task="course_lib.responsible.dp:task_from_run",
+    config="course_lib.responsible.dp:config_of",
+    options=[Option("--epsilon", float, 8.0, "the run's privacy budget epsilon ('inf' = no privacy, the baseline; "
+                                             "default 8)", minimum=1e-6),
+             Option("--delta", float, None, "delta (default 1/N, N = training digits)", minimum=0),
+             Option("--max-grad-norm", float, 1.0, "per-example gradient clipping norm C (default 1)", minimum=1e-9),
+             Option("--accountant", str, "prv", "Opacus's privacy accountant (default prv)", choices=("prv", "rdp")),
+             Option("--z-dim", int, 20, "latent dimension (default 20)", minimum=1),
+             Option("--hidden", int, 400, "hidden width (default 400)", minimum=1),
+             _TRAIN_SIZE],
+    defaults={"epochs": 60, "batch_size": 256, "lr": 1e-3},
+    evaluate="course_lib.models.vae:heldout_neg_elbo",
+    card_extra="course_lib.responsible.dp:card_extra",
 ))
 
 register(ModelKind(

@@ -100,6 +100,7 @@ __all__ = [
     "progress",
     "check_images",
     "spread_subset",
+    "skewed_subset",
     "world",
     "shard",
     "batch_mean",
@@ -247,6 +248,25 @@ def spread_subset(n_total: int, n: int | None, device: torch.device | str = "cpu
     if n < 1:
         raise ValueError(f"--train-size must be >= 1, got {n}")
     return torch.linspace(0, n_total - 1, n, device=device).round().long()
+
+
+def skewed_subset(y: torch.Tensor, digit: int | None, factor: int = 10) -> torch.Tensor:
+    """Indices of a training set in which class ``digit`` is ``factor`` times rarer: every example of the other
+    classes, and ``ceil(n_digit / factor)`` evenly spaced examples of ``digit`` (all of them when ``digit`` is None).
+
+    ``y (N,)`` int labels. Chapter 6 trains on such a set to ask whether a skew in the data comes out of the
+    generator amplified, unchanged or repaired.
+    """
+    if digit is None:
+        return torch.arange(len(y), device=y.device)
+    if factor < 1:
+        raise ValueError(f"--rare-factor must be >= 1, got {factor}")
+    members = torch.nonzero(y == digit).flatten()
+    if len(members) == 0:
+        raise ValueError(f"--rare-digit {digit}: the training set has no example of class {digit}")
+    keep = members[spread_subset(len(members), math.ceil(len(members) / factor), y.device)]
+    others = torch.nonzero(y != digit).flatten()
+    return torch.sort(torch.cat([others, keep])).values
 
 
 # ------------------------------------------------------------------------------------------ distribution
@@ -661,6 +681,10 @@ def _images_card(run: Run, task: Task) -> dict[str, Any]:
     if isinstance(x, torch.Tensor):
         out["data_sha256"] = sha256_of(x)
         out["train_examples"] = int(len(x))
+    if run.options.get("rare_digit") is not None:
+        y = getattr(task, "y_train_counts", None)
+        out["skew"] = {"rare_digit": run.options["rare_digit"], "rare_factor": run.options["rare_factor"],
+                       **({"class_counts": y} if y is not None else {})}
     return out
 
 

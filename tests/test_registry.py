@@ -107,8 +107,8 @@ def test_unknown_architecture_and_model_through_the_api():
 
 
 def test_the_built_in_kinds():
-    assert set(registry.names()) >= {"classifier", "dcgan", "vae", "gpt", "canary_gpt", "diffusion"}
-    assert {"dcgan", "mlp_vae", "conv_vae", "deep_conv_vae", "diffusion_unet"} <= set(registry.generator_kinds())
+    assert set(registry.names()) >= {"classifier", "dcgan", "vae", "dp_vae", "gpt", "canary_gpt", "diffusion"}
+    assert {"dcgan", "mlp_vae", "conv_vae", "deep_conv_vae", "dp_mlp_vae", "diffusion_unet"} <= set(registry.generator_kinds())
     assert not {"mnist_classifier", "gpt", "canary_gpt"} & set(registry.generator_kinds())
 
 

@@ -292,3 +292,58 @@ def test_canary_gpt_trains_through_the_spine_and_records_its_canaries(tmp_path):
     assert "--repeats 2" in card["command"]
     e = exposure(model, tok, canaries[1])   # every character of the Chinese canary is in the vocabulary
     assert 1 <= e["rank"] <= 1000
+
+
+# ------------------------------------------------------------------------------------------------ skewed training sets
+def test_skewed_subset_makes_exactly_one_class_rarer():
+    from course_lib.training import skewed_subset
+
+    y = torch.tensor([0] * 50 + [1] * 30 + [2] * 20)
+    keep = skewed_subset(y, 1, 10)
+    counts = torch.bincount(y[keep], minlength=3).tolist()
+    assert counts == [50, 3, 20]                       # ceil(30 / 10) ones, every other class untouched
+    assert keep.tolist() == sorted(set(keep.tolist()))  # sorted, no repeats
+    ones = keep[y[keep] == 1].tolist()
+    assert ones[0] == 50 and ones[-1] == 79             # spread over the class, not its first three
+    assert torch.equal(skewed_subset(y, None), torch.arange(100))
+    assert torch.bincount(y[skewed_subset(y, 2, 1)], minlength=3).tolist() == [50, 30, 20]
+    with pytest.raises(ValueError, match="no example of class 7"):
+        skewed_subset(y, 7, 10)
+
+
+def test_rare_digit_option_reaches_the_training_set_and_the_card(tmp_path):
+    from course_lib.checkpoint import read_card
+    from course_lib.cli import main
+
+    assert main(["train", "vae", "--arch", "mlp", "--hidden", "16", "--z-dim", "2", "--epochs", "1", "--iwae-k", "0",
+                 "--rare-digit", "3", "--rare-factor", "4", "--eval-size", "50", "--threads", "1",
+                 "--out", str(tmp_path), "--name", "v", "--no-progress"]) == 0
+    card = read_card(tmp_path / "v")
+    counts = card["skew"]["class_counts"]
+    assert counts[3] == 100 and all(c == 400 for i, c in enumerate(counts) if i != 3)
+    assert card["train_examples"] == sum(counts) == 3700
+
+
+# ------------------------------------------------------------------------------------------------ DP-SGD via the CLI
+def test_dp_vae_trains_through_the_spine_and_records_its_budget(tmp_path, capsys):
+    from course_lib.checkpoint import read_card
+    from course_lib.cli import main
+    from course_lib.models.vae import MLPVAE, load_vae
+
+    common = ["--train-size", "128", "--epochs", "2", "--batch-size", "32", "--z-dim", "2", "--hidden", "16",
+              "--threads", "1", "--out", str(tmp_path), "--no-progress"]
+    assert main(["train", "dp_vae", "--epsilon", "2", "--name", "d2", *common]) == 0
+    assert main(["train", "dp_vae", "--epsilon", "inf", "--name", "dinf", *common]) == 0
+    card = read_card(tmp_path / "d2")
+    assert card["kind"] == "dp_mlp_vae" and card["train_examples"] == 128
+    assert card["dp"]["epsilon"] == pytest.approx(2.0, rel=0.05) and card["dp"]["delta"] == pytest.approx(1 / 128)
+    assert card["dp"]["noise_multiplier"] > 0 and card["dp"]["sample_rate"] == pytest.approx(0.25)
+    assert [h["epsilon"] for h in card["history"]][0] < card["dp"]["epsilon"]  # the budget is spent over the epochs
+    base = read_card(tmp_path / "dinf")
+    assert base["dp"]["noise_multiplier"] == 0 and base["dp"]["epsilon"] == math.inf
+    model, _ = load_vae(tmp_path / "d2")
+    assert isinstance(model, MLPVAE) and model.z_dim == 2
+    # a DP run cannot be resumed: the accountant's history is not saved
+    resume = [a if a != "2" or common[i - 1] != "--epochs" else "3" for i, a in enumerate(common)]
+    assert main(["train", "dp_vae", "--epsilon", "2", "--name", "d2", "--resume", *resume]) != 0
+    assert "cannot be resumed" in capsys.readouterr().err

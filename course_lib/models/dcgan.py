@@ -387,12 +387,15 @@ def config_of(model: DCGAN) -> dict[str, Any]:
 def task_from_run(run: Any) -> DCGANTask:
     """The :class:`DCGANTask` of ``python -m course_lib train dcgan`` (see :mod:`course_lib.registry`)."""
     from ..evaluator import load_classifier
-    from ..training import spread_subset
+    from ..training import skewed_subset, spread_subset
 
     o = run.options
-    x_train, _ = run.load("train")
+    x_train, y_train = run.load("train")
     if o["train_size"] is not None:
-        x_train = x_train[spread_subset(len(x_train), o["train_size"], x_train.device)]
+        keep = spread_subset(len(x_train), o["train_size"], x_train.device)
+        x_train, y_train = x_train[keep], y_train[keep]
+    keep = skewed_subset(y_train, o.get("rare_digit"), o.get("rare_factor", 10))
+    x_train, y_train = x_train[keep], y_train[keep]
     if run.batch_size % o["pack"]:
         raise ValueError(f"--batch-size {run.batch_size} must be a multiple of --pack {o['pack']}")
     model = run.model
@@ -400,6 +403,7 @@ def task_from_run(run: Any) -> DCGANTask:
         model = make_dcgan(o["z_dim"], o["channels"], o["d_channels"], o["pack"], o["ema"] > 0, seed=run.seed)
     task = DCGANTask(model, x_train, batch_size=run.batch_size, lr=run.lr, device=run.device, seed=run.seed,
                      loss=o["loss"], compile=run.config.compile, ema_decay=o["ema"])
+    task.y_train_counts = torch.bincount(y_train.long(), minlength=10).tolist()
     if (o["evaluator"] or "").lower() != "none":
         ev_path = Path(o["evaluator"]) if o["evaluator"] else shipped_checkpoint(f"classifier_{run.data}")
         if ev_path.with_suffix(".json").is_file():

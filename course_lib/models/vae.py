@@ -499,7 +499,9 @@ class LinearGaussianVAE(nn.Module):
 
 
 # --------------------------------------------------------------------------------------------- training
-VAE_KINDS: dict[str, type[_VAEBase]] = {"mlp_vae": MLPVAE, "conv_vae": ConvVAE, "deep_conv_vae": DeepConvVAE}
+#: model-card kind -> class; ``dp_mlp_vae`` is an MLP VAE trained with DP-SGD (``course_lib.responsible.dp``)
+VAE_KINDS: dict[str, type[_VAEBase]] = {"mlp_vae": MLPVAE, "conv_vae": ConvVAE, "deep_conv_vae": DeepConvVAE,
+                                        "dp_mlp_vae": MLPVAE}
 
 
 def kind_of(model: nn.Module) -> str:
@@ -680,13 +682,16 @@ def load_vae(path: str | Path, device: DeviceLike = "cpu") -> tuple[_VAEBase, di
 # ------------------------------------------------------------------------------------ the registry's hooks
 def task_from_run(run: Any) -> VAETask:
     """The :class:`VAETask` of ``python -m course_lib train vae`` (see :mod:`course_lib.registry`)."""
-    from ..training import spread_subset
+    from ..training import skewed_subset, spread_subset
 
     o = run.options
-    x_train, _ = run.load("train")
+    x_train, y_train = run.load("train")
     x_eval, _ = run.load("heldout")
     # Evenly spaced subsets: the offline split is ordered by digit, so "the first N" would be all zeros.
-    x_train = x_train[spread_subset(len(x_train), o["train_size"], x_train.device)]
+    keep = spread_subset(len(x_train), o["train_size"], x_train.device)
+    x_train, y_train = x_train[keep], y_train[keep]
+    keep = skewed_subset(y_train, o.get("rare_digit"), o.get("rare_factor", 10))
+    x_train, y_train = x_train[keep], y_train[keep]
     x_eval = x_eval[spread_subset(len(x_eval), o["eval_size"], x_eval.device)]
     model = run.model
     if model is None:
@@ -701,6 +706,7 @@ def task_from_run(run: Any) -> VAETask:
     task = VAETask(model, x_train, epochs=run.epochs, batch_size=run.batch_size, lr=run.lr, beta=o["beta"],
                    device=run.device, x_eval=x_eval, compile=run.config.compile, lr_schedule=o["lr_schedule"])
     task.iwae_k = o["iwae_k"]
+    task.y_train_counts = torch.bincount(y_train.long(), minlength=10).tolist()
     task.finish = lambda: _final_metrics(task)  # type: ignore[method-assign]
     return task
 
