@@ -3,13 +3,15 @@
     python -m course_lib train MODEL [options]     MODEL: every entry of course_lib.registry
     python -m course_lib evaluate CHECKPOINT       accuracy (classifier); FD, class coverage, floor (generators)
     python -m course_lib sample CHECKPOINT -o grid.png   a PNG grid of samples from a generator
+    python -m course_lib audit NAME_OR_PATH | --all     fill the model card's "audit" section (chapter 6)
     torchrun --nproc_per_node N -m course_lib train MODEL ...   the same, data-parallel on N processes
     python -m course_lib --help
 
 The ``train`` subcommands are built from :mod:`course_lib.registry`: the common options below plus each
 model's own :class:`~course_lib.registry.Option` list; the parsed arguments become a
 :class:`~course_lib.training.TrainConfig` for :func:`course_lib.training.fit`. ``evaluate`` is
-:func:`course_lib.evaluator.evaluate_checkpoint`; ``sample`` loads through :func:`course_lib.checkpoint.load_any`.
+:func:`course_lib.evaluator.evaluate_checkpoint`; ``sample`` loads through :func:`course_lib.checkpoint.load_any`; ``audit`` is
+:func:`course_lib.responsible.audit.write_audit`.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["main", "build_parser", "config_from_args"]
+__all__ = ["main", "build_parser", "config_from_args", "train_options_of_command"]
 
 _COMMON = ("data", "epochs", "batch_size", "lr", "seed", "device", "threads", "out", "name", "resume", "compile")
 
@@ -90,7 +92,51 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
     sa.add_argument("--threads", type=int, default=None, help="CPU threads for PyTorch")
     sa.set_defaults(_run=_sample_from_args)
+
+    au = sub.add_parser("audit", help="measure a generative checkpoint (membership inference, class shares, "
+                                      "canary exposure, privacy) into its model card's \"audit\" section",
+                        description="Fill the model card's \"audit\" section with chapter 6's measurements "
+                                    "(see course_lib.responsible.audit); the rest of the card is kept.")
+    au.add_argument("checkpoint", nargs="?", default=None,
+                    help="a shipped checkpoint's name (e.g. dcgan_offline) or a checkpoint path")
+    au.add_argument("--all", action="store_true",
+                    help="audit every generative checkpoint in --dir (default: course_lib/checkpoints)")
+    au.add_argument("--dir", default=None, help="folder for --all (default: the shipped checkpoints)")
+    au.add_argument("--samples", type=int, default=1000, help="samples for the class shares (default 1000)")
+    au.add_argument("--seed", type=int, default=0, help="seed of the samples and the attack's noise (default 0)")
+    au.add_argument("--evaluator", default=None,
+                    help="classifier checkpoint that labels the samples (default: the shipped classifier_offline)")
+    au.add_argument("--device", default="cpu", help="cpu (default), auto, cuda, cuda:N, mps")
+    au.add_argument("--threads", type=int, default=None, help="CPU threads for PyTorch")
+    au.add_argument("--json", action="store_true", help="print each audit section as JSON")
+    au.set_defaults(_run=_audit_from_args)
     return parser
+
+
+def train_options_of_command(command: str) -> tuple[str, str, dict[str, Any]]:
+    """``(model, data, options)`` that the ``train`` command line ``command`` (as recorded in a model card,
+    ``"python -m course_lib train MODEL ..."``) runs with, the model's defaults filled in.
+
+    Raises:
+        ValueError: ``command`` is not a ``train`` command this version of the command line accepts.
+    """
+    import contextlib
+    import io
+
+    from . import registry
+
+    words = shlex.split(command)
+    if "train" not in words:
+        raise ValueError(f"not a `python -m course_lib train ...` command: {command!r}")
+    argv = words[words.index("train"):]
+    try:
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            args = build_parser().parse_args(argv)
+    except SystemExit:
+        raise ValueError(f"this version of the command line does not accept the recorded command {command!r} "
+                         f"({err.getvalue().strip().splitlines()[-1] if err.getvalue().strip() else 'bad usage'})") from None
+    kind = registry.get(args.model)
+    return args.model, args.data, {o.dest: getattr(args, o.dest) for o in kind.options}
 
 
 def config_from_args(args: argparse.Namespace, argv: Sequence[str] | None = None) -> Any:
@@ -146,6 +192,32 @@ def _sample_from_args(args: argparse.Namespace) -> str:
     out.parent.mkdir(parents=True, exist_ok=True)
     plt.imsave(out, 1.0 - image_grid(images, nrow=args.nrow, pad_value=0.0), cmap="gray", vmin=0, vmax=1)
     return str(out)
+
+
+def _audit_from_args(args: argparse.Namespace) -> None:
+    import json
+    import time
+
+    from .responsible import audit
+
+    if args.all == (args.checkpoint is not None):
+        raise ValueError("give either one checkpoint (a shipped name such as dcgan_offline, or a path) or --all")
+    if args.samples < 2:
+        raise ValueError(f"--samples must be >= 2, got {args.samples}")
+    if args.dir is not None and not args.all:
+        raise ValueError("--dir goes with --all (for one checkpoint, give its path)")
+    paths = audit.auditable_checkpoints(args.dir) if args.all else [audit.resolve_checkpoint(args.checkpoint)]
+    if args.all and not paths:
+        raise ValueError(f"no generative checkpoint with a registered card kind in {args.dir or 'course_lib/checkpoints'}")
+    command = "python -m course_lib " + shlex.join(args._argv)
+    for path in paths:
+        t0 = time.perf_counter()
+        result = audit.write_audit(path, n_samples=args.samples, seed=args.seed, classifier=args.evaluator,
+                                   device=args.device, command=command)
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(f"{path.name}: {result['headline']} ({time.perf_counter() - t0:.1f} s)")
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

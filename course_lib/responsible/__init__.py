@@ -12,4 +12,6 @@
   labelling measures require, and what survives copying, re-encoding, cropping and resampling.
 * :mod:`.detector` — a small CNN that tells real digits from generated ones.
 * :mod:`.dp` — DP-SGD with Opacus for the MLP VAE.
+* :mod:`.audit` — the ``"audit"`` section of every generative model's card, filled by code from the measurements
+  above (``python -m course_lib audit NAME`` or ``--all``).
 """

@@ -21,6 +21,12 @@ The attacks:
   ELBO; a model that fits its training images better than unseen ones gives them a higher ELBO.
 * :func:`discriminator_scores` — LOGAN (Hayes et al. 2019, white-box): score = the GAN discriminator's logit; a
   discriminator that has seen the training images calls them "real" more confidently than unseen ones.
+* :func:`diffusion_loss_scores` — the loss-threshold attack on a diffusion model: score = −(the image's denoising
+  loss ``L_simple``), averaged over a fixed set of timesteps and noises, the same for every image.
+
+Chapter 6 and the audit cards (:mod:`course_lib.responsible.audit`) run the attacks through the same two protocols,
+so that their numbers agree: :func:`loss_threshold_attack` (a VAE) and :func:`logan_attack` (a DCGAN, with the
+PacGAN anchors taken out of the non-members).
 """
 from __future__ import annotations
 
@@ -29,7 +35,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-__all__ = ["ROC", "roc_curve", "auc", "tpr_at_fpr", "attack_summary", "vae_loss_scores", "discriminator_scores"]
+__all__ = ["ROC", "roc_curve", "auc", "tpr_at_fpr", "attack_summary", "vae_loss_scores", "discriminator_scores",
+           "diffusion_loss_scores", "DIFFUSION_TIMESTEPS", "loss_threshold_attack", "logan_attack", "split_anchors"]
 
 
 @dataclass(frozen=True)
@@ -178,3 +185,112 @@ def discriminator_scores(discriminator: nn.Module, x: Tensor, anchors: Tensor | 
         out.append((tot / len(groups)).cpu())
     discriminator.train(was)
     return torch.cat(out)
+
+
+#: The timesteps (of T = 1000) at which :func:`diffusion_loss_scores` measures the denoising loss by default: the
+#: low-noise end, where a model that memorised an image denoises it best (Carlini et al. 2023, arXiv:2301.13188,
+#: attack at small t), plus two larger times for the coarse shape.
+DIFFUSION_TIMESTEPS: tuple[int, ...] = (25, 50, 100, 200, 400)
+
+
+@torch.no_grad()
+def diffusion_loss_scores(model: nn.Module, x: Tensor, ts: tuple[int, ...] | list[int] = DIFFUSION_TIMESTEPS,
+                          seed: int = 0, y: Tensor | None = None, draws: int = 1, batch_size: int = 500) -> Tensor:
+    """Loss-threshold attack scores for a diffusion model: minus the per-image denoising loss.
+
+    For image ``i`` (``x0 = 2 x − 1``, data units as in training), every timestep ``t`` of ``ts`` and every draw
+    ``k < draws``, with one noise ``ε_{t,k,i} ~ N(0, I)``::
+
+        ℓ_i = mean over (t, k) of  mean over pixels of  (ε_θ(√ᾱ_t x0_i + √(1 − ᾱ_t) ε_{t,k,i}, t, y_i) − ε_{t,k,i})²
+
+    i.e. ``L_simple`` (Ho et al. 2020) of that image, averaged over a fixed set of times and noises instead of
+    random ones, so that every image is judged on the same footing; the score is ``−ℓ_i`` (higher = "more likely
+    a training image"). The noises come from one CPU ``torch.Generator`` seeded ``seed``: for each ``t`` in the
+    order of ``ts``, then each draw, one ``torch.randn((N, 1, 28, 28))`` for the whole set — so the score of an
+    image does not depend on ``batch_size`` or on the device.
+
+    Args:
+        model: a :class:`course_lib.models.diffusion.DiffusionUNet` (``model(x_t, t, y) -> ε̂``, ``model.schedule``).
+        x: ``(N, 1, 28, 28)`` images in ``[0, 1]``.
+        ts: timesteps in ``1 .. T``.
+        seed: seeds the noises.
+        y: ``(N,)`` class labels for a class-conditional model (``None``: the null class, unconditional).
+        draws: noises per timestep.
+
+    Returns:
+        ``(N,)`` float64 scores on the CPU.
+    """
+    ts = [int(t) for t in ts]
+    T = int(model.schedule.T)
+    if not ts or any(not 1 <= t <= T for t in ts):
+        raise ValueError(f"ts must be a non-empty list of timesteps in 1..{T}, got {ts}")
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+        raise ValueError(f"x must have shape (N, 1, 28, 28), got {tuple(x.shape)}")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"y must hold one label per image: {len(y)} labels for {len(x)} images")
+    from ..models.diffusion import q_sample
+
+    was = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    noises = [(t, torch.randn((len(x), 1, 28, 28), generator=gen)) for t in ts for _ in range(draws)]
+    total = torch.zeros(len(x), dtype=torch.float64)
+    for t, eps_all in noises:
+        for i in range(0, len(x), batch_size):
+            x0 = x[i:i + batch_size].to(dev, torch.float32) * 2 - 1
+            eps = eps_all[i:i + batch_size].to(dev)
+            tt = torch.full((len(x0),), t, dtype=torch.long, device=dev)
+            yb = None if y is None else y[i:i + batch_size].to(dev)
+            pred = model(q_sample(x0, tt, model.schedule, eps), tt, yb).float()
+            total[i:i + batch_size] += (pred - eps).pow(2).flatten(1).mean(1).double().cpu()
+    model.train(was)
+    return -(total / len(noises))
+
+
+def split_anchors(x_nonmembers: Tensor, n_anchors: int) -> tuple[Tensor, Tensor]:
+    """``(anchors, remaining non-members)``: ``n_anchors`` images spread evenly over ``x_nonmembers``
+    (:func:`course_lib.training.spread_subset`) and the others, in their order. Works on any tensor indexed
+    along its first dimension (e.g. the labels, to split them the same way)."""
+    from ..training import spread_subset
+
+    if not 0 <= n_anchors < len(x_nonmembers):
+        raise ValueError(f"n_anchors must be between 0 and {len(x_nonmembers) - 1}, got {n_anchors}")
+    is_anchor = torch.zeros(len(x_nonmembers), dtype=torch.bool)
+    if n_anchors:
+        is_anchor[spread_subset(len(x_nonmembers), n_anchors)] = True
+    return x_nonmembers[is_anchor], x_nonmembers[~is_anchor]
+
+
+def loss_threshold_attack(vae: nn.Module, x_members: Tensor, x_nonmembers: Tensor, draws: int = 2,
+                          seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Chapter 6's loss-threshold attack on an image VAE: :func:`vae_loss_scores` of the members and of the
+    non-members (each call seeded ``seed``, ``draws`` draws of ``z``). Returns ``(member_scores,
+    nonmember_scores)``; :func:`attack_summary` turns them into AUC and TPR at 1 % FPR."""
+    return (vae_loss_scores(vae, x_members, draws=draws, seed=seed),
+            vae_loss_scores(vae, x_nonmembers, draws=draws, seed=seed))
+
+
+def logan_attack(dcgan: nn.Module, x_members: Tensor, x_nonmembers: Tensor,
+                 n_anchors: int = 4) -> tuple[Tensor, Tensor]:
+    """Chapter 6's LOGAN attack on a DCGAN: :func:`discriminator_scores` of its discriminator.
+
+    A packing discriminator (``pack > 1``) needs anchors: ``n_anchors`` of the non-members, spread evenly
+    (:func:`split_anchors`), pack every attacked image and are then **left out** of the non-members, so the
+    non-member scores have ``len(x_nonmembers) − n_anchors`` entries. With ``pack = 1`` no anchor is needed and
+    every non-member is scored.
+
+    Args:
+        dcgan: a :class:`course_lib.models.dcgan.DCGAN` (or any module with a ``discriminator``), or the
+            discriminator itself.
+
+    Returns:
+        ``(member_scores, nonmember_scores)``.
+    """
+    disc = getattr(dcgan, "discriminator", dcgan)
+    if int(getattr(disc, "pack", 1)) == 1:
+        return discriminator_scores(disc, x_members), discriminator_scores(disc, x_nonmembers)
+    anchors, rest = split_anchors(x_nonmembers, n_anchors)
+    return discriminator_scores(disc, x_members, anchors), discriminator_scores(disc, rest, anchors)
