@@ -302,3 +302,20 @@ def test_dp_vae_audit_reports_the_cards_epsilon(tmp_path):
     assert audit["privacy"]["delta"] == card["dp"]["delta"] and "differential privacy" in audit["privacy"]["guarantee"]
     assert audit["membership"]["members"] == 256 and "data_sha256" in audit["data"]["check"]
     assert f"ε = {audit['privacy']['epsilon']}" in audit["headline"]
+
+
+def test_the_shipped_audits_are_what_the_code_measures():
+    """Every committed audit section (diffusion aside: its sampler is slow) is reproduced by the code with the
+    section's own settings: the numbers in the cards were written by `python -m course_lib audit`, not by hand."""
+    from course_lib.checkpoint import CHECKPOINT_DIR
+
+    audited = [p.with_suffix("") for p in sorted(CHECKPOINT_DIR.glob("*.json"))
+               if "audit" in read_card(p) and read_card(p)["kind"] not in audit_mod.DIFFUSION_KINDS]
+    assert {"dcgan_offline", "vae_overfit_offline", "gpt_book"} <= {p.name for p in audited}
+    for stem in audited:
+        stored = read_card(stem)["audit"]
+        s = stored["settings"]
+        fresh = audit_mod.audit_checkpoint(stem.name, n_samples=s["n_samples"], seed=s["seed"],
+                                           n_members=s["n_members"], classifier=s["classifier"])
+        for key in ("membership", "class_shares", "frechet_distance", "canaries", "privacy", "data"):
+            assert fresh.get(key) == stored.get(key), (stem.name, key)

@@ -495,7 +495,8 @@ def audit_checkpoint(path: str | Path, *, classifier: Any = None, n_samples: int
     Returns:
         The audit section: ``kind``, the measurements of the kind (``membership``, ``class_shares``,
         ``frechet_distance``, ``canaries``, ``text_watermark``), ``privacy``, ``provenance``, ``data``,
-        ``protocol`` (each number's protocol in words), ``headline`` (one line), ``command``, ``audited_at``,
+        ``protocol`` (each number's protocol in words), ``settings`` (the arguments above, to repeat it),
+        ``headline`` (one line), ``command``, ``audited_at``,
         ``audit_time_s``, ``library_versions``.
 
     Raises:
@@ -537,6 +538,9 @@ def audit_checkpoint(path: str | Path, *, classifier: Any = None, n_samples: int
     protocol["privacy"] = ("copied from the card's dp section (the Opacus accountant's ε at the card's δ)" if
                            isinstance(card.get("dp"), dict) else "the card has no dp section: trained without DP")
     audit["protocol"] = protocol
+    audit["settings"] = {"n_samples": n_samples, "seed": seed, "n_members": n_members,
+                         "classifier": classifier if classifier is None or isinstance(classifier, str) else
+                         str(classifier) if isinstance(classifier, Path) else "given by the caller"}
     audit["headline"] = _headline(audit)
     opts = (f" --samples {n_samples}" if n_samples != 1000 else "") + (f" --seed {seed}" if seed else "")
     audit["command"] = command or f"python -m course_lib audit {_display_name(stem)}{opts}"
