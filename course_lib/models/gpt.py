@@ -51,6 +51,7 @@ __all__ = [
     "MLP",
     "Block",
     "GPT",
+    "KVCache",
     "parameter_breakdown",
     "bits_per_char",
     "GPTTask",
@@ -537,6 +538,45 @@ def filter_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k: i
         probs = probs * keep
         probs = probs / probs.sum(-1, keepdim=True)
     return probs
+
+
+class KVCache:
+    """Incremental decoding for :class:`GPT`: each new token attends to cached keys and values, so a step costs
+    one token's forward pass instead of the whole context's (the same logits as ``model(idx)``, up to rounding).
+
+    ``step(tok (B,)) -> logits (B, V)`` feeds one token per sequence at the next position; ``select(index)`` keeps
+    (and repeats) rows of the batch — e.g. ``repeat_interleave`` to branch every sequence into several
+    continuations that share their past (chapter 6 scores all 10^d digit strings after one prefix this way).
+    """
+
+    def __init__(self, model: "GPT") -> None:
+        self.model, self.kv = model, [None] * len(model.blocks)
+        self.pos = 0
+
+    def select(self, index: torch.Tensor) -> "KVCache":
+        """A new cache whose batch is ``self``'s rows ``index`` (the same position)."""
+        out = KVCache(self.model)
+        out.pos = self.pos
+        out.kv = [None if kv is None else (kv[0][index], kv[1][index]) for kv in self.kv]
+        return out
+
+    def step(self, tok: torch.Tensor) -> torch.Tensor:
+        """Feed tokens ``(B,)`` at the next position; return the next-token logits ``(B, V)``."""
+        m = self.model
+        if self.pos >= m.block_size:
+            raise ValueError(f"incremental decoding stops at the block size ({m.block_size} tokens)")
+        x = m.tok_emb(tok[:, None]) + m.position_table()[self.pos:self.pos + 1]
+        b, _, d = x.shape
+        for i, blk in enumerate(m.blocks):
+            q, k, v = blk.attn.split_heads(blk.ln1(x))
+            if self.kv[i] is not None:
+                k, v = torch.cat([self.kv[i][0], k], 2), torch.cat([self.kv[i][1], v], 2)
+            self.kv[i] = (k, v)
+            y = F.scaled_dot_product_attention(q, k, v)  # one query sees every earlier key: causal by construction
+            x = x + blk.attn.proj(y.transpose(1, 2).reshape(b, 1, d))
+            x = x + blk.mlp(blk.ln2(x))
+        self.pos += 1
+        return (m.ln_f(x) @ m.tok_emb.weight.T)[:, 0]
 
 
 @torch.no_grad()

@@ -90,15 +90,24 @@ def candidate_log_probs(model: nn.Module, prefix_ids: list[int], digit_ids: list
                         batch_size: int = 2048) -> torch.Tensor:
     """``log p(r | prefix)`` in nats for every ``r`` of ``n_digits`` digits, exactly.
 
+    The candidates form a tree (10 first digits, each with 10 second digits, …): the prefix is fed once, then
+    every level of the tree is one incremental step of :class:`course_lib.models.gpt.KVCache` over all its
+    nodes, branched tenfold by ``select`` — ``P + 10 + 100 + … + 10^(d−1)`` token steps instead of
+    ``10^(d−1)`` full sequences of ``P + d − 1`` tokens (``tests/test_responsible.py`` checks it against scoring
+    every full sequence).
+
     Args:
-        model: a :class:`course_lib.gpt.GPT` (``model(idx) -> (logits, _)``).
+        model: a :class:`course_lib.models.gpt.GPT`.
         prefix_ids: token ids of the prefix.
         digit_ids: token ids of the characters ``"0"`` … ``"9"``, in that order.
         n_digits: ``d``; ``len(prefix_ids) + d − 1`` must fit in the model's block size.
+        batch_size: most sequences stepped at once (memory), at least 10.
 
     Returns:
         ``(10^d,)`` float64 tensor; entry ``i`` is the candidate whose digits spell ``i`` with leading zeros.
     """
+    from ..models.gpt import KVCache
+
     if len(digit_ids) != 10:
         raise ValueError("digit_ids must hold the ids of the ten characters '0'..'9'")
     d = int(n_digits)
@@ -111,21 +120,27 @@ def candidate_log_probs(model: nn.Module, prefix_ids: list[int], digit_ids: list
     model.eval()
     dev = next(model.parameters()).device
     digits = torch.tensor(digit_ids, device=dev)
-    prefix = torch.tensor(prefix_ids, device=dev)
-    n_ctx = 10 ** (d - 1)
-    out = torch.empty(n_ctx, 10, dtype=torch.float64)
-    for start in range(0, n_ctx, batch_size):
-        idx = torch.arange(start, min(n_ctx, start + batch_size), device=dev)
-        # the first d-1 digits of every candidate in this batch, most significant first: (B, d-1)
-        place = 10 ** torch.arange(d - 2, -1, -1, device=dev)
-        first = (idx[:, None] // place) % 10
-        seqs = torch.cat([prefix.expand(len(idx), p), digits[first]], dim=1)  # (B, p + d - 1)
-        logits, _ = model(seqs)
-        logp = torch.log_softmax(logits[:, p - 1:].double(), dim=-1)[..., digit_ids]  # (B, d, 10)
-        known = logp[:, :-1].gather(2, first[..., None]).squeeze(2).sum(1)  # log p of digits 1 .. d-1
-        out[start:start + len(idx)] = (logp[:, -1] + known[:, None]).cpu()
+    cache = KVCache(model)
+    for tok in prefix_ids:
+        logits = cache.step(torch.tensor([tok], device=dev))
+
+    def expand(cache: KVCache, logits: torch.Tensor, known: torch.Tensor, left: int) -> torch.Tensor:
+        # known (B,): log p of the digits so far; returns (B * 10^left,) in lexicographic order
+        here = known[:, None] + torch.log_softmax(logits.double(), -1)[:, digit_ids]   # (B, 10)
+        if left == 1:
+            return here.reshape(-1).cpu()
+        parents = max(1, batch_size // 10)
+        out = []
+        for s in range(0, len(known), parents):
+            rows = torch.arange(s, min(len(known), s + parents), device=dev)
+            child = cache.select(rows.repeat_interleave(10))
+            nxt = child.step(digits.repeat(len(rows)))
+            out.append(expand(child, nxt, here[rows].reshape(-1), left - 1))
+        return torch.cat(out)
+
+    result = expand(cache, logits, torch.zeros(1, dtype=torch.float64, device=dev), d)
     model.train(was)
-    return out.reshape(-1)
+    return result
 
 
 def rank_of(log_probs: torch.Tensor, index: int) -> int:

@@ -21,6 +21,8 @@ import math
 import torch
 from torch import nn
 
+from ..models.gpt import KVCache
+
 __all__ = ["green_lists", "watermarked_generate", "green_count", "z_score", "detect", "false_positive_rate"]
 
 
@@ -45,33 +47,7 @@ def green_lists(key: int, vocab_size: int, gamma: float = 0.5) -> torch.Tensor:
     return out
 
 
-class _KVCache:
-    """Incremental decoding for :class:`course_lib.gpt.GPT`: each new token attends to cached keys and values, so a
-    step costs one token's forward pass instead of the whole context's (same logits as ``model(idx)``)."""
-
-    def __init__(self, model: nn.Module) -> None:
-        self.model, self.kv = model, [None] * len(model.blocks)
-        self.pos = 0
-
-    def step(self, tok: torch.Tensor) -> torch.Tensor:
-        """Feed tokens ``(B,)`` at the next position; return the next-token logits ``(B, V)``."""
-        import torch.nn.functional as F
-
-        m = self.model
-        if self.pos >= m.block_size:
-            raise ValueError(f"incremental decoding stops at the block size ({m.block_size} tokens)")
-        x = m.tok_emb(tok[:, None]) + m.position_table()[self.pos:self.pos + 1]
-        b, _, d = x.shape
-        for i, blk in enumerate(m.blocks):
-            q, k, v = blk.attn.split_heads(blk.ln1(x))
-            if self.kv[i] is not None:
-                k, v = torch.cat([self.kv[i][0], k], 2), torch.cat([self.kv[i][1], v], 2)
-            self.kv[i] = (k, v)
-            y = F.scaled_dot_product_attention(q, k, v)  # one query sees every earlier key: causal by construction
-            x = x + blk.attn.proj(y.transpose(1, 2).reshape(b, 1, d))
-            x = x + blk.mlp(blk.ln2(x))
-        self.pos += 1
-        return (m.ln_f(x) @ m.tok_emb.weight.T)[:, 0]
+_KVCache = KVCache  # incremental decoding lives with the model (course_lib.models.gpt.KVCache)
 
 
 @torch.no_grad()
