@@ -352,6 +352,29 @@ def test_registry_entry_keeps_the_old_trainer_flags() -> None:
     assert kind.defaults == {"epochs": 100, "batch_size": 128, "lr": 2e-3}
 
 
+def test_shipped_card_commands_parse_to_its_options() -> None:
+    """Every command the shipped checkpoint's card records (one, or one per resumed run) parses with today's
+    command line to the model the card describes."""
+    import shlex
+
+    from course_lib.checkpoint import read_card, shipped_checkpoint
+    from course_lib.cli import build_parser, config_from_args
+
+    stem = shipped_checkpoint("diffusion_offline")
+    if not stem.with_suffix(".json").is_file():
+        pytest.skip("the shipped diffusion checkpoint is not in this checkout")
+    card = read_card(stem)
+    commands = [c["command"] for c in card.get("commands") or []] or [card["command"]]
+    for command in commands:
+        words = shlex.split(command)
+        assert words[:3] == ["python", "-m", "course_lib"], command
+        argv = words[3:]
+        cfg = config_from_args(build_parser().parse_args(argv), argv)
+        for key, value in card["config"].items():
+            if key in cfg.options:
+                assert cfg.options[key] == value, (command, key)
+
+
 def test_shipped_checkpoint_loads_and_samples() -> None:
     from course_lib.checkpoint import load_any
     from course_lib.evaluator import sample_checkpoint, shipped_checkpoint

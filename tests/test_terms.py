@@ -28,7 +28,7 @@ def test_glossary_has_the_terms_the_chapters_need():
     zh = {t["zh"] for t in TERMS}
     for term in ("潜变量", "模式坍塌", "弗雷歇距离", "每字符比特数", "轮数", "批大小", "奈特/图像", "后验坍塌", "能量距离",
                  "转置卷积", "批归一化", "积分梯度", "显著性图", "合理性检验", "拉普拉斯机制", "敏感度", "均等几率",
-                 "人口统计均等", "查询 / 键 / 值"):
+                 "人口统计均等", "查询 / 键 / 值", "前向过程", "噪声调度", "分类器无关引导", "每维比特数", "Tweedie 公式"):
         assert term in zh, f"the glossary lacks {term}"
 
 

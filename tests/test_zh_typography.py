@@ -29,7 +29,7 @@ _LATIN_WORD = re.compile(r"(?<![\w.\-/'@])[A-Za-z][a-z]{2,}(?![\w(\-/'])")
 # Words that may stand in a zh output: names of software, people and fonts; units and symbols.
 ALLOWED_WORDS = {
     "Python", "PyTorch", "NumPy", "matplotlib", "torchmetrics", "captum", "opacus", "scikit", "learn", "mlxtend", "torch",
-    "WenQuanYi", "Micro", "Hei", "Noto", "Sans", "True", "False", "None", "nan", "inf", "log", "exp", "max",
+    "WenQuanYi", "Micro", "Hei", "Noto", "Sans", "Tweedie", "True", "False", "None", "nan", "inf", "log", "exp", "max",
     "min", "mean", "sum", "std", "top", "softmax", "sha", "Adam", "numel", "cpu", "cuda", "mps", "float",
     "bfloat", "int", "uint", "attention", "Transformer", "dcgan", "Unflatten", "Flatten", "Tanh", "Sigmoid", "ReLU",
     "alpha", "beta", "sigma", "eps", "delta", "tau", "lambda", "logvar", "dmu", "dlogvar",  # symbols spelled out

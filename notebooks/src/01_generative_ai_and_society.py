@@ -283,7 +283,7 @@ CELLS = [
         | **GAN** (generative adversarial network) {cite:p}`goodfellow2014gan` | a generator maps noise $z$ to $G(z)$ | a minimax game against a discriminator; no likelihood | [chapter 2](02_gan.ipynb) |
         | **VAE** (variational autoencoder) {cite:p}`kingma2014vae,rezende2014stochastic` | a decoder maps a latent $z \sim p(z)$ to $p_\theta(x \mid z)$ | the evidence lower bound (ELBO) on $\log p_\theta(x)$ | [chapter 3](03_vae.ipynb) |
         | **autoregressive** (GPT) {cite:p}`vaswani2017attention,radford2019gpt2` | one token at a time, $p(x) = \prod_t p(x_t \mid x_{<t})$ | exact log-likelihood (cross-entropy) | [chapter 4](04_gpt.ipynb) |
-        | **diffusion** {cite:p}`sohldickstein2015diffusion,ho2020ddpm` | starts from noise and removes it step by step | learns to reverse a gradual noising process (a bound on the likelihood) | named here, not treated |
+        | **diffusion** {cite:p}`sohldickstein2015diffusion,ho2020ddpm` | starts from noise and removes it step by step | learns to reverse a gradual noising process (a bound on the likelihood) | [chapter 7](07_diffusion.ipynb) |
         | **normalising flow** {cite:p}`rezende2015flows` | an invertible network maps noise to data | exact log-likelihood via the change-of-variables formula | named here, not treated |
 
         [Chapter 5](05_mnist_project.ipynb) trains a GAN and a VAE on MNIST with `course_lib` and compares them; [chapter 6](06_responsible_generation.ipynb) returns to the
@@ -299,7 +299,7 @@ CELLS = [
         | **生成对抗网络（GAN）** {cite:p}`zh-goodfellow2014gan` | 生成器把噪声 $z$ 映射为 $G(z)$ | 与判别器进行极小极大博弈；不需要似然 | [第 2 章](02_gan.ipynb) |
         | **变分自编码器（VAE）** {cite:p}`zh-kingma2014vae,zh-rezende2014stochastic` | 解码器把潜变量 $z \sim p(z)$ 映射为 $p_\theta(x \mid z)$ | $\log p_\theta(x)$ 的证据下界（ELBO） | [第 3 章](03_vae.ipynb) |
         | **自回归模型**（GPT） {cite:p}`zh-vaswani2017attention,zh-radford2019gpt2` | 逐个词元生成，$p(x) = \prod_t p(x_t \mid x_{<t})$ | 精确的对数似然（交叉熵） | [第 4 章](04_gpt.ipynb) |
-        | **扩散模型** {cite:p}`zh-sohldickstein2015diffusion,zh-ho2020ddpm` | 从噪声出发，一步步去噪 | 学习逆转一个逐步加噪的过程（优化似然的一个下界） | 本书只提及，不展开 |
+        | **扩散模型** {cite:p}`zh-sohldickstein2015diffusion,zh-ho2020ddpm` | 从噪声出发，一步步去噪 | 学习逆转一个逐步加噪的过程（优化似然的一个下界） | [第 7 章](07_diffusion.ipynb) |
         | **标准化流** {cite:p}`zh-rezende2015flows` | 用可逆网络把噪声映射为数据 | 借助变量替换公式得到精确的对数似然 | 本书只提及，不展开 |
 
         [第 5 章](05_mnist_project.ipynb)用 `course_lib` 在 MNIST 上训练一个 GAN 和一个 VAE 并加以比较；[第 6 章](06_responsible_generation.ipynb)回到本章的这些问题，在那些模型上逐一测量。

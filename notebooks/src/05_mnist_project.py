@@ -57,6 +57,7 @@ CELLS = [
         from course_lib.models.dcgan import DCGANGenerator, load_dcgan, load_snapshots
         from course_lib.evaluator import (FrechetToReference, class_coverage, features, frechet_distance,
                                           kl_to_uniform, load_classifier, predict, shipped_checkpoint)
+        from course_lib.models.diffusion import load_samples
         from course_lib.models.vae import ConvVAE, evaluate_vae, load_vae, train_vae
 
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
@@ -508,10 +509,13 @@ CELLS = [
     ),
     md(
         en=r"""
-        ## GAN, VAE and the floor in one table
+        ## GAN, VAE, diffusion and the floor in one table
 
         Now the comparison. For each model we draw 10,000 samples for the class histogram and 1,000 for the
-        Fréchet distance (the same protocol as the floor). Two more columns describe *what the images look like*:
+        Fréchet distance (the same protocol as the floor). The table has a third model, the diffusion model of
+        [chapter 7](07_diffusion.ipynb); it needs dozens of network evaluations per sample, too slow for 10,000
+        on a CPU here, so its row uses for every column the 1,000 samples stored with its checkpoint. Two more
+        columns describe *what the images look like*:
 
         * **mid-grey pixels**: the share of pixels strictly between 0.2 and 0.8. Real MNIST digits are nearly
           black-and-white, so a high share means blurry strokes;
@@ -519,10 +523,11 @@ CELLS = [
           unambiguous digits, lower when they are smudges between two digits.
         """,
         zh=r"""
-        ## 生成对抗网络、变分自编码器与下限：同一张表
+        ## 生成对抗网络、变分自编码器、扩散模型与下限：同一张表
 
         现在来比较。对每个模型，我们抽取 10,000 个样本统计类别直方图，抽取 1,000 个样本计算弗雷歇距离（与下限相同的评测方案）。
-        另外两列描述*图像看起来怎样*：
+        表中还有第三个模型，即[第 7 章](07_diffusion.ipynb)的扩散模型；它的每个样本都要计算几十次网络，在 CPU 上抽 10,000 个太慢，
+        所以它那一行的每一列都用随检查点保存的 1,000 个样本。另外两列描述*图像看起来怎样*：
 
         * **中间灰度像素占比**：取值严格介于 0.2 与 0.8 之间的像素所占的比例。真实的 MNIST 数字几乎是非黑即白的，
           占比高意味着笔画模糊；
@@ -549,9 +554,15 @@ CELLS = [
         gan_10k, gan_1k = dcgan.sampling_generator.sample(10_000, g10k), dcgan.sampling_generator.sample(1000, g10k)
         vae_10k, vae_1k = vae.sample(10_000, generator=g10k), vae.sample(1000, generator=g10k)
         real_all, _ = load_offline_mnist("all")
+        # en: the diffusion model (chapter 7) samples too slowly on a CPU for 10,000 here: its row uses the 1,000
+        # en: samples stored with its checkpoint (DDIM, 50 steps) for every column
+        # zh: 扩散模型（第 7 章）在 CPU 上采样太慢，这里抽不了 10,000 个：它这一行的每一列都用随检查点保存的
+        # zh: 1,000 个样本（DDIM，50 步）
+        diffusion_1k = load_samples()
         table = {
             "DCGAN": describe(gan_10k, gan_1k),
             "VAE": describe(vae_10k, vae_1k),
+            T("diffusion", "扩散模型"): describe(diffusion_1k, diffusion_1k),
             T("real (floor)", "真实（下限）"): {**describe(real_all), "fd": floor},
         }
         print(f"{'':<13}{'FD':>8}{T('digits', '数字数'):>8}{'KL':>8}{T('rarest', '最少类'):>8}"
@@ -559,13 +570,20 @@ CELLS = [
         for name, r in table.items():
             print(f"{name:<13}{r['fd']:>8.1f}{r['present']:>8}{r['kl']:>8.4f}{r['min_share']:>8.3f}"
                   f"{r['grey']:>10.3f}{r['conf']:>8.3f}")
-        print(T("(FD: 1,000 images vs 4,000 training digits; the other columns: 10,000 samples; the real row uses",
-                "（FD：1,000 张图像对比 4,000 张训练数字；其余各列：10,000 个样本；真实一行用的是"),
-              T("all 5,000 offline digits)", "全部 5,000 张离线数字）"))
+        print(T("(FD: 1,000 images vs 4,000 training digits; the other columns: 10,000 samples, except the diffusion row's",
+                "（FD：1,000 张图像对比 4,000 张训练数字；其余各列：10,000 个样本，扩散模型除外，它用的是随检查点保存的"),
+              T("1,000 stored ones; the real row uses all 5,000 offline digits)", "1,000 个；真实一行用的是全部 5,000 张离线数字）"))
+        diffusion_card = read_card(shipped_checkpoint("diffusion_offline"))
+        d50 = next(r for r in diffusion_card["study"]["sampling"]["rows"] if r["sampler"] == "ddim" and r["steps"] == 50)
+        print(T("diffusion model: trained", "扩散模型：训练"), f"{diffusion_card['wall_time_s'] / 60:.0f}",
+              T("min on one CPU thread | sampling", "分钟（单个 CPU 线程）| 采样每张"),
+              f"{d50['seconds_per_image']:.3f}", T("s per image (DDIM, 50 steps) | likelihood bound", "秒（DDIM，50 步）| 似然下界"),
+              f"{diffusion_card['study']['likelihood']['bits_per_dim']:.2f}", T("bits/dim (chapter 7)", "比特/维（第 7 章）"))
 
-        fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+        fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
         real_36 = x_held[torch.randperm(len(x_held), generator=torch.Generator().manual_seed(0))]
-        for ax, (name, imgs) in zip(axes, [("DCGAN", gan_1k), ("VAE", vae_1k), (T("real (held-out)", "真实（留出）"), real_36)]):
+        for ax, (name, imgs) in zip(axes, [("DCGAN", gan_1k), ("VAE", vae_1k), (T("diffusion", "扩散模型"), diffusion_1k),
+                                           (T("real (held-out)", "真实（留出）"), real_36)]):
             show_images(imgs[:36], nrow=6, ax=ax, title=name)
         fig.tight_layout()
         plt.show()
@@ -573,16 +591,20 @@ CELLS = [
     ),
     code(
         """
-        gan, vae_row, real = table["DCGAN"], table["VAE"], list(table.values())[2]
-        closer = lambda key: "DCGAN" if abs(gan[key] - real[key]) < abs(vae_row[key] - real[key]) else "VAE"
-        print(T("closer to real digits in mid-grey share (sharpness):", "中间灰度占比更接近真实数字（清晰度）："), closer("grey"))
-        print(T("higher classifier confidence:", "分类器置信度更高："), "DCGAN" if gan["conf"] > vae_row["conf"] else "VAE")
-        print(T("more even class histogram (lower KL):", "类别直方图更均衡（KL 更低）："), "DCGAN" if gan["kl"] < vae_row["kl"] else "VAE",
-              T(f"({gan['kl']:.3f} vs {vae_row['kl']:.3f}; floor {real['kl']:.3f})",
-                f"（{gan['kl']:.3f} 对 {vae_row['kl']:.3f}；下限 {real['kl']:.3f}）"))
-        print(T("lower Fréchet distance:", "弗雷歇距离更低："), "DCGAN" if gan["fd"] < vae_row["fd"] else "VAE",
-              T(f"({gan['fd'] / floor:.0f}× vs {vae_row['fd'] / floor:.0f}× the floor)",
-                f"（分别是下限的 {gan['fd'] / floor:.0f} 倍和 {vae_row['fd'] / floor:.0f} 倍）"))
+        real = table[T("real (floor)", "真实（下限）")]
+        # en: the three models: DCGAN, VAE, diffusion
+        # zh: 三个模型：DCGAN、VAE、扩散模型
+        models = {name: r for name, r in table.items() if r is not real}
+        names = T(", ", "、").join(models)
+        closest = min(models, key=lambda m: abs(models[m]["grey"] - real["grey"]))
+        print(T("closest to real digits in mid-grey share (sharpness):", "中间灰度占比最接近真实数字（清晰度）："), closest)
+        print(T("highest classifier confidence:", "分类器置信度最高："), max(models, key=lambda m: models[m]["conf"]))
+        kls = " / ".join(f"{r['kl']:.3f}" for r in models.values())
+        fds = " / ".join(f"{r['fd'] / floor:.0f}" for r in models.values())
+        print(T("most even class histogram (lowest KL):", "类别直方图最均衡（KL 最低）："), min(models, key=lambda m: models[m]["kl"]),
+              T(f"(KL of {names}: {kls}; floor {real['kl']:.3f})", f"（{names}的 KL：{kls}；下限 {real['kl']:.3f}）"))
+        print(T("lowest Fréchet distance:", "弗雷歇距离最低："), min(models, key=lambda m: models[m]["fd"]),
+              T(f"({names}: {fds} times the floor)", f"（{names}分别是下限的 {fds} 倍）"))
         """
     ),
     md(
@@ -594,40 +616,54 @@ CELLS = [
         * **Sharpness.** Compare the *mid-grey* column with the real row. A VAE's sample is the mean of a
           Bernoulli distribution per pixel, $\sigma(\text{decoder}(z))$: where the decoder is unsure whether a
           pixel is ink, it outputs a grey level, so VAE samples are smooth and blurry. The GAN's generator is
-          trained to fool a discriminator that sees blur at once, so its strokes are crisp. The *confidence*
-          column tells the same story from the classifier's point of view.
+          trained to fool a discriminator that sees blur at once, so its strokes are crisp. The diffusion model
+          returns neither a mean nor one pass of a generator: its last step lands on its own prediction of the
+          clean image, so its sharpness depends on how well the network has learned the small-noise end of the
+          chain. The *confidence* column tells the same story from the classifier's point of view.
         * **Coverage.** Compare the *KL* and *rarest* columns. By construction the VAE should not drop a digit:
           its reconstruction term punishes every training digit it cannot encode. The GAN has no such term — it
           only has to fool the discriminator — so under-producing a digit costs it nothing directly; packing and
-          the weight average push against it. The offline checkpoints do *not* bear the argument out: the verdict
-          cell above says which model is more even. Part of the VAE's imbalance is measured *through* its blur — a
+          the weight average push against it. The diffusion model, like the VAE, is trained on every training
+          digit (a regression on the noise added to each), so nothing in its loss rewards dropping one. The
+          offline checkpoints need not bear the argument out: the verdict cell above says which model is the
+          most even. Part of the VAE's imbalance is measured *through* its blur — a
           smudge that the classifier cannot place (low confidence) still gets a label, and not a uniformly random
           one. The full-MNIST table at the end of the chapter, with a VAE trained on 15 times more digits, is the
           other half of the evidence: compare its KL rows.
         * **The Fréchet distance** combines both: it rewards realistic features *and* the right spread of them.
           How far each model sits above the real-vs-real floor says how much is left to gain.
-        * **Likelihood.** Only the VAE has one: its negative ELBO (printed above) is an upper bound on
-          $-\log p(x)$ for held-out digits. A GAN defines no density, so the question "how probable is this digit
-          under the GAN?" has no answer — which is exactly why both are judged here by the same sample-based
-          instrument.
+        * **Likelihood.** The VAE has a bound: its negative ELBO (printed above) is an upper bound on
+          $-\log p(x)$ for held-out digits. So does the diffusion model (the line under the table), but on the 256
+          grey levels, so the two are not comparable numbers (chapter 7 explains why). A GAN defines no density,
+          so the question "how probable is this digit under the GAN?" has no answer — which is exactly why all
+          three are judged here by the same sample-based instrument.
+        * **Cost.** The diffusion model (chapter 7) is the third way: no discriminator, no encoder, a regression
+          on the noise. Its row shows what the small network of chapter 7, trained on one CPU thread for the time
+          printed under the table, reaches on the same ruler; the same line gives its price — many network
+          evaluations per sample, where the DCGAN and the VAE need one.
         """,
         zh=r"""
-        ### 两个模型各自擅长什么
+        ### 三个模型各自擅长什么
 
         请逐列阅读这张表，而不是急着找出唯一的赢家。
 
         * **清晰度。** 把*中间灰度*一列与真实一行对比。VAE 的样本是每个像素伯努利分布的均值 $\sigma(\text{decoder}(z))$：
           解码器拿不准某个像素是不是墨迹时，就输出灰色，所以 VAE 的样本平滑而模糊。GAN 的生成器则被训练去骗过判别器，
-          而判别器一眼就能看出模糊，所以它的笔画清晰锐利。*置信度*一列从分类器的角度讲述了同一件事。
+          而判别器一眼就能看出模糊，所以它的笔画清晰锐利。扩散模型给出的既不是均值，也不是生成器的一次前向计算：它的最后一步落在它自己对干净图像的预测上，
+          所以它的清晰度取决于网络把链上小噪声那一端学得有多好。*置信度*一列从分类器的角度讲述了同一件事。
         * **覆盖。** 对比 *KL* 和*最少类*两列。按其构造，VAE 不应丢掉某个数字：它的重构项会惩罚每一张编码不了的训练数字。
           GAN 没有这样的项——它只需骗过判别器——所以少画某个数字并不会直接受罚；打包判别和权重平均则在与这种倾向对抗。
-          然而随书的离线检查点*并不*支持这条理由：上面的结论单元格给出了哪个模型更均衡。VAE 的不均衡有一部分是*透过*模糊测出来的——
+          扩散模型和 VAE 一样，在每一张训练数字上训练（对加到每张数字上的噪声做回归），所以它的损失里没有任何东西鼓励它丢掉某个数字。
+          不过随书的离线检查点未必支持这条理由：上面的结论单元格给出了哪个模型最均衡。VAE 的不均衡有一部分是*透过*模糊测出来的——
           分类器拿不准的一团墨迹（置信度低）照样会得到某个标签，而且并不是均匀随机的标签。本章末尾完整 MNIST 的结果表是另一半证据：
           那里的 VAE 见过的数字是这里的 15 倍，请比较表中各行的 KL。
         * **弗雷歇距离**把两者结合起来：既奖励逼真的特征，也奖励特征的正确分布。每个模型高出“真实对真实”下限多少，
           就说明还有多大的改进空间。
-        * **似然。** 只有 VAE 有似然：它的负 ELBO（上文已打印）是留出数字 $-\log p(x)$ 的上界。GAN 不定义密度，
-          “这个数字在 GAN 之下的概率有多大”这一问题无从回答——这正是本章用同一件基于样本的工具来评判两者的原因。
+        * **似然。** VAE 有一个界：它的负 ELBO（上文已打印）是留出数字 $-\log p(x)$ 的上界。扩散模型也有（见表下的一行），
+          但它针对的是 256 个灰度级，所以两个数不可比（原因见第 7 章）。GAN 不定义密度，“这个数字在 GAN 之下的概率有多大”这一问题无从回答——
+          这正是本章用同一件基于样本的工具来评判这三个模型的原因。
+        * **代价。** 扩散模型（第 7 章）是第三条路：没有判别器，没有编码器，只是对噪声做回归。它那一行给出第 7 章的小网络在单个 CPU 线程上
+          训练了表下所印的时间之后，在同一把标尺上达到的水平；同一行也给出它的代价——每个样本要计算很多次网络，而 DCGAN 和 VAE 只需一次。
         """,
     ),
     md(

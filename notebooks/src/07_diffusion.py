@@ -1,7 +1,5 @@
-# DRAFT of chapter 7 (issue 14), kept out of the build: written against the pre-spine API
-# (course_lib.cli.load_any/sampler, course_lib.gan); port its imports, then move it to notebooks/src/.
 """Chapter 7: diffusion models — the mathematics checked by running code, a 2-D toy and a small UNet on MNIST."""
-from twins import code, md
+from twins import code, md, solution
 
 CELLS = [
     # ------------------------------------------------------------------------------------------ intro
@@ -31,8 +29,8 @@ CELLS = [
            DDPM against DDIM sampling {cite:p}`song2021ddim`, classifier-free guidance {cite:p}`ho2022cfg`, and
            a likelihood bound in bits per dimension beside the VAE's.
 
-        The code is `course_lib.models.diffusion` (formulas and network) and `course_lib.models.diffusion_train`
-        (the training loop behind `python -m course_lib train diffusion`).
+        The code is `course_lib.models.diffusion`: the formulas, the network, and the training task behind
+        `python -m course_lib train diffusion`.
         """,
         zh=r"""
         # 7 · 扩散模型
@@ -52,8 +50,7 @@ CELLS = [
         6. 在离线 MNIST 数字上训练的类别条件 UNet，用第 5 章的标尺来测量：DDPM 与 DDIM {cite:p}`zh-song2021ddim` 两种采样、
            分类器无关引导 {cite:p}`zh-ho2022cfg`，以及与变分自编码器并列的、以每维比特数计的似然下界。
 
-        代码位于 `course_lib.models.diffusion`（公式与网络）和 `course_lib.models.diffusion_train`
-        （`python -m course_lib train diffusion` 背后的训练循环）。
+        代码位于 `course_lib.models.diffusion`：公式、网络，以及 `python -m course_lib train diffusion` 背后的训练任务。
         """,
     ),
     code(
@@ -69,14 +66,13 @@ CELLS = [
 
         import course_lib
         from course_lib import load_offline_mnist, show_images
-        from course_lib.checkpoint import read_card
-        from course_lib.cli import load_any, sampler
-        from course_lib.evaluator import class_coverage, frechet_distance, load_classifier, shipped_checkpoint
-        from course_lib.gan import MLPDiscriminator, MLPGenerator, mode_coverage, ring_centers, ring_of_gaussians, train_gan
+        from course_lib.checkpoint import read_card, shipped_checkpoint
+        from course_lib.evaluator import frechet_distance, load_classifier, sample_checkpoint
         from course_lib.models import diffusion as D
-        from course_lib.models.diffusion_train import load_diffusion
+        from course_lib.models.diffusion import load_diffusion
+        from course_lib.models.gan import MLPDiscriminator, MLPGenerator, mode_coverage, ring_centers, ring_of_gaussians, train_gan
 
-        course_lib.setup_notebook(seed=0)
+        course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         # en: small models: one CPU thread is fastest, and gives the same rounding on every machine
         # zh: 模型都很小：单个 CPU 线程最快，而且在每台机器上的舍入结果都相同
         torch.set_num_threads(1)
@@ -199,8 +195,9 @@ CELLS = [
         plt.show()
         for s, name in ((linear, T("linear", "线性")), (cosine, T("cosine", "余弦"))):
             r = D.snr(s)
-            print(f"{name:<8}", T("alpha-bar_T =", "alpha-bar_T ="), f"{float(s.alpha_bars[-1]):.2e};",
-                  T("SNR falls below 1 at t =", "SNR 在 t ="), int((r < 1).nonzero()[0]) + 1, T("", "时降到 1 以下"))
+            below, ab_T = int((r < 1).nonzero()[0]) + 1, float(s.alpha_bars[-1])
+            print(f"{name:<8}", T(f"alpha-bar_T = {ab_T:.2e}; SNR falls below 1 at t = {below}",
+                                  f"alpha-bar_T = {ab_T:.2e}；SNR 在 t = {below} 时降到 1 以下"))
         """
     ),
     # ---------------------------------------------------------------------------------- reverse posterior
@@ -418,12 +415,12 @@ CELLS = [
         points = torch.tensor([-1.5, -0.5, 0.2, 1.0], dtype=torch.float64, requires_grad=True)
         score = torch.autograd.grad(log_q_t(points).sum(), points)[0].detach()
         points = points.detach()
-        print(f"{'x_t':>6}{T('E[eps|x_t]: MC', 'E[eps|x_t]：蒙特卡洛'):>18}{T('from score', '由得分换算'):>13}{T('E[x0|x_t]: MC', 'E[x0|x_t]：蒙特卡洛'):>18}{'Tweedie':>10}")
+        print(f"{'x_t':>6}{T('E[eps|x_t]: MC', 'E[eps|x_t]：蒙特卡洛'):>18}{T('from score', '由得分换算'):>13}{T('E[x0|x_t]: MC', 'E[x0|x_t]：蒙特卡洛'):>18}{T('Tweedie', 'Tweedie 公式'):>12}")
         for p, sc in zip(points, score):
             near = (xt - p).abs() < 0.01
             eps_from_score = float(D.score_to_eps(sc.view(1), t, linear))
             tweedie = (float(p) + (1 - ab) * float(sc)) / math.sqrt(ab)
-            print(f"{float(p):>6.2f}{float(eps[near].mean()):>18.3f}{eps_from_score:>13.3f}{float(x0[near].mean()):>18.3f}{tweedie:>10.3f}")
+            print(f"{float(p):>6.2f}{float(eps[near].mean()):>18.3f}{eps_from_score:>13.3f}{float(x0[near].mean()):>18.3f}{tweedie:>12.3f}")
         """
     ),
     # ---------------------------------------------------------------------------------- ring toy
@@ -448,7 +445,7 @@ CELLS = [
         再用 DDPM 的祖先采样来生成：$x_T \sim \mathcal N(0, I)$，然后对 $t = T, \dots, 1$ 依次取
         $x_{t-1} = \tilde\mu_t(x_t, \hat x_0) + \sqrt{\tilde\beta_t}\,z$。作为对照，用同样的代码和设置重新训练第 2 章的训练 A（学习率平衡）
         和训练 B（生成器跑在判别器前面），全部用 `mode_coverage` 来测量：覆盖的模式数、高质量样本（离某个中心不超过三个标准差）的比例，
-        以及 KL(模式 ‖ 均匀分布)。
+        以及模式分布与均匀分布之间的 KL 散度。
         """,
     ),
     code(
@@ -534,9 +531,15 @@ CELLS = [
     code(
         """
         model, card = load_diffusion()
-        print(T("parameters:", "参数量："), f"{card['parameters']:,}", T("| epochs:", "| 轮次："), card["epochs"],
+        # en: every epoch takes full minibatches only
+        # zh: 每一轮只取完整的小批量
+        optimiser_steps = card["epochs"] * (len(x_train) // card["batch_size"])
+        print(T("parameters:", "参数量："), f"{card['parameters']:,}", T("| epochs:", "| 轮数："), card["epochs"],
+              T("| optimiser steps:", "| 优化步数："), f"{optimiser_steps:,}",
               T("| training time:", "| 训练时间："), f"{card['wall_time_s'] / 60:.0f}", T("min on one CPU thread", "分钟（单个 CPU 线程）"))
-        for c in card["commands"]:
+        # en: a run that was resumed records each command with its epochs; a single run has one command
+        # zh: 中途续训过的训练会记下每条命令及其轮数；一次跑完的训练只有一条命令
+        for c in card.get("commands") or [{"command": card["command"], "epochs": [1, card["epochs"]]}]:
             a, b = c["epochs"]
             print(T(f"epochs {a}-{b}:", f"第 {a}-{b} 轮："), c["command"])
         torch.manual_seed(0)
@@ -588,8 +591,7 @@ CELLS = [
     code(
         """
         classifier, _ = load_classifier()
-        dcgan, _ = load_any(str(shipped_checkpoint("dcgan_offline")))
-        fd_dcgan = frechet_distance(x_train, sampler(dcgan, "dcgan")(1000, 0), classifier)
+        fd_dcgan = frechet_distance(x_train, sample_checkpoint(shipped_checkpoint("dcgan_offline"), 1000, seed=0), classifier)
         study = card["study"]
         rows = study["sampling"]["rows"]
         print(T("1,000 unconditional samples vs the 4,000 training digits, features of chapter 5's classifier",
@@ -608,15 +610,18 @@ CELLS = [
               T("yes", "是") if all(r["classes_present"] == 10 for r in rows) else T("no", "否"))
         best = min(rows, key=lambda r: r["fd"])
         name, k, fd_best = best["sampler"].upper(), best["steps"], best["fd"]
-        print(T(f"verdict: best diffusion FD {fd_best:.1f} ({name}, {k} steps) vs DCGAN {fd_dcgan:.1f}: the diffusion model's is",
+        print(T(f"verdict: best diffusion FD {fd_best:.1f} ({name}, {k} steps) vs DCGAN {fd_dcgan:.1f}: the diffusion model's is ",
                 f"结论：扩散模型最好的 FD 为 {fd_best:.1f}（{name}，{k} 步），DCGAN 为 {fd_dcgan:.1f}：扩散模型的"),
-              T("lower", "更低") if fd_best < fd_dcgan else T("higher", "更高"))
+              end="")
+        print(T("lower", "更低") if fd_best < fd_dcgan else T("higher", "更高"))
         fig, ax = plt.subplots(figsize=(5.5, 3.4))
         for name, label in (("ddim", T("DDIM (eta = 0)", "DDIM（eta = 0）")), ("ddpm", T("DDPM ancestral (eta = 1)", "DDPM 祖先采样（eta = 1）"))):
             pts = sorted((r["steps"], r["fd"]) for r in rows if r["sampler"] == name)
             ax.plot(*zip(*pts), "o-", label=label)
         ax.axhline(fd_dcgan, color="gray", ls="--", label=T("DCGAN", "DCGAN"))
         ax.set_xscale("log")
+        ax.set_xticks(sorted({r["steps"] for r in rows}), [str(k) for k in sorted({r["steps"] for r in rows})])
+        ax.minorticks_off()
         ax.set_xlabel(T("network evaluations (steps)", "网络计算次数（步数）"))
         ax.set_ylabel(T("Fréchet distance (lower is better)", "弗雷歇距离（越低越好）"))
         ax.legend()
@@ -627,12 +632,15 @@ CELLS = [
         en=r"""
         What to look for in the table. A large ancestral step adds fresh noise that the few remaining steps
         must remove again, so with few steps the deterministic sampler is expected to do better, and the two to
-        approach each other as the steps grow; the first verdict line says whether this model behaves so. Class
+        approach each other as the steps grow — that is what Song et al. report for their well-trained models.
+        The first verdict line says whether this small model behaves so. Where it does not, one explanation is
+        that the fresh noise does useful work: each ancestral step blurs away part of the error of the network's last prediction,
+        while the deterministic sampler carries every error to the end. Class
         coverage is the diffusion model's strong side in principle: trained by regression on every training
         digit, it has no mechanism that rewards dropping a class, unlike a GAN's generator. Its weak side on
-        this machine is cost: this network is small and was trained for about an hour on one CPU thread (a few
-        thousand optimiser steps; diffusion models are usually trained for hundreds of thousands), and every
-        sample costs as many network evaluations as there are steps — the last column against the DCGAN's
+        this machine is cost: this network is small and was trained on one CPU thread for the time and the
+        number of optimiser steps printed above (diffusion models are usually trained for hundreds of thousands
+        of steps), and every sample costs as many network evaluations as there are steps — the last column against the DCGAN's
         single pass. The last verdict line compares it with the DCGAN on the same ruler.
 
         ### Classifier-free guidance
@@ -648,13 +656,17 @@ CELLS = [
         the conditional score plus $w$ times the score of an *implicit classifier*. $w = 0$ is the plain
         conditional model; larger $w$ trades diversity for samples that are more clearly of their class. Below:
         100 samples per digit (DDIM, 20 steps), the Fréchet distance of the 1,000, and the share that chapter 5's
-        classifier labels as the digit that was asked for.
+        classifier labels as the digit that was asked for. The verdict line under the table says whether the
+        accuracy rises with $w$, and at which $w$ the Fréchet distance is lowest and highest: the distance also
+        measures spread, which guidance that is too strong gives away by pushing every sample towards the most
+        typical digit of its class.
         """,
         zh=r"""
-        这张表该怎么看：每一大步祖先采样都会加入新的噪声，剩下的几步还得把它去掉，所以步数少时确定性采样应当更好，步数增加后两者应当逐渐接近；
-        第一行结论给出这个模型是否如此。类别覆盖在原理上是扩散模型的长处：它是在每一个训练数字上做回归训练出来的，不像生成对抗网络的生成器那样，
-        有任何机制会因为丢掉某个类别而得到好处。它在这台机器上的短处是代价：这个网络很小，只在单个 CPU 线程上训练了大约一小时
-        （几千个优化步，而扩散模型通常要训练几十万步），而且每个样本都要计算和步数一样多次的网络——最后一列与 DCGAN 只需一次前向计算相比较。
+        这张表该怎么看：每一大步祖先采样都会加入新的噪声，剩下的几步还得把它去掉，所以步数少时确定性采样应当更好，步数增加后两者应当逐渐接近——
+        Song 等人对他们充分训练的模型报告的正是这样的结果。第一行结论给出这个小模型是否如此。如果不是，一种解释是新加的噪声起了有益的作用：
+        每一步祖先采样都会把网络上一次预测的误差冲淡一部分，而确定性采样会把每一个误差一直带到终点。类别覆盖在原理上是扩散模型的长处：它是在每一个训练数字上做回归训练出来的，不像生成对抗网络的生成器那样，
+        有任何机制会因为丢掉某个类别而得到好处。它在这台机器上的短处是代价：这个网络很小，只在单个 CPU 线程上训练了上面打印的时间和优化步数
+        （而扩散模型通常要训练几十万步），而且每个样本都要计算和步数一样多次的网络——最后一列与 DCGAN 只需一次前向计算相比较。
         最后一行结论用同一把标尺把它与 DCGAN 相比。
 
         ### 分类器无关引导
@@ -668,7 +680,8 @@ CELLS = [
 
         借助第 7.4 节的得分关系可以看出，它沿着 $\nabla\log p(x_t\mid y) + w\,\nabla\log p(y\mid x_t)$ 前进：条件得分加上 $w$ 倍的一个*隐式分类器*的得分。
         $w = 0$ 就是普通的条件模型；$w$ 越大，就越是用多样性去换取类别更分明的样本。下面每个数字取 100 个样本（DDIM，20 步），
-        给出这 1,000 个样本的弗雷歇距离，以及被第 5 章的分类器判为所要求数字的比例。
+        给出这 1,000 个样本的弗雷歇距离，以及被第 5 章的分类器判为所要求数字的比例。表下的一行结论给出准确率是否随 $w$ 上升，
+        以及弗雷歇距离在哪个 $w$ 处最低、在哪个 $w$ 处最高：这个距离也衡量样本的分散程度，而过强的引导会把每个样本都推向它那一类中最典型的数字，从而丢掉这种分散。
         """,
     ),
     code(
@@ -679,6 +692,10 @@ CELLS = [
         print(f"{'w':>5}{'FD':>8}{T('accuracy', '准确率'):>10}   " + T("per digit 0-9", "各数字 0-9"))
         for r in grows:
             print(f"{r['w']:>5.1f}{r['fd']:>8.1f}{r['accuracy']:>10.3f}   " + " ".join(f"{a:.2f}" for a in r["per_class_accuracy"]))
+        rising = all(a["accuracy"] <= b["accuracy"] for a, b in zip(grows, grows[1:]))
+        print(T("verdict: accuracy rises with w:", "结论：准确率随 w 上升："), T("yes", "是") if rising else T("no", "否"),
+              T(f"| lowest FD at w = {min(grows, key=lambda r: r['fd'])['w']:g}", f"| FD 最低处 w = {min(grows, key=lambda r: r['fd'])['w']:g}"),
+              T(f"| highest FD at w = {max(grows, key=lambda r: r['fd'])['w']:g}", f"| FD 最高处 w = {max(grows, key=lambda r: r['fd'])['w']:g}"))
         # en: a few guided samples, computed here: one row per guidance weight, digits 0-9
         # zh: 当场生成几个引导样本：每个引导权重一行，数字 0-9
         labels = torch.arange(10)
@@ -722,11 +739,12 @@ CELLS = [
         lik = study["likelihood"]
         vae_card = read_card(shipped_checkpoint("conv_vae_offline"))
         vae_nats = vae_card["metrics"]["heldout_neg_elbo_nats_per_image"]
-        print(T("diffusion bound,", "扩散模型下界，"), lik["images"], T("held-out digits,", "个留出数字，"), lik["times"], T("random times t:", "个随机时刻 t："))
+        print(T(f"diffusion bound, {lik['images']} held-out digits, {lik['times']} random times t:",
+                f"扩散模型下界，{lik['images']} 个留出数字，{lik['times']} 个随机时刻 t："))
         print("   ", f"{lik['nats_per_image']:.1f} ± {lik['nats_se']:.1f}", T("nats per image =", "奈特/图像 ="),
               f"{lik['bits_per_dim']:.3f} ± {lik['bits_per_dim_se']:.3f}", T("bits/dim (256 grey levels)", "比特/维（256 个灰度级）"))
         term_names = {"prior": T("prior L_T", "先验项 L_T"), "diffusion": T("steps t = 2..T", "第 2..T 步"), "decoder": T("decoder L_0", "解码项 L_0")}
-        print("   ", T("terms (nats):", "各项（奈特）："), T(", ", "，").join(f"{term_names[k]} {lik['terms_nats'][k]:.1f}" for k in term_names))
+        print("   ", T("terms (nats): ", "各项（奈特）：") + T(", ", "，").join(f"{term_names[k]} {lik['terms_nats'][k]:.1f}" for k in term_names))
         print(T("conv VAE, Bernoulli -ELBO:", "卷积变分自编码器，伯努利 -ELBO："), f"{vae_nats:.1f}", T("nats per image =", "奈特/图像 ="),
               f"{float(D.nats_to_bits_per_dim(vae_nats, 784)):.3f}", T("bits/dim (not a distribution over grey levels)", "比特/维（不是灰度级上的分布）"))
         """
@@ -835,24 +853,29 @@ CELLS = [
            （`D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0)`）。高质量样本的比例和覆盖的模式数如何变化？
         """,
     ),
-    md(
-        en=r"""
-        :::{admonition} Solution 1
-        :class: dropdown
-
-        ```python
-        for s in (linear, cosine):
+    solution(
+        1,
+        en="",
+        zh="",
+        code=r"""
+        for s, name in ((linear, T("linear", "线性")), (cosine, T("cosine", "余弦"))):
             r = D.snr(s)
-            print(float(r[499]), int((s.alpha_bars[1:] < 0.5).nonzero()[0]) + 1)
-        ```
+            print(name, T("SNR(T/2) =", "SNR(T/2) ="), f"{float(r[499]):.3f};",
+                  T("alpha-bar_t < 0.5 from t =", "alpha-bar_t < 0.5 始于 t ="), int((s.alpha_bars[1:] < 0.5).nonzero()[0]) + 1)
+        """,
+        en_after=r"""
         The cosine schedule keeps a much larger SNR at $T/2$ and crosses $\bar\alpha_t = 0.5$ later: it destroys
         information more evenly over the chain.
-        :::
-
-        :::{admonition} Solution 2
-        :class: dropdown
-
-        ```python
+        """,
+        zh_after=r"""
+        余弦调度在 $T/2$ 处保留的信噪比大得多，$\bar\alpha_t$ 降到 0.5 以下也更晚：它在整条链上更均匀地破坏信息。
+        """,
+    ),
+    solution(
+        2,
+        en="",
+        zh="",
+        code=r"""
         xs = torch.linspace(-4, 4, 401, dtype=torch.float64)
         for t_ in (50, 400):
             ab_ = float(linear.alpha_bars[t_])
@@ -861,88 +884,62 @@ CELLS = [
             lq = torch.logsumexp(-(x_[:, None] - math.sqrt(ab_) * mus) ** 2 / (2 * v_), 1)
             sc_ = torch.autograd.grad(lq.sum(), x_)[0]
             plt.plot(xs, (xs + (1 - ab_) * sc_) / math.sqrt(ab_), label=f"t = {t_}")
+        plt.xlabel("x_t")
+        plt.ylabel("E[x_0 | x_t]")
         plt.legend()
         plt.show()
-        ```
+        """,
+        en_after=r"""
         At $t = 50$ the two components of $q_t$ barely overlap, so $x_t$ almost certainly tells which one $x_0$
         came from: the posterior mean jumps from near $-2$ to near $1$ between them. At $t = 400$ they overlap
         strongly; the posterior mean is a smooth compromise, close to a linear shrinkage towards the overall mean.
-        :::
-
-        :::{admonition} Solution 3
-        :class: dropdown
-
-        ```python
+        """,
+        zh_after=r"""
+        $t = 50$ 时 $q_t$ 的两个分量几乎不重叠，$x_t$ 几乎能确定 $x_0$ 来自哪个分量，于是后验均值在两者之间从 $-2$ 附近跳到 $1$ 附近。
+        $t = 400$ 时两个分量大量重叠，后验均值是一个平滑的折中，接近于向总体均值的线性收缩。
+        """,
+    ),
+    solution(
+        3,
+        en="",
+        zh="",
+        code=r"""
         for k in (5, 10, 100):
             _, path = D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0, generator=gen(3))
             c = mode_coverage(path[-1], std=RING_STD)
-            print(k, c.modes_covered, round(c.high_quality, 3), round(c.kl_to_uniform, 3))
-        ```
+            print(T("steps", "步数"), k, T("| modes", "| 模式数"), c.modes_covered,
+                  T("| quality", "| 高质量比例"), round(c.high_quality, 3), "| KL", round(c.kl_to_uniform, 3))
+        """,
+        en_after=r"""
         With very few steps each deterministic jump relies on one prediction of $\hat x_0$ made from a very noisy
         $x_t$, so expect the points to land less precisely on the modes (a smaller high-quality share); the
         printed numbers show how much, and whether any mode is lost.
-        :::
-
+        """,
+        zh_after=r"""
+        步数很少时，每一次确定性的跳跃都只依赖于从噪声很大的 $x_t$ 作出的一次 $\hat x_0$ 预测，所以可以预期点落在模式上的精度变差
+        （高质量样本比例更小）；打印出的数字给出差多少，以及是否丢了模式。
+        """,
+    ),
+    md(
+        en=r"""
         ## References
 
         Sohl-Dickstein et al. {cite:p}`sohldickstein2015diffusion` introduced diffusion probabilistic models;
         Ho, Jain and Abbeel {cite:p}`ho2020ddpm` the noise-prediction parameterisation and $L_\text{simple}$;
         Nichol and Dhariwal {cite:p}`nichol2021improved` the cosine schedule; Song, Meng and Ermon
         {cite:p}`song2021ddim` DDIM; Song et al. {cite:p}`song2021scoresde` the score-based SDE view; Vincent
-        {cite:p}`vincent2011connection` denoising score matching; Ho and Salimans {cite:p}`ho2022cfg`
-        classifier-free guidance. The full list is on the [references page](../../book/en/references.md).
+        {cite:p}`vincent2011connection` denoising score matching; Efron {cite:p}`efron2011tweedie` Tweedie's formula
+        and its use in empirical Bayes; Ho and Salimans {cite:p}`ho2022cfg` classifier-free guidance. The full list
+        is on the [references page](../../book/en/references.md).
         """,
         zh=r"""
-        :::{admonition} 答案 1
-        :class: dropdown
-
-        ```python
-        for s in (linear, cosine):
-            r = D.snr(s)
-            print(float(r[499]), int((s.alpha_bars[1:] < 0.5).nonzero()[0]) + 1)
-        ```
-        余弦调度在 $T/2$ 处保留的信噪比大得多，$\bar\alpha_t$ 降到 0.5 以下也更晚：它在整条链上更均匀地破坏信息。
-        :::
-
-        :::{admonition} 答案 2
-        :class: dropdown
-
-        ```python
-        xs = torch.linspace(-4, 4, 401, dtype=torch.float64)
-        for t_ in (50, 400):
-            ab_ = float(linear.alpha_bars[t_])
-            v_ = ab_ * sd ** 2 + 1 - ab_
-            x_ = xs.clone().requires_grad_(True)
-            lq = torch.logsumexp(-(x_[:, None] - math.sqrt(ab_) * mus) ** 2 / (2 * v_), 1)
-            sc_ = torch.autograd.grad(lq.sum(), x_)[0]
-            plt.plot(xs, (xs + (1 - ab_) * sc_) / math.sqrt(ab_), label=f"t = {t_}")
-        plt.legend()
-        plt.show()
-        ```
-        $t = 50$ 时 $q_t$ 的两个分量几乎不重叠，$x_t$ 几乎能确定 $x_0$ 来自哪个分量，于是后验均值在两者之间从 $-2$ 附近跳到 $1$ 附近。
-        $t = 400$ 时两个分量大量重叠，后验均值是一个平滑的折中，接近于向总体均值的线性收缩。
-        :::
-
-        :::{admonition} 答案 3
-        :class: dropdown
-
-        ```python
-        for k in (5, 10, 100):
-            _, path = D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0, generator=gen(3))
-            c = mode_coverage(path[-1], std=RING_STD)
-            print(k, c.modes_covered, round(c.high_quality, 3), round(c.kl_to_uniform, 3))
-        ```
-        步数很少时，每一次确定性的跳跃都只依赖于从噪声很大的 $x_t$ 作出的一次 $\hat x_0$ 预测，所以可以预期点落在模式上的精度变差
-        （高质量样本比例更小）；打印出的数字给出差多少，以及是否丢了模式。
-        :::
-
         ## 参考文献
 
         Sohl-Dickstein 等人 {cite:p}`zh-sohldickstein2015diffusion` 提出了扩散概率模型；Ho、Jain 与 Abbeel {cite:p}`zh-ho2020ddpm`
         提出了预测噪声的参数化和 $L_\text{simple}$；Nichol 与 Dhariwal {cite:p}`zh-nichol2021improved` 提出了余弦调度；
         Song、Meng 与 Ermon {cite:p}`zh-song2021ddim` 提出了 DDIM；Song 等人 {cite:p}`zh-song2021scoresde` 提出了基于得分的随机微分方程观点；
-        Vincent {cite:p}`zh-vincent2011connection` 提出了去噪得分匹配；Ho 与 Salimans {cite:p}`zh-ho2022cfg` 提出了分类器无关引导。
-        完整的参考文献列表见[参考文献页](../../book/zh/references.md)。
+        Vincent {cite:p}`zh-vincent2011connection` 提出了去噪得分匹配；Efron {cite:p}`zh-efron2011tweedie` 阐述了 Tweedie 公式及其在经验贝叶斯中的用法；
+        Ho 与 Salimans {cite:p}`zh-ho2022cfg` 提出了分类器无关引导。完整的参考文献列表见[参考文献页](../../book/zh/references.md)。
         """,
     ),
 ]
