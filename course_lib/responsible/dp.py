@@ -71,7 +71,8 @@ class DPVAETask(Task):
         self.x_eval = None if x_eval is None else x_eval.detach().to("cpu", torch.float32)
         self.batch_size, self.epochs = batch_size, epochs
         self.target_epsilon, self.delta, self.accountant = float(target_epsilon), delta, accountant
-        self.max_grad_norm, self.sample_rate = float(max_grad_norm), batch_size / n
+        # Opacus samples each example with probability q = 1 / (batches per epoch); the baseline does the same
+        self.max_grad_norm, self.sample_rate = float(max_grad_norm), 1.0 / math.ceil(n / batch_size)
         self.noise_multiplier, self.steps, self.epsilon = 0.0, 0, math.inf
         gen = torch.Generator().manual_seed(seed)
         opt = torch.optim.Adam(self.model.parameters(), lr=lr)
