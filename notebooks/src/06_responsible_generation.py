@@ -25,10 +25,15 @@ CELLS = [
           characters erase it;
         * train a small **detector** of generated digits and test it on a generator it never saw.
 
-        The tools are in `course_lib.responsible`. Three more studies belong to this lab — memorisation of
-        inserted secrets by the GPT, the price of differentially private training, and whether a skewed training
-        set gives a skewed generator — but they need models trained for them, and this version of the chapter
-        has none yet.
+        * measure how strongly tiny GPTs **memorise** a secret inserted into their training text 0, 1, 4 and 16
+          times (exact **exposure**), and whether greedy decoding gives it away;
+        * pay the **price of differential privacy**: the same VAE trained with DP-SGD at ε = ∞, 8 and 1, its
+          quality, and the attack it stops;
+        * ask whether a **skewed training set** gives a skewed generator, for the VAE and the DCGAN;
+        * read the **audit section** that `python -m course_lib audit` writes into every shipped model's card.
+
+        The tools are in `course_lib.responsible`; every model used here was trained by the one command printed
+        in its model card.
         """,
         zh=r"""
         # 6 · 负责任生成实验室
@@ -47,8 +52,12 @@ CELLS = [
           以及改动多少个字符就能把它抹掉；
         * 训练一个识别生成数字的小型**检测器**，并在一个它从未见过的生成器上检验它。
 
-        所用工具都在 `course_lib.responsible` 中。这个实验室还应包括另外三项研究——GPT 对插入的秘密的记忆、差分隐私训练的代价，
-        以及偏斜的训练集是否带来偏斜的生成器——但它们需要专门为之训练的模型，本章的这一版还没有这些模型。
+        * 测量微型 GPT 对插入训练文本 0、1、4、16 次的秘密**记住**了多少（精确的**暴露度**），以及贪心解码会不会把它说出来；
+        * 付出**差分隐私的代价**：用 DP-SGD 在 ε = ∞、8、1 下训练同一个 VAE，看它的质量，以及它挡住了什么攻击；
+        * 对 VAE 和 DCGAN 分别追问：**偏斜的训练集**会不会带来偏斜的生成器；
+        * 阅读 `python -m course_lib audit` 写进每个随书模型的模型卡里的**审计部分**。
+
+        所用工具都在 `course_lib.responsible` 中；这里用到的每个模型，都由其模型卡里打印的那一条命令训练而成。
         """,
     ),
     code(
@@ -172,21 +181,17 @@ CELLS = [
     code(
         """
         members = x_train[spread_subset(len(x_train), 1000)]
-        anchor_idx = spread_subset(len(x_held), 4)
-        is_anchor = torch.zeros(len(x_held), dtype=torch.bool)
-        is_anchor[anchor_idx] = True
-        anchors, nonmembers = x_held[is_anchor], x_held[~is_anchor]
+        # en: 4 held-out digits, spread evenly, are the DCGAN's packing anchors and are left out of the non-members
+        # zh: 均匀取出的 4 张留出数字用作 DCGAN 打包判别器的锚点，不再算作非成员
+        anchors, nonmembers = membership.split_anchors(x_held, 4)
 
         # en: the over-fitted VAE saw only its 64 evenly spaced training digits: those are its members
         # zh: 过拟合的 VAE 只见过均匀取出的 64 张训练数字：它们就是它的成员
         overfit_members = x_train[spread_subset(len(x_train), overfit_card["train_examples"])]
         scores = {
-            T("VAE, loss threshold", "VAE，损失阈值"): (membership.vae_loss_scores(vae, members, draws=2),
-                                                     membership.vae_loss_scores(vae, nonmembers, draws=2)),
-            T("DCGAN, LOGAN", "DCGAN，LOGAN"): (membership.discriminator_scores(dcgan.discriminator, members, anchors),
-                                               membership.discriminator_scores(dcgan.discriminator, nonmembers, anchors)),
-            T("over-fitted VAE", "过拟合的 VAE"): (membership.vae_loss_scores(overfit, overfit_members, draws=2),
-                                                  membership.vae_loss_scores(overfit, nonmembers, draws=2)),
+            T("VAE, loss threshold", "VAE，损失阈值"): membership.loss_threshold_attack(vae, members, nonmembers),
+            T("DCGAN, LOGAN", "DCGAN，LOGAN"): membership.logan_attack(dcgan, members, x_held, n_anchors=4),
+            T("over-fitted VAE", "过拟合的 VAE"): membership.loss_threshold_attack(overfit, overfit_members, nonmembers),
         }
         print(f"{T('attack', '攻击'):<22}{T('members', '成员'):>8}{T('non-members', '非成员'):>13}{'AUC':>8}{T('TPR @ 1% FPR', '1% 假阳性率处的真阳性率'):>16}")
         for name, (s_in, s_out) in scores.items():
@@ -667,7 +672,482 @@ CELLS = [
         how much); the lesson of the VAE column — that a detector is tuned to the generators it has seen — is the
         reason the labelling measures require providers to *label* what they generate rather than leave it to
         others to detect.
+        """,
+        zh=r"""
+        这么小、训练这么短的检测器，在它所针对的生成器上也只比抛硬币好一点点，在 VAE 上甚至不如抛硬币——尽管第 5 章的弗雷歇距离表明，
+        两个生成器的数字都不如真实数字。检测是一场检测方起步就落后的军备竞赛：它必须找出生成器弄错的某种统计特征，而一个更好的、
+        或者仅仅是*不同*的生成器，弄错的地方也不同。更大的检测器训练得更久，在它认识的生成器上会做得更好（练习 3 问好多少）；
+        VAE 那一列的教训——检测器只适应它见过的生成器——正是标识办法要求服务提供者主动*标识*其生成内容、而不是留给别人去检测的理由。
+        """,
+    ),
+    md(
+        en=r"""
+        ## 4 · Memorisation in the GPT: canaries and exposure
 
+        A language model trained on text that contains a secret — a password, a phone number — may learn the secret
+        itself. *The Secret Sharer* {cite:p}`carlini2019secret` measures this with **canaries**: a sentence with a
+        random secret is inserted into the training text $k$ times, and afterwards one asks how strongly the model
+        prefers the true secret to every other possible one. With the candidate space $\mathcal R$ (here every
+        string of $d = 5$ digits, $|\mathcal R| = 10^5$) and
+
+        $$\operatorname{rank}(r) = 1 + \#\{r' \in \mathcal R : \log p(\text{prefix}\,r') > \log p(\text{prefix}\,r)\},\qquad
+          \text{exposure}(r) = \log_2 |\mathcal R| - \log_2 \operatorname{rank}(r),$$
+
+        the exposure is 0 bits when the model likes every other candidate better, and $\log_2 10^5 \approx 16.6$
+        bits when it ranks the secret first. A model that never saw the secret gives it a rank that is uniform over
+        the candidates, so its exposure is a few bits at most (about $\log_2 e \approx 1.4$ on average).
+        Carlini et al. estimate the rank by sampling because their $\mathcal R$ is huge; five digits are few enough to score **every**
+        candidate exactly: the candidates form a tree of ten first digits, ten second digits under each, and so on,
+        and the model scores one level of the tree per step, with the prefix's keys and values computed once
+        (`canary.candidate_log_probs`).
+
+        Four tiny GPTs (2 blocks, width 64) were trained on copies of the book's text into which an English and a
+        Chinese canary were inserted 0, 1, 4 and 16 times, one command each (`python -m course_lib train canary_gpt
+        --repeats K`, printed below). The secrets are random digit strings, drawn once and recorded in the model
+        cards. We compute each secret's exact rank and exposure, and try the direct attack too: give the model the
+        prefix and let it continue greedily.
+        """,
+        zh=r"""
+        ## 4 · GPT 的记忆：金丝雀与暴露度
+
+        如果训练文本里含有秘密——密码、电话号码——语言模型可能会把秘密本身也学会。《秘密分享者》{cite:p}`carlini2019secret`
+        用**金丝雀**来测量这一点：把一个带随机秘密的句子插入训练文本 $k$ 次，训练之后再问：模型对真正的秘密，比对其他所有可能的秘密偏爱多少？
+        记候选空间为 $\mathcal R$（这里是所有 $d = 5$ 位的数字串，$|\mathcal R| = 10^5$），定义
+
+        $$\operatorname{rank}(r) = 1 + \#\{r' \in \mathcal R : \log p(\text{prefix}\,r') > \log p(\text{prefix}\,r)\},\qquad
+          \text{exposure}(r) = \log_2 |\mathcal R| - \log_2 \operatorname{rank}(r),$$
+
+        即**暴露度**：模型觉得其他候选都比秘密更可能时，暴露度为 0 比特；模型把秘密排在第一位时，暴露度为 $\log_2 10^5 \approx 16.6$ 比特。
+        从未见过秘密的模型给出的名次在所有候选中均匀分布，所以暴露度至多几比特（平均约为 $\log_2 e \approx 1.4$）。
+        Carlini 等人的候选空间极大，只能靠抽样估计名次；五位数字的候选足够少，可以**逐一**精确打分：候选构成一棵树——十个第一位数字，
+        每个下面十个第二位数字，依此类推——模型每一步为树的一层打分，前缀的键和值只算一次（`canary.candidate_log_probs`）。
+
+        我们在本书文本的副本中插入一个英文和一个中文金丝雀，分别插入 0、1、4、16 次，各用一条命令（`python -m course_lib train canary_gpt
+        --repeats K`，见下面的打印）训练了四个微型 GPT（2 个块，宽度 64）。秘密是随机抽取的数字串，只抽一次，记录在模型卡里。
+        我们计算每个秘密的精确名次和暴露度，也试一试直接攻击：把前缀交给模型，让它贪心地续写下去。
+        """,
+    ),
+    code(
+        """
+        from course_lib.responsible import canary as cn
+
+        canary_gpts = {k: load_gpt(shipped_checkpoint(f"canary_gpt_r{k}")) for k in (0, 1, 4, 16)}
+        print(T("made by:", "训练命令："), canary_gpts[16][2]["command"])
+        print(f"{T('repeats', '插入次数'):>8}{T('canary', '金丝雀'):>8}{T('rank', '名次'):>9}{T('exposure (bits)', '暴露度（比特）'):>17}"
+              f"{T('greedy continuation', '贪心续写'):>22}{T('extracted', '被提取'):>10}{T('val. bits/char', '验证集每字符比特数'):>16}")
+        exposures = {}
+        for k, (g, g_tok, g_card) in canary_gpts.items():
+            for c in g_card["canaries"]:
+                can = cn.Canary(c["lang"], c["prefix"], c["secret"], c["end"])
+                e = cn.exposure(g, g_tok, can)
+                said = cn.greedy_extract(g, g_tok, can)
+                exposures[(k, can.lang)] = e
+                print(f"{k:>8}{can.lang:>8}{e['rank']:>9,}{e['exposure']:>17.2f}{repr(said):>22}"
+                      f"{(T('yes', '是') if said == can.secret else T('no', '否')):>10}{g_card['metrics']['val_bits_per_char']:>16.3f}")
+        print(T("largest possible exposure: log2(10^5) =", "暴露度的最大可能值：log2(10^5) ="), f"{5 * math.log2(10):.2f}",
+              T("bits", "比特"))
+        """
+    ),
+    md(
+        en=r"""
+        **The formula, checked.** The exposure above came from the tree of one-step scores. Scoring a few candidates
+        the slow way — the whole sequence "prefix + five digits" through the model — must give the same
+        log-probabilities, and counting the candidates that beat the secret must give its rank:
+        """,
+        zh=r"""
+        **验证公式。** 上面的暴露度来自逐层打分的那棵树。用慢办法给几个候选打分——把整个“前缀 + 五位数字”序列送进模型——
+        应当得到同样的对数概率；数一数有多少候选胜过秘密，应当得到它的名次：
+        """,
+    ),
+    code(
+        """
+        g, g_tok, g_card = canary_gpts[4]
+        c = g_card["canaries"][0]
+        lp = cn.candidate_log_probs(g, g_tok.encode(c["prefix"]), g_tok.encode("0123456789"), 5)
+        for r in (int(c["secret"]), 0, 12345, 99999):
+            ids = torch.tensor([g_tok.encode(c["prefix"] + str(r).zfill(5))])
+            with torch.no_grad():
+                logp = torch.log_softmax(g(ids[:, :-1])[0].double(), -1)[0]
+            slow = float(logp[-5:].gather(1, ids[0, -5:, None]).sum())
+            print(str(r).zfill(5), T("tree:", "树："), f"{float(lp[r]):.4f}", T("| whole sequence:", "| 整个序列："), f"{slow:.4f}")
+        rank = 1 + int((lp > lp[int(c["secret"])]).sum())
+        print(T("rank by counting:", "数出来的名次："), rank, T("| exposure:", "| 暴露度："),
+              f"{5 * math.log2(10) - math.log2(rank):.2f}", T("bits", "比特"))
+        """
+    ),
+    code(
+        """
+        fig, ax = plt.subplots(figsize=(5.2, 3.4))
+        ks = [0, 1, 4, 16]
+        canary_names = {"en": T("English canary", "英文金丝雀"), "zh": T("Chinese canary", "中文金丝雀")}
+        for lang, marker in (("en", "o"), ("zh", "s")):
+            ax.plot(range(len(ks)), [exposures[(k, lang)]["exposure"] for k in ks], marker=marker, label=canary_names[lang])
+        ax.axhline(5 * math.log2(10), color="k", ls="--", lw=1, label=T("maximum (rank 1)", "最大值（名次为 1）"))
+        ax.axhline(math.log2(math.e), color="grey", ls=":", lw=1, label=T("mean without the secret", "未见过秘密时的平均值"))
+        ax.set_xticks(range(len(ks)), [str(k) for k in ks])
+        ax.set_xlabel(T("times the canary is in the training text", "金丝雀在训练文本中出现的次数"))
+        ax.set_ylabel(T("exposure (bits)", "暴露度（比特）"))
+        ax.set_title(T("Exposure of the secrets against repetitions", "秘密的暴露度随插入次数的变化"))
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
+        The control model (0 repetitions) gives the secrets the low exposures that chance gives. One copy among the
+        book's several hundred thousand characters already lifts each secret to a rank of a few hundred or a few
+        thousand among the 100,000 candidates — far above chance, though not yet first; at 16 copies both secrets
+        are ranked first. Each of these small models trained for the same number of steps, so these are single
+        runs: the trend with repetitions is the finding, not the exact value at each point.
+
+        Extraction is harder than exposure, and the table shows why: greedy decoding can only reveal a secret the
+        model prefers to *every* continuation, not only to the other digit strings. Where greedy decoding wrote
+        something other than digits, the secret stayed hidden from this attack even at the largest exposure;
+        a sampling attacker who knows the format ("five digits follow") would find it in one try. Exposure is the
+        safer measure: it asks how much an attacker who knows the format learns.
+        """,
+        zh=r"""
+        对照模型（插入 0 次）给秘密的暴露度很低，和碰运气相当。书中有几十万个字符，秘密只要出现一次，就已经在 100,000 个候选中排到几百名或几千名——
+        远高于碰运气，但还不是第一；出现 16 次时，两个秘密都排在了第一位。这几个小模型训练的步数相同，每种插入次数只有一次训练：
+        可信的结论是暴露度随插入次数上升的趋势，而不是每个点上的确切数值。
+
+        提取比暴露难，表格说明了原因：贪心解码只能吐出模型相比*所有*续写（而不只是其他数字串）都更偏爱的秘密。
+        凡是贪心解码写出的不是数字的地方，即使暴露度已达最大，秘密也没有被这种攻击拿到；而一个知道格式（“后面是五位数字”）的攻击者，
+        一次就能找到它。暴露度是更稳妥的度量：它问的是一个知道格式的攻击者能学到多少。
+        """,
+    ),
+    md(
+        en=r"""
+        ## 5 · The price of differential privacy
+
+        Section 1 showed attacks failing on the book's models, and warned that a failed attack is no guarantee.
+        **Differential privacy** {cite:p}`dwork2006calibrating` is one: a training run is $(\varepsilon, \delta)$-DP
+        if adding or removing any one training example changes the probability of any outcome — any set of final
+        weights — by at most a factor $e^{\varepsilon}$, up to a slack $\delta$. Every membership attack, however
+        clever, is then bounded: its TPR at a given FPR is at most $e^{\varepsilon}\,\mathrm{FPR} + \delta$.
+
+        **DP-SGD** {cite:p}`abadi2016dpsgd` makes training private by changing one thing: each example's gradient
+        is clipped to norm at most $C$, and Gaussian noise of standard deviation $\sigma C$ is added to the sum of a
+        minibatch's gradients; minibatches are drawn by Poisson sampling (each example joins with probability
+        $q$). An **accountant** adds up the privacy loss of all the steps. We use Opacus {cite:p}`yousefpour2021opacus`,
+        which implements all three and picks the $\sigma$ that makes the whole run meet a requested $\varepsilon$.
+
+        We set $\delta = 1/N$ with $N$ the number of training digits, a common choice at the edge of meaningful: a
+        mechanism that publishes one randomly chosen training record in full is $(0, 1/N)$-DP, so $\delta \ge 1/N$
+        cannot rule that out; stricter practice takes $\delta$ well below $1/N$.
+
+        Three MLP VAEs were trained by one command each on the same 1,000 training digits for the same 60 epochs,
+        at $\varepsilon = \infty$ (no clipping and no noise: the baseline, with the same Poisson batches), 8 and 1.
+        Fewer digits and more epochs than chapter 5's models make the baseline over-fit a little, so that there is
+        something to protect. For each: the budget spent, the noise, the −ELBO on the training and the held-out
+        digits, and the loss-threshold attack of section 1 (members: its 1,000 digits; non-members: the held-out
+        digits).
+        """,
+        zh=r"""
+        ## 5 · 差分隐私的代价
+
+        第 1 节的攻击在本书的模型上都失败了，但也提醒过：攻击失败不等于有保证。**差分隐私** {cite:p}`dwork2006calibrating` 就是一种保证：
+        如果增删任何一个训练样本，任何结果（任何一组最终权重）的概率至多变为原来的 $e^{\varepsilon}$ 倍（外加一个松弛量 $\delta$），
+        这次训练就满足 $(\varepsilon, \delta)$-差分隐私。于是，无论多巧妙的成员推断攻击都有了上界：在给定的假阳性率下，
+        它的真阳性率至多是 $e^{\varepsilon}\,\mathrm{FPR} + \delta$。
+
+        **DP-SGD** {cite:p}`abadi2016dpsgd` 只改动训练中的一件事：把每个样本的梯度裁剪到范数不超过 $C$，再给一个小批量的梯度之和加上标准差为
+        $\sigma C$ 的高斯噪声；小批量用泊松抽样（每个样本以概率 $q$ 加入）。**隐私会计**把所有步骤的隐私损失累加起来。
+        我们用 Opacus {cite:p}`yousefpour2021opacus`，它实现了这三样东西，并会选出让整次训练满足指定 ε 的 $\sigma$。
+
+        我们取 $\delta = 1/N$，$N$ 是训练数字的个数。这是常见的取法，但已经处在有意义的边缘：一个随机挑出一条训练记录并原样公布的机制是
+        $(0, 1/N)$-差分隐私的，所以 $\delta \ge 1/N$ 无法排除这种情况；更严格的做法会取远小于 $1/N$ 的 $\delta$。
+
+        我们各用一条命令训练了三个 MLP VAE，训练数据是同样的 1,000 张数字，都训练 60 轮，隐私预算分别为 $\varepsilon = \infty$
+        （不裁剪、不加噪声：基线，泊松抽样的批次相同）、8 和 1。数字比第 5 章的模型少、轮数更多，基线会有一点过拟合，这样才有需要保护的东西。
+        对每个模型，我们给出花掉的预算、噪声、训练数字与留出数字上的 −ELBO，以及第 1 节的损失阈值攻击（成员：它的 1,000 张训练数字；
+        非成员：留出数字）。
+        """,
+    ),
+    code(
+        """
+        from opacus.accountants import PRVAccountant, RDPAccountant
+        from course_lib.models.vae import evaluate_vae
+
+        dp_runs = {name: load_vae(shipped_checkpoint(name)) for name in ("dp_vae_epsinf", "dp_vae_eps8", "dp_vae_eps1")}
+        print(T("made by:", "训练命令："), dp_runs["dp_vae_eps8"][1]["command"])
+        # en: the DP runs trained on 1,000 evenly spaced training digits: those are their members
+        # zh: 这几次 DP 训练用的是均匀取出的 1,000 张训练数字：它们就是成员
+        dp_members = x_train[spread_subset(len(x_train), dp_runs["dp_vae_eps8"][1]["train_examples"])]
+        print(f"{T('target ε', '目标 ε'):>9}{T('spent ε', '实际 ε'):>9}{'δ':>8}{T('noise σ', '噪声 σ'):>9}{T('steps', '步数'):>7}"
+              f"{T('train -ELBO', '训练 -ELBO'):>13}{T('held-out -ELBO', '留出 -ELBO'):>16}{'AUC':>8}{T('TPR @ 1% FPR', '1% 假阳性率处的真阳性率'):>16}{T('DP bound', 'DP 上界'):>10}")
+        dp_table = {}
+        for name, (m, card) in dp_runs.items():
+            dp = card["dp"]
+            s_in, s_out = membership.loss_threshold_attack(m, dp_members, nonmembers)
+            r = membership.attack_summary(s_in, s_out, fpr=0.01)
+            train_elbo, held_elbo = evaluate_vae(m, dp_members)["neg_elbo"], evaluate_vae(m, x_held)["neg_elbo"]
+            # en: (ε, δ)-DP bounds every attack: TPR <= e^ε · FPR + δ
+            # zh: (ε, δ)-差分隐私给所有攻击设了上界：TPR <= e^ε · FPR + δ
+            bound = min(1.0, math.exp(dp["epsilon"]) * 0.01 + dp["delta"]) if math.isfinite(dp["epsilon"]) else 1.0
+            dp_table[name] = {**r, "held": held_elbo, "train": train_elbo}
+            print(f"{dp['target_epsilon']:>9.3g}{dp['epsilon']:>9.3g}{dp['delta']:>8.3g}{dp['noise_multiplier']:>9.3f}{dp['steps']:>7}"
+                  f"{train_elbo:>13.1f}{held_elbo:>16.1f}{r['auc']:>8.3f}{r['tpr_at_fpr']:>16.3f}{bound:>10.3f}")
+        """
+    ),
+    md(
+        en=r"""
+        **The guarantee, checked.** The ε printed above is what the training run's accountant reported. It is a
+        function of three numbers in the card alone — the noise multiplier σ, the sampling rate $q$ and the number
+        of steps — so a fresh accountant given only those must agree; Rényi-DP accounting {cite:p}`mironov2017renyi`,
+        a looser bound, must give an ε at least as large:
+        """,
+        zh=r"""
+        **验证隐私保证。** 上面打印的 ε 是训练时隐私会计报告的。它只取决于模型卡中的三个数——噪声乘数 σ、采样率 $q$ 和步数——
+        所以只拿到这三个数的一个全新会计必须给出同样的结果；更松的 Rényi 差分隐私会计 {cite:p}`mironov2017renyi` 给出的 ε 必须不小于它：
+        """,
+    ),
+    code(
+        """
+        import warnings
+
+        for name in ("dp_vae_eps8", "dp_vae_eps1"):
+            dp = dp_runs[name][1]["dp"]
+            prv, rdp = PRVAccountant(), RDPAccountant()
+            prv.history = rdp.history = [(dp["noise_multiplier"], dp["sample_rate"], dp["steps"])]
+            with warnings.catch_warnings():
+                # en: Opacus suggests more Rényi orders for a tighter bound (its PRV accountant uses RDP for its range too)
+                # zh: Opacus 建议用更多的 Rényi 阶数求更紧的上界（它的 PRV 会计也用 RDP 确定计算范围）
+                warnings.simplefilter("ignore")
+                eps_rdp, eps_prv = rdp.get_epsilon(dp["delta"]), prv.get_epsilon(dp["delta"])
+            print(name, T("| in the card:", "| 模型卡："), f"{dp['epsilon']:.3f}",
+                  T("| PRV, recomputed:", "| PRV 重算："), f"{eps_prv:.3f}",
+                  T("| RDP bound:", "| RDP 上界："), f"{eps_rdp:.3f}")
+        """
+    ),
+    code(
+        """
+        fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.6))
+        for ax, (name, (m, card)) in zip(axes, dp_runs.items()):
+            x = m.sample(36, generator=torch.Generator().manual_seed(0))
+            grid = x.reshape(6, 6, 28, 28).permute(0, 2, 1, 3).reshape(6 * 28, 6 * 28)
+            ax.imshow(grid.numpy(), cmap="gray")
+            ax.axis("off")
+            eps = card["dp"]["target_epsilon"]
+            ax.set_title((T("no privacy (ε = ∞)", "无隐私（ε = ∞）") if math.isinf(eps) else f"ε = {eps:g}")
+                         + "\\n" + T(f"held-out -ELBO {dp_table[name]['held']:.0f}", f"留出 -ELBO {dp_table[name]['held']:.0f}")
+                         + f", AUC {dp_table[name]['auc']:.2f}", fontsize=9)
+        fig.suptitle(T("The MLP VAE trained with DP-SGD: samples at three privacy budgets",
+                       "用 DP-SGD 训练的 MLP VAE：三种隐私预算下的样本"))
+        fig.tight_layout(rect=(0, 0, 1, 0.92))
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
+        The price is plain in the table and the figure. The baseline fits its 1,000 digits better than the
+        held-out ones, and the loss-threshold attack sees a little of that gap. With DP-SGD the gap and the
+        attack's edge are gone — and so is much of the model: the held-out −ELBO is far worse, and the samples
+        lose their shapes as ε shrinks. With only 1,000 digits, the noise added to each step's sum of about 125
+        clipped gradients is large against their signal; because the signal of the sum grows with the batch and the
+        data while the noise does not, DP-SGD's price falls as the dataset grows, which is why it is used on large
+        ones.
+
+        The last column is what the guarantee adds over any measured AUC: at the stated ε and δ, *no* attack —
+        not only this one — can identify members at 1 % FPR more often than that bound. At ε = 1 the bound is a
+        few per cent. At ε = 8 it is 1, that is, no bound at all at this FPR ($e^{8} \approx 3{,}000$): a budget in
+        the range that deployed systems often use promises little against a confident attacker, although the
+        attack we tried is defeated in practice. For the baseline no bound exists, however weak the attack we
+        happened to try.
+        """,
+        zh=r"""
+        代价在表格和图中一目了然。基线对它的 1,000 张数字拟合得比留出数字好，损失阈值攻击也看到了一点这个差距。
+        用了 DP-SGD，差距和攻击的优势都消失了——模型本身也丢了一大块：留出数据上的 −ELBO 差了很多，随着 ε 变小，样本也失去了形状。
+        只有 1,000 张数字时，加在每步约 125 个裁剪后梯度之和上的噪声，相对于它们的信号很大；而梯度之和的信号随批量和数据增长，噪声却不增长，
+        所以数据集越大，DP-SGD 的代价越小——这也是它多用于大数据集的原因。
+
+        最后一列是隐私保证在任何实测 AUC 之外多给出的东西：在给定的 ε 和 δ 下，*任何*攻击——不只是这一种——在 1% 假阳性率处认出成员的比例都不会超过这个上界。
+        ε = 1 时，上界只有百分之几。ε = 8 时它等于 1，也就是在这个假阳性率下根本没有上界（$e^{8} \approx 3{,}000$）：
+        实际部署的系统常用这一量级的预算，它对一个有把握的攻击者几乎没有承诺，尽管我们试过的攻击在实践中被挡住了。
+        对基线则根本没有上界，无论我们碰巧试过的攻击多么弱。
+        """,
+    ),
+    md(
+        en=r"""
+        ## 6 · Coverage bias: skew in, skew out?
+
+        Chapter 1 asked, on a toy generator, whether a group that is rare in the training data comes out rarer
+        still. Here we ask it of the chapter-5 models. The same two recipes — the DCGAN and the convolutional VAE,
+        same commands, same epochs — were trained once more on a **skewed** copy of the training set in which one
+        digit keeps only one example in ten (`--rare-digit 0 --rare-factor 10`; the model card records the class
+        counts). We draw 10,000 samples from each of the four models and let chapter 5's classifier say which
+        digit each one is.
+
+        **The formula.** With $q_{\text{train}}(d)$ the share of digit $d$ in a model's training set and
+        $q_{\text{gen}}(d)$ its share among the model's samples,
+
+        $$\rho = \frac{q_{\text{gen}}(d)}{q_{\text{train}}(d)}, \qquad A = \frac{\rho_{\text{skewed}}}{\rho_{\text{balanced}}} .$$
+
+        $\rho = 1$ means the samples keep the training proportion; $\rho < 1$ that the rare digit is rarer still
+        (the skew is **amplified**; $\rho = 0$: it is gone); $\rho > 1$ that it is less rare. The classifier is
+        not a perfect judge of generated digits — a blurry sample has to be called *something* — so $\rho$ for
+        the model trained on balanced data is not exactly 1 either. $A$ divides that instrument-and-model bias out:
+        it compares each recipe with itself. We count twice, over all samples and over the "sure" ones that the
+        classifier gives at least 90 % probability.
+
+        Chapters 2 and 3 predict a difference. Maximum likelihood, the VAE's objective, is **mode-covering**:
+        $\mathrm{KL}(p_{\text{data}}\,\|\,p_\theta)$ is infinite if the model gives zero density where data
+        lives, so it must keep some mass on the 40 rare digits. The GAN's objective does not punish a missing mode
+        in this way — chapter 2 watched a GAN drop modes of the ring — so if anything drops the minority, one
+        would expect it to be the GAN.
+        """,
+        zh=r"""
+        ## 6 · 覆盖偏差：偏斜进，偏斜出？
+
+        第 1 章在一个玩具生成器上问过：训练数据中稀少的群体，生成出来会不会更稀少？这里我们拿第 5 章的模型来问。
+        同样的两个配方——DCGAN 和卷积 VAE，同样的命令，同样的轮数——在训练集的一个**偏斜**副本上又各训练了一次：
+        其中一个数字只保留十分之一的样本（`--rare-digit 0 --rare-factor 10`；模型卡记录了各类的个数）。
+        我们从四个模型各抽取 10,000 个样本，让第 5 章的分类器判断每个样本是哪个数字。
+
+        **公式。** 记 $q_{\text{train}}(d)$ 为数字 $d$ 在模型训练集中的占比，$q_{\text{gen}}(d)$ 为它在模型样本中的占比，
+
+        $$\rho = \frac{q_{\text{gen}}(d)}{q_{\text{train}}(d)}, \qquad A = \frac{\rho_{\text{skewed}}}{\rho_{\text{balanced}}} .$$
+
+        $\rho = 1$ 表示样本保持了训练集的比例；$\rho < 1$ 表示稀有数字变得更稀有（偏斜被**放大**；$\rho = 0$：它消失了）；
+        $\rho > 1$ 表示它不那么稀有了。分类器并不是生成数字的完美裁判——一个模糊的样本总得被判成*某个*数字——
+        所以在均衡数据上训练的模型，其 $\rho$ 也不恰好等于 1。$A$ 把这种由测量工具和模型共同造成的偏差除掉了：它让每个配方与自己比较。
+        我们数两遍：一遍数全部样本，一遍只数分类器给出至少 90% 概率的“有把握”的样本。
+
+        第 2、3 章预言两者会有差别。VAE 的目标是最大似然，它是**覆盖模式**的：只要模型在有数据的地方密度为零，
+        $\mathrm{KL}(p_{\text{data}}\,\|\,p_\theta)$ 就是无穷大，所以它必须在那 40 张稀有数字上留一些概率质量。
+        GAN 的目标不会这样惩罚缺失的模式——第 2 章亲眼看到 GAN 丢掉了圆环上的模式——所以如果有谁会丢掉少数类，人们会预期是 GAN。
+        """,
+    ),
+    code(
+        """
+        from course_lib.evaluator import load_classifier
+
+        classifier, _ = load_classifier()
+        vae_skew, vae_skew_card = load_vae(shipped_checkpoint("conv_vae_rare0_offline"))
+        dcgan_skew, dcgan_skew_card = load_dcgan(shipped_checkpoint("dcgan_rare0_offline"))
+        rare = dcgan_skew_card["skew"]["rare_digit"]
+        print(T("made by:", "训练命令："), dcgan_skew_card["command"])
+        print(T("    and:", "    和："), vae_skew_card["command"])
+        counts_skewed = torch.tensor(dcgan_skew_card["skew"]["class_counts"], dtype=torch.float64)
+        print(T("training digits per class, skewed set:", "偏斜训练集每类数字的个数："), counts_skewed.long().tolist())
+        share_train = {False: y_train.bincount(minlength=10).double() / len(y_train), True: counts_skewed / counts_skewed.sum()}
+
+
+        def rare_shares(g, n=10_000, confident=0.9):
+            # en: the rare digit's share among all samples, and among those the classifier is at least 90 % sure of
+            # zh: 稀有数字在全部样本中的占比，以及在分类器把握至少 90% 的样本中的占比
+            x = g.sample(n, generator=torch.Generator().manual_seed(0))
+            with torch.no_grad():
+                p = torch.cat([torch.softmax(classifier(x[i:i + 1000]), -1) for i in range(0, n, 1000)])
+            conf, pred = p.max(1)
+            sure = conf >= confident
+            return float((pred == rare).double().mean()), float((pred[sure] == rare).double().mean()), float(sure.double().mean())
+
+
+        generators = {
+            (T("VAE", "VAE"), False): vae, (T("VAE", "VAE"), True): vae_skew,
+            (T("DCGAN", "DCGAN"), False): dcgan.sampling_generator, (T("DCGAN", "DCGAN"), True): dcgan_skew.sampling_generator,
+        }
+        print(f"{T('generator', '生成器'):<8}{T('data', '数据'):>10}{T(f'share of {rare}s: training', f'{rare} 的占比：训练集'):>28}"
+              f"{T('samples', '样本'):>9}{T('sure samples', '有把握的样本'):>14}{T('sure', '有把握'):>8}{'ρ':>7}{T('ρ (sure)', 'ρ（有把握）'):>10}")
+        rho = {}
+        for (name, skewed), g in generators.items():
+            q_all, q_sure, f_sure = rare_shares(g)
+            q_train = float(share_train[skewed][rare])
+            rho[(name, skewed)] = (q_all / q_train, q_sure / q_train)
+            print(f"{name:<8}{(T('skewed', '偏斜') if skewed else T('balanced', '均衡')):>10}{q_train:>28.4f}{q_all:>9.4f}{q_sure:>14.4f}"
+                  f"{f_sure:>8.3f}{q_all / q_train:>7.2f}{q_sure / q_train:>10.2f}")
+        for name in (T("VAE", "VAE"), T("DCGAN", "DCGAN")):
+            a_all = rho[(name, True)][0] / rho[(name, False)][0]
+            a_sure = rho[(name, True)][1] / rho[(name, False)][1]
+            print(name, T("amplification A = ρ(skewed) / ρ(balanced):", "放大系数 A = ρ(偏斜) / ρ(均衡)："), f"{a_all:.2f}",
+                  T("| on sure samples:", "| 有把握的样本："), f"{a_sure:.2f}")
+        """
+    ),
+    md(
+        en=r"""
+        Neither model made the rare digit disappear, and neither made it rarer than the data did, by either
+        count. On the samples the classifier is sure of, the DCGAN keeps the training proportion almost exactly
+        ($A$ close to 1); counting all its samples it makes the rare digit somewhat less rare. The VAE makes it
+        clearly less rare on both counts. The direction of the VAE's result is what mode covering predicts: to
+        give each of the 40 rare digits some likelihood, the model keeps part of its latent space for them, and its
+        blurry samples there and between classes are often read as the rare digit. Only about one VAE sample in
+        ten passes the 90 % bar, so the VAE's "sure" column rests on about a thousand samples and is the noisier
+        one. The GAN's objective, which chapter 2 showed can drop modes, did not drop this one.
+
+        So on MNIST, with one rare class at one ratio and one run per model, it was "skew in, skew out" for the
+        GAN and "skew in, less skew out" for the VAE. Chapter 1's toy showed that amplification *can* happen, and
+        nothing here shows that it cannot for other data, ratios or models. What this section gives is a way to
+        measure it: count with a stated instrument, and divide out the instrument's bias with the same recipe
+        trained on balanced data.
+        """,
+        zh=r"""
+        两个模型都没有让稀有数字消失，按哪种数法，也都没有让它比数据中更稀有。在分类器有把握的样本上，DCGAN 几乎原样保持了训练集的比例
+        （$A$ 接近 1）；数全部样本，它让稀有数字稍微不那么稀有了。VAE 则按两种数法都让它明显不那么稀有。VAE 结果的方向正是覆盖模式所预言的：
+        为了给那 40 张稀有数字都留一点似然，模型在潜空间里为它们保留了一块地方，它在那里以及类别之间生成的模糊样本，常常被认作稀有数字。
+        VAE 的样本中只有大约十分之一过得了 90% 这道线，所以 VAE 的“有把握”一列只建立在一千个左右的样本上，噪声更大。
+        第 2 章表明 GAN 的目标可能丢掉模式，但这一次它没有丢。
+
+        所以在 MNIST 上，对一个稀有类别、一种比例、每个模型各训练一次而言，GAN 是“偏斜进，偏斜出”，VAE 是“偏斜进，偏斜减弱出”。
+        第 1 章的玩具模型表明放大*可能*发生，这里的结果并不能说明在其他数据、比例或模型上它不会发生。本节给出的是测量它的办法：
+        用说明清楚的工具去数，再用同一配方在均衡数据上训练的模型，把工具本身的偏差除掉。
+        """,
+    ),
+    md(
+        en=r"""
+        ## 7 · Audit cards
+
+        A model card records how a model was made; an **audit section** records what the measurements of this
+        chapter say about it. `python -m course_lib audit NAME` (or `--all`) fills it by code, with the
+        chapter's own protocols — the members rebuilt from the card's record of the training set, the same
+        attacks, the same classifier — and writes it into the card, so that the numbers travel with the weights.
+        Each shipped generative model's audit, in one line:
+        """,
+        zh=r"""
+        ## 7 · 审计卡
+
+        模型卡记录模型是怎样做出来的；**审计部分**记录本章的测量对它说了什么。`python -m course_lib audit NAME`（或 `--all`）
+        用本章自己的规程以代码填写它——按模型卡对训练集的记录重建成员、同样的攻击、同样的分类器——并写进模型卡，让这些数字与权重一同流转。
+        每个随书附带的生成模型的审计，各占一行：
+        """,
+    ),
+    code(
+        """
+        import json
+        from course_lib.checkpoint import CHECKPOINT_DIR, read_card
+
+        for path in sorted(CHECKPOINT_DIR.glob("*.json")):
+            audit = json.loads(path.read_text(encoding="utf-8")).get("audit")
+            if audit is not None:
+                print(f"{path.stem:<24}", repr(audit["headline"]))
+        """
+    ),
+    md(
+        en=r"""
+        One section in full — the DCGAN's — and a check that it holds the numbers this chapter computed in
+        section 1, not numbers copied by hand:
+        """,
+        zh=r"""
+        完整地看其中一份——DCGAN 的——并核对它记录的正是本章第 1 节算出的数字，而不是手抄的数字：
+        """,
+    ),
+    code(
+        """
+        audit = read_card(shipped_checkpoint("dcgan_offline"))["audit"]
+        print(T("membership:", "成员推断："), audit["membership"])
+        print(T("privacy:", "隐私："), audit["privacy"])
+        print(T("provenance:", "溯源："), repr(audit["provenance"]))
+        print(T("class shares:", "各类占比："), audit["class_shares"]["shares"],
+              T("| KL to uniform:", "| 到均匀分布的 KL："), audit["class_shares"]["kl_to_uniform_nats"])
+        print(T("each number's protocol, in words, under:", "每个数字的规程（文字说明）见："), sorted(audit["protocol"]))
+        section1 = membership.attack_summary(*scores[T("DCGAN, LOGAN", "DCGAN，LOGAN")], fpr=0.01)
+        print(T("section 1 computed:", "第 1 节算出："), f"AUC {section1['auc']:.3f}, TPR {section1['tpr_at_fpr']:.3f}",
+              T("| the card says:", "| 模型卡写的是："), f"AUC {audit['membership']['auc']:.3f}, TPR {audit['membership']['tpr_at_1pct_fpr']:.3f}")
+        """
+    ),
+    md(
+        en=r"""
         ## Summary
 
         The numbers of this chapter, tied back to chapter 1's four concerns:
@@ -676,7 +1156,10 @@ CELLS = [
           guessing — AUC near 0.5 and TPR at 1 % FPR near 1 % (section 1) — because these models barely overfit
           their 4,000 digits; on a VAE over-fitted to 64 digits the same attack reaches an AUC near 1 and picks out
           some members with no false alarm. Report the low-FPR number, compare members and non-members drawn from
-          the same distribution, and remember that a failed attack is not a guarantee.
+          the same distribution, and remember that a failed attack is not a guarantee. The GPT memorises what it
+          sees repeated: a secret inserted once already ranks far above chance among 100,000 candidates, and at 16
+          copies it ranks first (section 4). DP-SGD takes the attack's edge away with a bound that holds for every
+          attack, at a steep price in quality when the data are as few as 1,000 digits (section 5).
         * **Accountability and transparency.** The labels that China's measures (in force 2025-09-01) require
           fail in different ways: the metadata label survives only a byte-for-byte copy, the visible label a
           re-encoding but not a crop, the keyed watermark a JPEG export and most screenshots but not a crop
@@ -685,9 +1168,11 @@ CELLS = [
           a third of the characters are replaced (section 2.2).
         * **Detection as a safeguard** is weak on these models: a small detector barely tells DCGAN digits from
           real ones and does not generalise to the VAE (section 3).
-        * **Fairness** — whether a skewed training set gives a skewed generator — is measured in chapter 1 on a
-          toy generator; measuring it on the chapter-5 models needs models trained on a skewed set, which this
-          version of the chapter does not have.
+        * **Fairness.** Trained on a set in which one digit is ten times rarer, neither the VAE nor the DCGAN made
+          it rarer still: the DCGAN kept the proportion on the samples the classifier is sure of, and the VAE
+          produced the rare digit more often than its data held it — mode covering, measured (section 6). The
+          amplification that chapter 1's toy showed did not appear here; one rare class at one ratio is not a
+          general law. Every shipped model's card carries its measurements in an audit section (section 7).
 
         ## Exercises
 
@@ -781,11 +1266,6 @@ CELLS = [
         See the [references page](../../book/en/references.md) for the full bibliography.
         """,
         zh=r"""
-        这么小、训练这么短的检测器，在它所针对的生成器上也只比抛硬币好一点点，在 VAE 上甚至不如抛硬币——尽管第 5 章的弗雷歇距离表明，
-        两个生成器的数字都不如真实数字。检测是一场检测方起步就落后的军备竞赛：它必须找出生成器弄错的某种统计特征，而一个更好的、
-        或者仅仅是*不同*的生成器，弄错的地方也不同。更大的检测器训练得更久，在它认识的生成器上会做得更好（练习 3 问好多少）；
-        VAE 那一列的教训——检测器只适应它见过的生成器——正是标识办法要求服务提供者主动*标识*其生成内容、而不是留给别人去检测的理由。
-
         ## 小结
 
         把本章的数字与第 1 章的四个问题对应起来：
@@ -793,12 +1273,15 @@ CELLS = [
         * **隐私。** 对本书 VAE 和 DCGAN 的损失阈值攻击和 LOGAN 成员推断都接近瞎猜——AUC 接近 0.5，1% 假阳性率处的真阳性率接近 1%（第 1 节）——
           因为这些模型对其 4,000 张数字几乎没有过拟合；而在只用 64 张数字过拟合的 VAE 上，同样的攻击 AUC 接近 1，还能毫无误报地认出一些成员。
           报告低假阳性率处的数字，用来自同一分布的成员与非成员作比较，并记住：攻击失败不等于有保证。
+          GPT 会记住反复见到的东西：秘密只插入一次，在 100,000 个候选中的名次就已远高于碰运气，插入 16 次则排在第一（第 4 节）。
+          DP-SGD 用一个对所有攻击都成立的上界拿走了攻击的优势，但数据只有 1,000 张数字时，质量上的代价很高（第 5 节）。
         * **问责与透明度。** 我国标识办法（2025 年 9 月 1 日起施行）要求的几种标识各有各的失效方式：元数据标识只经得住逐字节复制，
           显式标识经得住重新编码却经不住裁剪，带密钥水印经得住 JPEG 导出和大多数截屏，却经不住裁剪（第 2.1 节）。文本水印需要几十个字符，
           每字符代价不到一比特，重复的字符对只计一次时在本书文本上没有误报，替换五分之一到三分之一的字符后就逐渐失效（第 2.2 节）。
         * **检测作为保障手段**，在这些模型上很弱：小型检测器几乎分不清 DCGAN 数字和真实数字，也不能推广到 VAE（第 3 节）。
-        * **公平**——偏斜的训练集会不会带来偏斜的生成器——第 1 章已在一个玩具生成器上测量过；要在第 5 章的模型上测量，需要在偏斜数据集上训练的模型，
-          本章的这一版还没有。
+        * **公平。** 在一个数字少了十倍的训练集上训练，VAE 和 DCGAN 都没有让它变得更稀有：在分类器有把握的样本上，DCGAN 保持了原有比例，
+          VAE 生成稀有数字的频率则高于它在数据中的比例——覆盖模式，经过了测量（第 6 节）。第 1 章玩具模型上的放大在这里没有出现；
+          但一个稀有类别、一种比例，不是普遍规律。每个随书模型的模型卡，都在审计部分记着这些测量（第 7 节）。
 
         ## 练习
 
