@@ -254,7 +254,7 @@ register(ModelKind(
     help="the MLP VAE trained with differentially private SGD (Opacus), for chapter 6's privacy-utility study",
     card_kinds={"dp_mlp_vae": "course_lib.models.vae:MLPVAE"},
     make_task="course_lib.responsible.dp:task_from_run",
-    config="course_lib.responsible.dp:config_of",
+    config="course_lib.models.vae:config_of",
     options=[Option("--epsilon", float, 8.0, "the run's privacy budget epsilon ('inf' = no privacy, the baseline; "
                                              "default 8)", minimum=1e-6),
              Option("--delta", float, None, "delta (default 1/N, N = training digits)", minimum=0),

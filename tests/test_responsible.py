@@ -11,7 +11,8 @@ from course_lib.responsible.canary import (Canary, candidate_log_probs, exposure
                                            make_canaries, rank_of)
 from course_lib.responsible.membership import (attack_summary, auc, discriminator_scores, roc_curve, tpr_at_fpr,
                                                vae_loss_scores)
-from course_lib.responsible.text_watermark import (_KVCache, detect, false_positive_rate, green_count, green_lists,
+from course_lib.models.gpt import KVCache
+from course_lib.responsible.text_watermark import (detect, false_positive_rate, green_count, green_lists,
                                                    watermarked_generate, z_score)
 from course_lib.text import CharTokenizer
 
@@ -184,7 +185,7 @@ def test_kv_cache_gives_the_full_forward_logits(small_gpt):
     idx = torch.randint(0, 30, (3, 40), generator=_gen(0))
     with torch.no_grad():
         full, _ = small_gpt(idx)
-        cache = _KVCache(small_gpt)
+        cache = KVCache(small_gpt)
         steps = torch.stack([cache.step(idx[:, j]) for j in range(40)], 1)
     torch.testing.assert_close(steps, full, rtol=1e-4, atol=1e-5)
 

@@ -394,7 +394,7 @@ def task_from_run(run: Any) -> DCGANTask:
     if o["train_size"] is not None:
         keep = spread_subset(len(x_train), o["train_size"], x_train.device)
         x_train, y_train = x_train[keep], y_train[keep]
-    keep = skewed_subset(y_train, o.get("rare_digit"), o.get("rare_factor", 10))
+    keep = skewed_subset(y_train, o["rare_digit"], o["rare_factor"])
     x_train, y_train = x_train[keep], y_train[keep]
     if run.batch_size % o["pack"]:
         raise ValueError(f"--batch-size {run.batch_size} must be a multiple of --pack {o['pack']}")

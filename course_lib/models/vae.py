@@ -690,7 +690,7 @@ def task_from_run(run: Any) -> VAETask:
     # Evenly spaced subsets: the offline split is ordered by digit, so "the first N" would be all zeros.
     keep = spread_subset(len(x_train), o["train_size"], x_train.device)
     x_train, y_train = x_train[keep], y_train[keep]
-    keep = skewed_subset(y_train, o.get("rare_digit"), o.get("rare_factor", 10))
+    keep = skewed_subset(y_train, o["rare_digit"], o["rare_factor"])
     x_train, y_train = x_train[keep], y_train[keep]
     x_eval = x_eval[spread_subset(len(x_eval), o["eval_size"], x_eval.device)]
     model = run.model

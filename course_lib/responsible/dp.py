@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from ..training import Task, train_loop
 
-__all__ = ["DPVAETask", "train_vae_dp", "task_from_run", "card_extra", "config_of", "DP_CARD_KIND"]
+__all__ = ["DPVAETask", "train_vae_dp", "task_from_run", "card_extra", "DP_CARD_KIND"]
 
 #: the model card kind of a VAE trained by ``python -m course_lib train dp_vae`` (an MLP VAE; ``load_vae`` reads it)
 DP_CARD_KIND = "dp_mlp_vae"
@@ -176,12 +176,6 @@ def task_from_run(run: Any) -> DPVAETask:
     return DPVAETask(model, x_train, epochs=run.epochs, target_epsilon=o["epsilon"], delta=o["delta"],
                      batch_size=run.batch_size, lr=run.lr, max_grad_norm=o["max_grad_norm"],
                      accountant=o["accountant"], seed=run.seed, x_eval=x_eval)
-
-
-def config_of(model: torch.nn.Module) -> dict[str, Any]:
-    from ..models.vae import config_of as vae_config
-
-    return vae_config(model)
 
 
 def card_extra(run: Any, task: DPVAETask) -> dict[str, Any]:

@@ -47,9 +47,6 @@ def green_lists(key: int, vocab_size: int, gamma: float = 0.5) -> torch.Tensor:
     return out
 
 
-_KVCache = KVCache  # incremental decoding lives with the model (course_lib.models.gpt.KVCache)
-
-
 @torch.no_grad()
 def watermarked_generate(model: nn.Module, idx: torch.Tensor, max_new_tokens: int, green: torch.Tensor | None,
                          delta: float = 2.0, temperature: float = 1.0, top_k: int | None = None,
@@ -88,7 +85,7 @@ def watermarked_generate(model: nn.Module, idx: torch.Tensor, max_new_tokens: in
     was = model.training
     model.eval()
     green_dev = green.to(idx.device) if green is not None and delta > 0 else None
-    cache = _KVCache(model)
+    cache = KVCache(model)
     for j in range(idx.shape[1]):
         logits = cache.step(idx[:, j])
     out = [idx]
