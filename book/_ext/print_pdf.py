@@ -16,31 +16,16 @@ but not embedded would be replaced, or drawn as boxes, by the reader's viewer).
 from __future__ import annotations
 
 import argparse
-import functools
 import io
-import os
 import re
-import shutil
 import sys
 import tempfile
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
+from headless import LAUNCH_ARGS, find_chromium, no_cjk_env, serve  # book/_ext, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]
-NO_CJK_FONTS = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
-<fontconfig>
-  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
-  <selectfont><rejectfont>
-    <pattern><patelt name="lang"><string>zh-cn</string></patelt></pattern>
-    <pattern><patelt name="lang"><string>zh-tw</string></patelt></pattern>
-    <pattern><patelt name="lang"><string>ja</string></patelt></pattern>
-  </rejectfont></selectfont>
-</fontconfig>
-"""
 READY = """
 async () => {
   const t0 = Date.now();
@@ -61,21 +46,9 @@ async () => {
 """
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def handle(self):
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-
 def _chromium() -> str:
-    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser"):
-        if name and (path := shutil.which(name)):
-            return path
+    if path := find_chromium():
+        return path
     raise SystemExit("make pdf needs Chromium (Debian: apt-get install chromium)")
 
 
@@ -92,18 +65,10 @@ def print_book(html: Path, out: Path) -> dict[str, Path]:
     from pypdf import PdfReader, PdfWriter
 
     out.mkdir(parents=True, exist_ok=True)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
     results = {}
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        conf = Path(tmp) / "fonts.conf"
-        conf.write_text(NO_CJK_FONTS, encoding="utf-8")
-        browser = p.chromium.launch(
-            executable_path=_chromium(), headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            env={**os.environ, "FONTCONFIG_FILE": str(conf)},
-        )
+    with tempfile.TemporaryDirectory() as tmp, serve(html) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=LAUNCH_ARGS,
+                                    env=no_cjk_env(Path(tmp)))
         context = browser.new_context(viewport={"width": 1100, "height": 1400})
         context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
         page = context.new_page()
@@ -128,7 +93,6 @@ def print_book(html: Path, out: Path) -> dict[str, Path]:
                 writer.write(f)
             results[lang] = path
         browser.close()
-    httpd.shutdown()
     return results
 
 

@@ -19,15 +19,13 @@ one Chinese chapter page. Set CHROMIUM to use another Chromium binary.
 """
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
-import threading
+import sys
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
@@ -35,16 +33,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from headless import LAUNCH_ARGS, find_chromium, no_cjk_env, serve  # noqa: E402  (shared with make pdf)
+
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGE_TIMEOUT_MS = 30_000
 # What a widget looks like when it did not render: its Python repr or the html-manager's placeholder.
 BROKEN_WIDGET = re.compile(
@@ -57,20 +49,13 @@ _META_REFRESH = re.compile(r'<meta\s+http-equiv="Refresh"\s+content="\d+;\s*url=
 RAW_TEX = re.compile(r"\\\[|\\\]|\\\(|\\\)|\$\$|\\begin\{|\\frac\{|\$⟨math⟩|⟨math⟩\$")
 
 
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "/usr/bin/chromium"):
-        if candidate and (path := shutil.which(candidate)):
-            return path
-    return None
-
-
 pytestmark = [
     pytest.mark.skipif(
         not (HTML / "index.html").exists(), reason=f"no built book in {HTML}: run `make book` first"
     ),
     # In CI (.ci/run installs Chromium) a missing browser is an error, not a skip: see `browser`.
     pytest.mark.skipif(
-        _chromium() is None and not os.environ.get("CI"),
+        find_chromium() is None and not os.environ.get("CI"),
         reason="no Chromium installed (Debian: `apt-get install chromium`; .ci/run installs it); "
         "the browser test of the built book did not run",
     ),
@@ -81,44 +66,19 @@ pytestmark = [
 # Serving the book and driving the browser
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(HTML) as base:
+        yield base
 
 
 # Chromium sees no system CJK font: the system's fontconfig setup, plus a rule that rejects every font that
 # covers Chinese. So the font test below checks the font the book serves, on any machine.
-_NO_CJK_FONTS = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
-<fontconfig>
-  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
-  <selectfont><rejectfont>
-    <pattern><patelt name="lang"><string>zh-cn</string></patelt></pattern>
-    <pattern><patelt name="lang"><string>zh-tw</string></patelt></pattern>
-    <pattern><patelt name="lang"><string>ja</string></patelt></pattern>
-  </rejectfont></selectfont>
-</fontconfig>
-"""
 
 
 @pytest.fixture(scope="module")
 def no_cjk_fontconfig(tmp_path_factory) -> dict[str, str]:
-    conf = tmp_path_factory.mktemp("fontconfig") / "fonts.conf"
-    conf.write_text(_NO_CJK_FONTS, encoding="utf-8")
-    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    env = no_cjk_env(tmp_path_factory.mktemp("fontconfig"))
     if shutil.which("fc-list"):
         import subprocess
 
@@ -132,10 +92,10 @@ def browser(no_cjk_fontconfig):
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')"
     )
-    if _chromium() is None:
+    if find_chromium() is None:
         pytest.fail("CI is set but no Chromium is installed: .ci/run should have installed it")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), headless=True, args=LAUNCH_ARGS, env=no_cjk_fontconfig)
+        b = p.chromium.launch(executable_path=find_chromium(), headless=True, args=LAUNCH_ARGS, env=no_cjk_fontconfig)
         try:
             yield b
         finally:

@@ -24,18 +24,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHAPTER = ROOT / "notebooks" / "zh" / "03_vae.ipynb"
-
-
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser"):
-        if candidate and (path := shutil.which(candidate)):
-            return path
-    return None
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from headless import LAUNCH_ARGS, find_chromium  # noqa: E402  (shared with make pdf and the browser test)
 
 
 pytestmark = [
     pytest.mark.skipif(not (BIN / "jupyter-lab").exists(), reason="JupyterLab is not installed (make venv)"),
-    pytest.mark.skipif(_chromium() is None and not os.environ.get("CI"), reason="no Chromium installed"),
+    pytest.mark.skipif(find_chromium() is None and not os.environ.get("CI"), reason="no Chromium installed"),
 ]
 
 
@@ -83,8 +78,7 @@ def test_a_chapter_opens_clean_runs_and_its_slider_redraws(lab):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=find_chromium(), headless=True, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(lab)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
