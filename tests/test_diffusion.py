@@ -233,12 +233,73 @@ def test_vlb_of_the_exact_denoiser_for_a_point_mass() -> None:
     assert torch.allclose(out["total"], out["prior"] + out["diffusion"] + out["decoder"])
 
 
+class _PointMassOracle(torch.nn.Module):
+    """The exact ε-network when every image is the same 28×28 image ``x_star`` (in ``[−1, 1]``)."""
+
+    def __init__(self, x_star: torch.Tensor, schedule: D.Schedule) -> None:
+        super().__init__()
+        self.x_star, self.schedule = x_star, schedule
+        self.anchor = torch.nn.Parameter(torch.zeros(1))  # a device for the bound to read
+
+    def forward(self, xt: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return D.x0_to_eps(xt, self.x_star.expand_as(xt), t, self.schedule)
+
+
+def test_likelihood_bound_of_the_exact_denoiser_is_prior_plus_decoder() -> None:
+    """Images in [0, 1] go onto the 256-level grid and into [−1, 1]: for a point mass, the bound is the
+    closed-form prior term plus the decoder term, every diffusion KL vanishes, and bits/dim = nats / (784 ln 2)."""
+    s = D.linear_schedule(30, 1e-4, 0.3)
+    img = (torch.arange(784, dtype=torch.float32) % 256 / 255).view(1, 1, 28, 28)
+    oracle = _PointMassOracle(img * 2 - 1, s)
+    off_grid = (img + 0.3 / 255).clamp(0, 1).expand(5, 1, 28, 28)   # rounds back onto img
+    out = D.likelihood_bound(oracle, off_grid, generator=_gen(0), batch_size=2)
+    assert out["images"] == 5 and out["times"] == 29
+    assert abs(out["terms_nats"]["diffusion"]) < 1e-2
+    ab = float(s.alpha_bars[-1])
+    x = img * 2 - 1
+    prior = float((0.5 * (-math.log(1 - ab) + (1 - ab) + ab * x.pow(2) - 1)).sum())
+    assert out["terms_nats"]["prior"] == pytest.approx(prior, rel=1e-4)
+    direct = D.vlb_terms(oracle, x.expand(5, 1, 28, 28), s, ts=[2], generator=_gen(1))
+    assert out["terms_nats"]["decoder"] == pytest.approx(float(direct["decoder"].mean()), rel=1e-3)
+    assert out["nats_per_image"] == pytest.approx(sum(out["terms_nats"][k] for k in ("prior", "diffusion", "decoder")))
+    assert out["bits_per_dim"] == pytest.approx(out["nats_per_image"] / (784 * math.log(2)))
+    assert out["nats_se"] < 1e-2                       # identical images, no time sampling: no spread
+
+
+def test_likelihood_bound_of_a_network_sums_every_time_or_samples_some() -> None:
+    torch.manual_seed(0)
+    m = D.DiffusionUNet(channels=8, emb_dim=16, T=12, patch=2)
+    for p in m.parameters():
+        if not p.any():
+            torch.nn.init.normal_(p, std=0.1)
+    x = torch.rand(6, 1, 28, 28)
+    m.train()
+    full = D.likelihood_bound(m, x, generator=_gen(0), batch_size=4)
+    assert m.training                                    # the caller's mode is restored
+    assert full["times"] == 11 and full["images"] == 6
+    again = D.likelihood_bound(m, x, generator=_gen(0), batch_size=4)         # the same seed: the same noise
+    assert full["nats_per_image"] == pytest.approx(again["nats_per_image"], rel=1e-6)
+    some = D.likelihood_bound(m, x, times=4, generator=_gen(0))
+    assert some["times"] == 4 and some["nats_se"] > 0
+    # the time-sampled estimate is unbiased: over many draws its mean approaches the full sum
+    draws = [D.likelihood_bound(m, x, times=3, generator=_gen(k))["terms_nats"]["diffusion"] for k in range(30)]
+    spread = torch.tensor(draws)
+    assert abs(float(spread.mean()) - full["terms_nats"]["diffusion"]) < 4 * float(spread.std()) / math.sqrt(30) + 1.0
+    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
+        D.likelihood_bound(m, x * 255)
+    with pytest.raises(ValueError, match="times must be"):
+        D.likelihood_bound(m, x, times=12)
+
+
 # ------------------------------------------------------------------------------------- cross-check: diffusers
-diffusers = pytest.importorskip("diffusers")
+@pytest.fixture(scope="module")
+def diffusers():
+    """The oracle; only these cross-checks skip where it is missing (never the rest of the module)."""
+    return pytest.importorskip("diffusers")
 
 
 @pytest.mark.parametrize("name,theirs", [("linear", "linear"), ("cosine", "squaredcos_cap_v2")])
-def test_schedules_match_diffusers(name: str, theirs: str) -> None:
+def test_schedules_match_diffusers(diffusers, name: str, theirs: str) -> None:
     ref = diffusers.DDPMScheduler(num_train_timesteps=1000, beta_schedule=theirs)
     ours = D.make_schedule(name, 1000)
     assert torch.allclose(ours.betas[1:].float(), ref.betas, atol=1e-6)
@@ -246,7 +307,7 @@ def test_schedules_match_diffusers(name: str, theirs: str) -> None:
 
 
 @pytest.mark.parametrize("clip", [False, True])
-def test_ddpm_step_matches_diffusers(clip: bool) -> None:
+def test_ddpm_step_matches_diffusers(diffusers, clip: bool) -> None:
     ref = diffusers.DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", clip_sample=clip)
     ours = D.cosine_schedule(1000)
     x, eps = torch.randn(2, 1, 4, 4, generator=_gen(5)) * 1.5, torch.randn(2, 1, 4, 4, generator=_gen(6))
@@ -258,7 +319,7 @@ def test_ddpm_step_matches_diffusers(clip: bool) -> None:
 
 
 @pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
-def test_ddim_step_matches_diffusers(eta: float) -> None:
+def test_ddim_step_matches_diffusers(diffusers, eta: float) -> None:
     ref = diffusers.DDIMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", clip_sample=True,
                                   set_alpha_to_one=True, timestep_spacing="leading", steps_offset=0)
     ref.set_timesteps(20)

@@ -39,7 +39,7 @@ __all__ = [
     "Schedule", "linear_schedule", "cosine_schedule", "make_schedule", "expand", "snr",
     "q_sample", "q_step", "posterior", "eps_to_x0", "x0_to_eps", "eps_to_score", "score_to_eps",
     "predict_x0_and_eps", "ddpm_step", "ddim_step", "ddim_timesteps", "guided_eps", "simple_loss",
-    "normal_kl", "discretized_gaussian_log_likelihood", "vlb_terms", "nats_to_bits_per_dim",
+    "normal_kl", "discretized_gaussian_log_likelihood", "vlb_terms", "nats_to_bits_per_dim", "likelihood_bound",
     "DiffusionUNet", "KIND", "NULL_CLASS", "timestep_embedding", "ToyDenoiser", "train_toy", "sample_toy",
     "DiffusionTask", "train_diffusion", "load_diffusion", "load_samples", "lr_at",
 ]
@@ -339,6 +339,64 @@ def vlb_terms(model_eps: Any, x0: Tensor, schedule: Schedule, ts: list[int] | No
     decoder = -discretized_gaussian_log_likelihood(x0, x0_hat, float(schedule.betas[1]) ** 0.5, bins).sum(dims)
     return {"prior": prior, "decoder": decoder, "diffusion": diffusion, "total": prior + diffusion + decoder,
             "per_t": per}
+
+
+@torch.no_grad()
+def likelihood_bound(model: "DiffusionUNet", images: Tensor, *, times: int | None = None, batch_size: int = 100,
+                     generator: torch.Generator | None = None, bins: int = 256) -> dict[str, Any]:
+    """The variational bound on ``−log p(x_0)`` of 8-bit images under the unconditional model (null class).
+
+    Args:
+        model: a trained :class:`DiffusionUNet` (evaluated in ``eval`` mode, on its own device).
+        images: ``(N, 1, 28, 28)`` in ``[0, 1]``; they are put on the 256-level grid (``round(255 x) / 255``)
+            and mapped to ``[−1, 1]``.
+        times: ``None`` sums ``L_{t−1}`` over every ``t = 2..T`` (``T − 1`` network evaluations per image; the
+            standard error is then over the images only). An integer ``k`` draws ``k`` times at random, shared
+            by all images, and estimates the sum as ``(T − 1)·mean``: cheaper, and the standard error is that of
+            the time sampling, which dominates.
+        batch_size: images per forward pass.
+
+    Returns:
+        ``images``, ``times`` (the number of times evaluated), ``nats_per_image`` and ``nats_se``,
+        ``bits_per_dim`` and ``bits_per_dim_se`` (``nats / (784 ln 2)``), ``terms_nats`` (the means of
+        ``prior``, ``diffusion``, ``decoder`` and ``total``) and ``decoder`` (what ``L_0`` is).
+    """
+    check_images(images, "images")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    T = model.schedule.T
+    if times is not None and not 1 <= times <= T - 1:
+        raise ValueError(f"times must be None (all T - 1 = {T - 1}) or an integer in 1..{T - 1}, got {times}")
+    dev = next(model.parameters()).device
+    ts = list(range(2, T + 1)) if times is None else \
+        (torch.randperm(T - 1, generator=generator)[:times] + 2).tolist()
+    x0 = ((images * 255).round() / 255 * 2 - 1).to(dev)
+    was = model.training
+    model.eval()
+    out: dict[str, list[Tensor]] = {k: [] for k in ("prior", "decoder", "diffusion", "total", "per_t")}
+    for i in range(0, len(x0), batch_size):
+        noise_gen = None
+        if generator is not None:    # the noise on the model's device, seeded from the caller's generator
+            noise_gen = torch.Generator(device=dev)
+            noise_gen.manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
+        r = vlb_terms(lambda xt, t: model(xt, t), x0[i:i + batch_size], model.schedule, ts=ts,
+                      generator=noise_gen, bins=bins)
+        for k in out:
+            out[k].append(r[k].cpu())
+    model.train(was)
+    terms = {k: torch.cat(v, dim=-1) for k, v in out.items()}
+    nats = float(terms["total"].mean())
+    n = len(x0)
+    if times is None:
+        se = float(terms["total"].std()) / math.sqrt(n) if n > 1 else float("nan")
+    else:   # the spread of the per-time means over the shared random times
+        se = float(terms["per_t"].mean(1).std() * (T - 1) / math.sqrt(len(ts))) if len(ts) > 1 else float("nan")
+    return {
+        "images": n, "times": len(ts), "nats_per_image": nats, "nats_se": se,
+        "bits_per_dim": float(nats_to_bits_per_dim(nats, 784)), "bits_per_dim_se": float(nats_to_bits_per_dim(se, 784)),
+        "terms_nats": {k: float(terms[k].mean()) for k in ("prior", "diffusion", "decoder", "total")},
+        "decoder": f"discretised Gaussian on {bins} levels, variance beta_1",
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------
