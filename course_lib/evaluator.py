@@ -38,6 +38,7 @@ __all__ = [
     "ClassifierFeatures",
     "accuracy",
     "predict",
+    "predict_proba",
     "features",
     "frechet_distance",
     "FrechetToReference",
@@ -80,12 +81,23 @@ def _batched(fn: Any, x: torch.Tensor, batch_size: int, dev: torch.device) -> to
 
 
 @torch.no_grad()
-def predict(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000, device: DeviceLike = None) -> torch.Tensor:
-    """Predicted digit for each image: ``(N, 1, 28, 28)`` → ``(N,)`` int64 (on the model's device)."""
+def _logits(model: MNISTClassifier, x: torch.Tensor, batch_size: int, device: DeviceLike) -> torch.Tensor:
     check_images(x)
     dev = get_device(device) if device is not None else next(model.parameters()).device
     model.to(dev).eval()
-    return _batched(model, x, batch_size, dev).argmax(dim=1)
+    return _batched(model, x, batch_size, dev)
+
+
+def predict(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000, device: DeviceLike = None) -> torch.Tensor:
+    """Predicted digit for each image: ``(N, 1, 28, 28)`` → ``(N,)`` int64 (on the model's device)."""
+    return _logits(model, x, batch_size, device).argmax(dim=1)
+
+
+def predict_proba(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000,
+                  device: DeviceLike = None) -> torch.Tensor:
+    """The classifier's probability of each digit: ``(N, 1, 28, 28)`` → ``(N, 10)``, rows summing to 1 (on the
+    model's device). Its maximum is the classifier's confidence, e.g. to count only the samples it is sure of."""
+    return _logits(model, x, batch_size, device).softmax(dim=1)
 
 
 def accuracy(model: MNISTClassifier, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,

@@ -9,7 +9,7 @@ import torch
 
 from course_lib import load_offline_mnist
 from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, features, frechet_distance,
-                                  kl_to_uniform, load_classifier, shipped_checkpoint)
+                                  kl_to_uniform, load_classifier, predict, predict_proba, shipped_checkpoint)
 from course_lib.models.classifier import MNISTClassifier, random_shift, train_classifier
 from course_lib.training import check_images, minibatch_indices, spread_subset
 
@@ -109,6 +109,19 @@ def test_training_learns_something():
     assert hist[-1]["loss"] < hist[0]["loss"]
     xh, yh = load_offline_mnist("heldout")
     assert accuracy(m, xh, yh) > 0.6
+
+
+def test_predict_proba_is_the_softmax_of_the_logits_in_batches(shipped, heldout):
+    x, _ = heldout
+    x = x[:250]
+    p = predict_proba(shipped, x, batch_size=64)
+    assert p.shape == (250, 10) and torch.allclose(p.sum(1), torch.ones(250), atol=1e-5)
+    shipped.eval()
+    with torch.no_grad():
+        assert torch.allclose(p, torch.softmax(shipped(x), 1), atol=1e-6)
+    assert torch.equal(p.argmax(1), predict(shipped, x))
+    with pytest.raises(ValueError, match="shape"):
+        predict_proba(shipped, x[:, 0])
 
 
 def test_shipped_card_documents_the_run():
