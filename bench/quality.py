@@ -8,8 +8,8 @@ generator: Fréchet distance of as many samples as there are held-out digits aga
 the real-vs-real floor under the same protocol, class coverage of 10,000 samples, and for the VAE the held-out
 negative ELBO (nats per image), its IWAE bound when the model card has one, and its held-out −ELBO after each
 epoch (``<data>_mnist_vae_curves``); for the diffusion model its variational bound in bits per dimension on
-evenly spaced held-out/test digits (``models.diffusion.likelihood_bound``, every t) and its training time. Each
-row keeps the command from the checkpoint's model card.
+evenly spaced held-out/test digits (``models.diffusion.likelihood_bound``, every t); and each generator's
+training time from its card. Each row keeps the command from the checkpoint's model card.
 """
 from __future__ import annotations
 
@@ -91,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         row("digits present", str(res["classes_present"]))
         if name == "diffusion":
             row(*diffusion_bound_row(path, args.data, held, args.bound_images, args.device))
-            row(f"training time, {card['epochs']} epochs on {card['device']} (minutes)",
-                f"{card['wall_time_s'] / 60:.0f}")
+        row(f"training time, {card['epochs']} epochs on {card['device']} (minutes)", f"{card['wall_time_s'] / 60:.0f}")
     if res:
         rows.append({"what": f"real-vs-real floor ({n_fd:,} vs {n_train:,} train)",
                      "value": f"{res['fd_floor_real_vs_real']:.1f}", "command": "held-out / test digits vs training digits"})
