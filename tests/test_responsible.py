@@ -279,6 +279,7 @@ def test_dp_sgd_run_reaches_its_epsilon_and_adds_noise():
 # ------------------------------------------------------------------------------------------------ canary GPTs
 def test_canary_gpt_trains_through_the_spine_and_records_its_canaries(tmp_path):
     from course_lib.cli import main
+    from course_lib.checkpoint import load_any
     from course_lib.models.gpt import load_gpt
     from course_lib.responsible import canary_task  # noqa: F401  (the registry imports it lazily)
 
@@ -286,7 +287,11 @@ def test_canary_gpt_trains_through_the_spine_and_records_its_canaries(tmp_path):
               "--n-head", "2", "--block-size", "32", "--secret-digits", "3", "--threads", "1", "--device", "cpu",
               "--out", str(tmp_path), "--no-progress"]
     assert main(["train", "canary_gpt", "--repeats", "2", "--name", "c2", *common]) == 0
+    assert main(["train", "canary_gpt", "--repeats", "2", "--name", "c2", "--resume", *common[:3], "6",
+                 *common[4:]]) == 0                  # a canary run resumes (its card's kind is its own)
     model, tok, card = load_gpt(tmp_path / "c2")
+    assert card["kind"] == "canary_gpt" and card["steps"] == 6
+    assert type(load_any(tmp_path / "c2")[0]) is type(model)
     assert card["repeats"] == 2 and [c["lang"] for c in card["canaries"]] == ["en", "zh"]
     canaries = [Canary(c["lang"], c["prefix"], c["secret"], c["end"]) for c in card["canaries"]]
     assert canaries == make_canaries(3, seed=0)

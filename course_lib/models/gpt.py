@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checkpoint import CheckpointError, load_checkpoint, shipped_checkpoint
+from ..checkpoint import CheckpointError, load_checkpoint, read_card, shipped_checkpoint
 from ..device import DeviceLike
 from ..text import CharTokenizer, best_ngram_bits_per_char, load_corpus, train_val_text
 from ..training import Callback, Task, all_sum, autocast, shard, train_loop, warmup_cosine_lr, world
@@ -65,6 +65,7 @@ __all__ = [
 
 SHIPPED_CHECKPOINT = shipped_checkpoint("gpt_book")
 KIND = "gpt"
+GPT_CARD_KINDS = (KIND, "canary_gpt")  #: card kinds whose weights are a GPT (load_gpt loads both)
 
 
 # --------------------------------------------------------------------------------------------- attention
@@ -611,8 +612,12 @@ def generate(model: GPT, idx: torch.Tensor, max_new_tokens: int, temperature: fl
 
 def load_gpt(path: str | Path = SHIPPED_CHECKPOINT, device: str | torch.device = "cpu"
              ) -> tuple[GPT, CharTokenizer, dict[str, Any]]:
-    """A trained GPT, its tokenizer and its model card (default: the checkpoint that ships with the book)."""
-    model, card = load_checkpoint(path, GPT, KIND, device=device)
+    """A trained GPT, its tokenizer and its model card (default: the checkpoint that ships with the book).
+
+    Loads the book's GPT (card kind ``gpt``) and chapter 6's canary GPTs (``canary_gpt``: the same network,
+    trained on a text with secrets inserted; their cards list the canaries)."""
+    kind = read_card(path).get("kind")
+    model, card = load_checkpoint(path, GPT, kind if kind in GPT_CARD_KINDS else KIND, device=device)
     if "tokenizer" not in card:
         raise CheckpointError(f"{path}: the model card has no tokenizer; re-create it with `python -m course_lib train gpt`")
     return model, CharTokenizer.from_dict(card["tokenizer"]), card  # type: ignore[return-value]

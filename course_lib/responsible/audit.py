@@ -43,6 +43,7 @@ from typing import Any
 import torch
 
 from ..checkpoint import CHECKPOINT_DIR, CheckpointError, library_versions, read_card
+from ..models.gpt import GPT_CARD_KINDS
 
 __all__ = ["AuditError", "TrainingSet", "IMAGE_VAE_KINDS", "GAN_KINDS", "DIFFUSION_KINDS", "GPT_KINDS",
            "AUDITABLE_KINDS", "PROVENANCE", "TEXT_PROVENANCE", "resolve_checkpoint", "auditable_checkpoints", "training_set",
@@ -51,7 +52,7 @@ __all__ = ["AuditError", "TrainingSet", "IMAGE_VAE_KINDS", "GAN_KINDS", "DIFFUSI
 IMAGE_VAE_KINDS = ("mlp_vae", "conv_vae", "deep_conv_vae", "dp_mlp_vae")
 GAN_KINDS = ("dcgan",)
 DIFFUSION_KINDS = ("diffusion_unet",)
-GPT_KINDS = ("gpt", "canary_gpt")
+GPT_KINDS = GPT_CARD_KINDS   # the book's GPT and the canary GPTs
 AUDITABLE_KINDS = IMAGE_VAE_KINDS + GAN_KINDS + DIFFUSION_KINDS + GPT_KINDS
 
 #: What every audit of an image model says about provenance.
@@ -376,9 +377,9 @@ def _gpt_audit(stem: Path, card: dict[str, Any], device: Any) -> tuple[dict[str,
 
     out: dict[str, Any] = {"text_watermark": _TEXT_WATERMARK}
     protocol: dict[str, str] = {}
-    has_canaries = isinstance(card.get("canaries"), list)  # canary GPTs' cards (their kind may read "gpt")
-    if card["kind"] == "canary_gpt" or has_canaries:
-        if "tokenizer" not in card or not has_canaries:
+    has_canaries = card["kind"] == "canary_gpt"
+    if has_canaries:
+        if "tokenizer" not in card or not isinstance(card.get("canaries"), list):
             out["canaries"] = {"status": "not measured", "reason": "the card records no tokenizer or no canaries"}
             return out, protocol
         model, _ = load_checkpoint(stem, GPT, card["kind"], device=device)

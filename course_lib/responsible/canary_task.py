@@ -14,7 +14,9 @@ from ..models import gpt as _gpt
 from ..text import CharTokenizer, best_ngram_bits_per_char, load_corpus, train_val_text
 from .canary import insert_canaries, make_canaries
 
-__all__ = ["task_from_run", "data_card", "card_extra"]
+__all__ = ["KIND", "task_from_run", "data_card", "card_extra"]
+
+KIND = "canary_gpt"
 
 
 def task_from_run(run: Any) -> _gpt.GPTTask:
@@ -35,6 +37,7 @@ def task_from_run(run: Any) -> _gpt.GPTTask:
                         device=run.device, compile=run.config.compile, keep_best=False,
                         log=lambda line: print(line, file=sys.stderr) if run.rank == 0 else None)
     run.epochs = task.epochs
+    task.kind = KIND    # the card says what it is: a GPT that carries canaries (load_gpt loads both kinds)
     task.tokenizer, task.half_weights = tok, o["half_weights"]
     task.canaries = canaries
     task.unigram = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=1)
