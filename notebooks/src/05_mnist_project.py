@@ -683,6 +683,7 @@ CELLS = [
         python -m course_lib train vae        --data full --epochs 10 --name conv_vae_full --out runs --compile
         python -m course_lib train vae        --data full --epochs 10 --arch deepconv --lr 2e-3 --lr-schedule cosine \
                                               --name deep_conv_vae_full --out runs --compile
+        python -m course_lib train diffusion  --data full --epochs 20 --out runs --compile          # chapter 7
 
         python -m course_lib evaluate runs/dcgan_full --evaluator runs/classifier_full    # FD, coverage, floor
         python -m course_lib evaluate runs/conv_vae_full --evaluator runs/classifier_full
@@ -709,6 +710,7 @@ CELLS = [
         python -m course_lib train vae        --data full --epochs 10 --name conv_vae_full --out runs --compile
         python -m course_lib train vae        --data full --epochs 10 --arch deepconv --lr 2e-3 --lr-schedule cosine \
                                               --name deep_conv_vae_full --out runs --compile
+        python -m course_lib train diffusion  --data full --epochs 20 --out runs --compile          # 第 7 章
 
         python -m course_lib evaluate runs/dcgan_full --evaluator runs/classifier_full    # FD、覆盖、下限
         python -m course_lib evaluate runs/conv_vae_full --evaluator runs/classifier_full
@@ -722,6 +724,8 @@ CELLS = [
     ),
     code(
         """
+        import re
+
         # en: the rows' labels are English in results.json; the Chinese edition translates them phrase by phrase
         # zh: results.json 中各行的说明是英文的，中文版逐个短语翻译
         phrases = (
@@ -732,12 +736,24 @@ CELLS = [
             ("test −ELBO, 10 epochs (nats/image)", "测试集 −ELBO，10 轮（奈特/图像）"),
             ("test −IWAE bound, k=50 (nats/image)", "测试集 −IWAE 界，k=50（奈特/图像）"),
             ("real-vs-real floor", "真实对真实下限"))
+        # en: labels that carry numbers
+        # zh: 带数字的说明
+        patterns = (
+            (r"diffusion \\(DDIM, (\\d+) steps\\) ?", r"扩散模型（DDIM，\\1 步）"),
+            (r"test bound, ([\\d,]+) digits \\(bits/dim, 256 levels\\)", r"测试集下界，\\1 个数字（比特/维，256 个灰度级）"),
+            (r"training time, (\\d+) epochs on cpu \\((\\d+) threads\\) \\(minutes\\)", r"训练时间，\\1 轮，\\2 个 CPU 线程（分钟）"))
+        labels = []
         for row in bench["full_mnist"]:
             label = row["what"]
             if T("en", "zh") == "zh":
+                for en, zh in patterns:
+                    label = re.sub(en, zh, label)
                 for en, zh in phrases:
                     label = label.replace(en, zh)
-            print(T(f"{label:<52} {row['value']:>8}", f"{row['value']:>8}   {label}"))
+            labels.append(label)
+        width = max(map(len, labels))
+        for row, label in zip(bench["full_mnist"], labels):
+            print(T(f"{label:<{width}} {row['value']:>13}", f"{row['value']:>13}   {label}"))
         print(T("made by:", "训练命令："))
         for command in dict.fromkeys(row["command"] for row in bench["full_mnist"]):
             # en: the floor row has no training command

@@ -1,5 +1,5 @@
 """Chapter 6: the responsible-generation lab — the book audits its own models."""
-from twins import code, md
+from twins import code, md, solution
 
 CELLS = [
     md(
@@ -1021,7 +1021,7 @@ CELLS = [
     ),
     code(
         """
-        from course_lib.evaluator import load_classifier
+        from course_lib.evaluator import load_classifier, predict_proba
 
         classifier, _ = load_classifier()
         vae_skew, vae_skew_card = load_vae(shipped_checkpoint("conv_vae_rare0_offline"))
@@ -1038,9 +1038,7 @@ CELLS = [
             # en: the rare digit's share among all samples, and among those the classifier is at least 90 % sure of
             # zh: 稀有数字在全部样本中的占比，以及在分类器把握至少 90% 的样本中的占比
             x = g.sample(n, generator=torch.Generator().manual_seed(0))
-            with torch.no_grad():
-                p = torch.cat([torch.softmax(classifier(x[i:i + 1000]), -1) for i in range(0, n, 1000)])
-            conf, pred = p.max(1)
+            conf, pred = predict_proba(classifier, x).max(1)
             sure = conf >= confident
             return float((pred == rare).double().mean()), float((pred[sure] == rare).double().mean()), float(sure.double().mean())
 
@@ -1148,6 +1146,7 @@ CELLS = [
     ),
     md(
         en=r"""
+
         ## Summary
 
         The numbers of this chapter, tied back to chapter 1's four concerns:
@@ -1187,85 +1186,18 @@ CELLS = [
         4. **Re-aligning a crop.** The crop of section 2.1 kept the box (0, 0, 84, 84) of a 112 × 112 image. Paste
            the cropped picture back onto a black 112 × 112 canvas at (0, 0), scale it to 28 × 28 and test for the
            watermark again. What fraction of the 100 images is detected now?
-
-        :::{admonition} Solution 1
-        :class: dropdown
-
-        ```python
-        print(y_train[:1000].bincount(minlength=10))
-        rigged_in = membership.vae_loss_scores(vae, x_train[:1000], draws=2)
-        rigged_out = membership.vae_loss_scores(vae, x_held, draws=2)
-        print(membership.attack_summary(rigged_in, rigged_out))
-        ```
-        The offline training digits are stored in class order, so the first 1,000 are almost all 0s, 1s and 2s,
-        while the held-out set has every digit. Digits of different classes have different typical losses (a
-        thin 1 costs far fewer nats than an 8), so the AUC moves away from 0.5 although nothing about membership
-        changed: the attack recognises the class, not the training set. Members and non-members must come from
-        the same distribution.
-        :::
-
-        :::{admonition} Solution 2
-        :class: dropdown
-
-        ```python
-        f, t = vae_roc.fpr, vae_roc.tpr
-        i = int((f <= 0.01).nonzero().max())          # the last point with FPR <= 1 %
-        if f[i] == 0.01:
-            by_hand = float(t[i])
-        else:
-            by_hand = float(t[i] + (0.01 - f[i]) * (t[i + 1] - t[i]) / (f[i + 1] - f[i]))
-        print(by_hand, membership.tpr_at_fpr(vae_roc, 0.01))
-        ```
-        The two numbers agree: the ROC's FPR never decreases, so the last point at or below 1 % and the next one
-        bracket it.
-        :::
-
-        :::{admonition} Solution 3
-        :class: dropdown
-
-        ```python
-        import time
-
-        start = time.time()
-        big_fake = as_8bit(dcgan.sampling_generator.sample(4000, generator=torch.Generator().manual_seed(17)))
-        big_judge = detector.train_detector(x_train, big_fake, epochs=20, channels=32, lr=1e-3, seed=0)
-        print(time.time() - start, "s")
-        print(detector.detector_accuracy(big_judge, x_held, fresh_gan))
-        print(detector.detector_accuracy(big_judge, x_held, vae_samples))
-        ```
-        Expect a few minutes on a CPU. More capacity and more data help on the generator the detector was
-        trained against; whether they help on the VAE is exactly the question of generalisation the section asks.
-        :::
-
-        :::{admonition} Solution 4
-        :class: dropdown
-
-        ```python
-        from PIL import Image
-
-        found = 0
-        for i in range(len(published)):
-            picture = labels.add_explicit_label(labels.to_image(published[i], scale=4))
-            original = labels.save_png(picture, folder / "p.png", None)
-            labels.crop(original, folder / "c.png", (0, 0, 84, 84))
-            canvas = Image.new("L", (112, 112), 0)
-            with Image.open(folder / "c.png") as cropped:
-                canvas.paste(cropped, (0, 0))
-            canvas.save(folder / "aligned.png")
-            found += float(watermark_score(labels.to_digits(folder / "aligned.png"), KEY)) > THRESHOLD
-        print(found / len(published))
-        ```
-        With the pixels back on the grid of the pattern, the remaining 21 × 21 digit pixels carry most of the
-        watermark and many images are detected again; the black border scores 0. A real verifier does not know
-        the crop, and must search over offsets and scales — and every candidate it tries is another chance of a
-        false positive.
-        :::
-
-        ## References
-
-        See the [references page](../../book/en/references.md) for the full bibliography.
+        5. **How ε falls with the noise.** Section 5's ε = 8 model took `steps` DP-SGD steps at sampling rate
+           `sample_rate` (both in its card's `dp` section). With a fresh `PRVAccountant` for each noise multiplier
+           σ = 0.5, 1, 2, 4 and 8, compute ε at the card's δ. Then ask Opacus for the σ that reaches ε = 1 at the
+           same rate and steps (`opacus.accountants.utils.get_noise_multiplier`) and compare it with the σ in the
+           card of the ε = 1 model.
+        6. **The instrument's threshold.** Section 6's `rare_shares(g, confident=...)` counts only samples the
+           classifier is sure of. Recompute A = ρ_skewed / ρ_balanced for the VAE with the thresholds 0.5, 0.9
+           and 0.99, and say how many samples each threshold keeps. Does the verdict "no amplification" depend on
+           the threshold?
         """,
         zh=r"""
+
         ## 小结
 
         把本章的数字与第 1 章的四个问题对应起来：
@@ -1293,55 +1225,85 @@ CELLS = [
            它在新的 DCGAN 样本和 VAE 样本上的准确率各变化多少？需要多长时间？
         4. **重新对齐裁剪后的图像。** 第 2.1 节的裁剪保留了 112 × 112 图像中 (0, 0, 84, 84) 这个区域。把裁下的画面贴回一张 112 × 112 黑色画布的 (0, 0) 处，
            缩到 28 × 28 后再检测水印。现在 100 张图像中有多大比例能被检出？
-
-        :::{admonition} 答案 1
-        :class: dropdown
-
-        ```python
+        5. **ε 如何随噪声下降。** 第 5 节中 ε = 8 的模型以采样率 `sample_rate` 走了 `steps` 步 DP-SGD（两者都在它模型卡的 `dp` 部分）。
+           对噪声乘数 σ = 0.5、1、2、4、8，各用一个新的 `PRVAccountant`，在模型卡给出的 δ 下算出 ε。再请 Opacus 求出在同样的采样率和步数下
+           达到 ε = 1 所需的 σ（`opacus.accountants.utils.get_noise_multiplier`），并与 ε = 1 模型卡中的 σ 比较。
+        6. **测量仪器的阈值。** 第 6 节的 `rare_shares(g, confident=...)` 只统计分类器有把握的样本。分别取阈值 0.5、0.9 和 0.99，
+           重新计算 VAE 的 A = ρ_偏斜 / ρ_均衡，并说明每个阈值留下了多少样本。“没有放大”这个结论取决于阈值吗？
+        """,
+    ),
+    solution(
+        1,
+        en="",
+        zh="",
+        code=r"""
         print(y_train[:1000].bincount(minlength=10))
         rigged_in = membership.vae_loss_scores(vae, x_train[:1000], draws=2)
         rigged_out = membership.vae_loss_scores(vae, x_held, draws=2)
         print(membership.attack_summary(rigged_in, rigged_out))
-        ```
+        """,
+        en_after=r"""
+        The offline training digits are stored in class order, so the first 1,000 are almost all 0s, 1s and 2s,
+        while the held-out set has every digit. Digits of different classes have different typical losses (a
+        thin 1 costs far fewer nats than an 8), so the AUC moves away from 0.5 although nothing about membership
+        changed: the attack recognises the class, not the training set. Members and non-members must come from
+        the same distribution.
+        """,
+        zh_after=r"""
         离线训练数字按类别顺序存放，所以前 1,000 张几乎全是 0、1 和 2，而留出集中每个数字都有。不同类别的数字典型损失不同（细细的 1
         比 8 少花许多奈特），所以尽管与成员身份有关的一切都没有变，AUC 却偏离了 0.5：攻击认出的是类别，而不是训练集。成员与非成员必须来自同一个分布。
-        :::
-
-        :::{admonition} 答案 2
-        :class: dropdown
-
-        ```python
+        """,
+    ),
+    solution(
+        2,
+        en="",
+        zh="",
+        code=r"""
         f, t = vae_roc.fpr, vae_roc.tpr
-        i = int((f <= 0.01).nonzero().max())          # 假阳性率不超过 1% 的最后一个点
+        # en: the last point with FPR <= 1 %
+        # zh: 假阳性率不超过 1% 的最后一个点
+        i = int((f <= 0.01).nonzero().max())
         if f[i] == 0.01:
             by_hand = float(t[i])
         else:
             by_hand = float(t[i] + (0.01 - f[i]) * (t[i + 1] - t[i]) / (f[i + 1] - f[i]))
         print(by_hand, membership.tpr_at_fpr(vae_roc, 0.01))
-        ```
+        """,
+        en_after=r"""
+        The two numbers agree: the ROC's FPR never decreases, so the last point at or below 1 % and the next one
+        bracket it.
+        """,
+        zh_after=r"""
         两个数相同：ROC 的假阳性率从不减小，所以不超过 1% 的最后一个点与它的下一个点正好把 1% 夹在中间。
-        :::
-
-        :::{admonition} 答案 3
-        :class: dropdown
-
-        ```python
+        """,
+    ),
+    solution(
+        3,
+        en="",
+        zh="",
+        code=r"""
         import time
 
         start = time.time()
         big_fake = as_8bit(dcgan.sampling_generator.sample(4000, generator=torch.Generator().manual_seed(17)))
         big_judge = detector.train_detector(x_train, big_fake, epochs=20, channels=32, lr=1e-3, seed=0)
-        print(time.time() - start, "秒")
+        print(f"{time.time() - start:.0f}", T("s", "秒"))
         print(detector.detector_accuracy(big_judge, x_held, fresh_gan))
         print(detector.detector_accuracy(big_judge, x_held, vae_samples))
-        ```
+        """,
+        en_after=r"""
+        Expect a few minutes on a CPU. More capacity and more data help on the generator the detector was
+        trained against; whether they help on the VAE is exactly the question of generalisation the section asks.
+        """,
+        zh_after=r"""
         在 CPU 上大约需要几分钟。更大的容量和更多的数据，对检测器所针对的生成器有帮助；对 VAE 是否有帮助，正是本节所问的推广问题。
-        :::
-
-        :::{admonition} 答案 4
-        :class: dropdown
-
-        ```python
+        """,
+    ),
+    solution(
+        4,
+        en="",
+        zh="",
+        code=r"""
         from PIL import Image
 
         found = 0
@@ -1355,11 +1317,80 @@ CELLS = [
             canvas.save(folder / "aligned.png")
             found += float(watermark_score(labels.to_digits(folder / "aligned.png"), KEY)) > THRESHOLD
         print(found / len(published))
-        ```
+        """,
+        en_after=r"""
+        With the pixels back on the grid of the pattern, the remaining 21 × 21 digit pixels carry most of the
+        watermark and many images are detected again; the black border scores 0. A real verifier does not know
+        the crop, and must search over offsets and scales — and every candidate it tries is another chance of a
+        false positive.
+        """,
+        zh_after=r"""
         像素回到水印图案的网格上之后，剩下的 21 × 21 个数字像素承载了大部分水印，许多图像又能被检出；黑色边框的得分为 0。
         真正的核验方并不知道图像是怎样裁剪的，只能在各种偏移和缩放中搜索——而每多试一种，就多一次误报的机会。
-        :::
+        """,
+    ),
+    solution(
+        5,
+        en="",
+        zh="",
+        code=r"""
+        import warnings
 
+        from opacus.accountants.utils import get_noise_multiplier
+
+        dp8, dp1 = dp_runs["dp_vae_eps8"][1]["dp"], dp_runs["dp_vae_eps1"][1]["dp"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for sigma in (0.5, 1.0, 2.0, 4.0, 8.0):
+                acc = PRVAccountant()
+                acc.history = [(sigma, dp8["sample_rate"], dp8["steps"])]
+                print(f"σ = {sigma:<4} ε = {acc.get_epsilon(dp8['delta']):.3f}")
+            needed = get_noise_multiplier(target_epsilon=1.0, target_delta=dp8["delta"], sample_rate=dp8["sample_rate"],
+                                          steps=dp8["steps"], accountant="prv")
+        print(T("σ for ε = 1:", "ε = 1 所需的 σ："), f"{needed:.3f}", T("| in the ε = 1 card:", "| ε = 1 的模型卡："),
+              f"{dp1['noise_multiplier']:.3f}", T("| same rate and steps:", "| 采样率和步数相同："),
+              (dp1["sample_rate"], dp1["steps"]) == (dp8["sample_rate"], dp8["steps"]))
+        """,
+        en_after=r"""
+        ε falls steeply as σ grows: each step then reveals less about any one digit, and the accountant composes
+        the steps. The σ that Opacus finds for ε = 1 is the one the ε = 1 model was trained with (up to the
+        tolerance of its search), because `make_private_with_epsilon` runs this very search before training.
+        """,
+        zh_after=r"""
+        σ 增大时 ε 下降得很快：每一步透露的关于任何一张数字的信息都更少，会计再把各步组合起来。Opacus 求出的 ε = 1 所需的 σ，
+        就是 ε = 1 模型训练时用的那个（在其搜索精度之内），因为 `make_private_with_epsilon` 在训练前做的正是这一搜索。
+        """,
+    ),
+    solution(
+        6,
+        en="",
+        zh="",
+        code=r"""
+        vae_name = T("VAE", "VAE")
+        for threshold in (0.5, 0.9, 0.99):
+            _, skew_sure, kept_skew = rare_shares(generators[(vae_name, True)], confident=threshold)
+            _, bal_sure, kept_bal = rare_shares(generators[(vae_name, False)], confident=threshold)
+            rho_skew, rho_bal = skew_sure / float(share_train[True][rare]), bal_sure / float(share_train[False][rare])
+            print(T("threshold", "阈值"), threshold, T("| samples kept (skewed, balanced):", "| 留下的样本（偏斜、均衡）："),
+                  f"{kept_skew:.3f}, {kept_bal:.3f}", "| A =", f"{rho_skew / rho_bal:.2f}")
+        """,
+        en_after=r"""
+        The stricter the threshold, the fewer VAE samples count, and A moves with it: the ratio is a property of
+        the model *and* of the instrument. Read the verdict on amplification only together with the threshold
+        and the share of samples it keeps, as section 6's table does.
+        """,
+        zh_after=r"""
+        阈值越严，被计入的 VAE 样本越少，A 也随之变化：这个比值既是模型的性质，也是测量仪器的性质。
+        关于“放大”的结论，只能连同阈值以及它留下的样本比例一起来读，正如第 6 节的表格所做的那样。
+        """,
+    ),
+    md(
+        en=r"""
+        ## References
+
+        See the [references page](../../book/en/references.md) for the full bibliography.
+        """,
+        zh=r"""
         ## 参考文献
 
         完整的参考文献列表见[参考文献页](../../book/zh/references.md)。

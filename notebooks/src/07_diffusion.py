@@ -709,9 +709,10 @@ CELLS = [
         en=r"""
         ### A likelihood bound in bits per dimension
 
-        The bound of section 7.3 can be evaluated for the trained network: $L_T$ in closed form, the sum over
-        $t = 2..T$ estimated from random times ($T-1$ times their mean, with its standard error), and $L_0$ with
-        a **discretised Gaussian decoder**: the 256 grey levels are 256 bins on $[-1, 1]$, and $p(x_0\mid x_1)$
+        The bound of section 7.3 can be evaluated for the trained network (`D.likelihood_bound`): $L_T$ in closed
+        form, the sum over $t = 2..T$ computed term by term — all $T - 1 = 999$ of them, one network evaluation
+        each, so that the only uncertainty left is that of the images and the noise drawn for them (the ± is the
+        standard error over the images) — and $L_0$ with a **discretised Gaussian decoder**: the 256 grey levels are 256 bins on $[-1, 1]$, and $p(x_0\mid x_1)$
         is the mass that $\mathcal N(\hat x_0, \beta_1)$ puts on the bin of each pixel. So the bound is on the
         probability of an 8-bit image — a *discrete* probability, at most 1 — and in bits per dimension it is
         $L / (784 \ln 2)$.
@@ -725,7 +726,8 @@ CELLS = [
         zh=r"""
         ### 以每维比特数计的似然下界
 
-        第 7.3 节的下界可以对训练好的网络实际算出来：$L_T$ 有闭式解；$t = 2..T$ 的求和用随机抽取的时刻来估计（均值乘以 $T-1$，并给出标准误）；
+        第 7.3 节的下界可以对训练好的网络实际算出来（`D.likelihood_bound`）：$L_T$ 有闭式解；$t = 2..T$ 的求和逐项计算——全部
+        $T - 1 = 999$ 项，每项一次网络计算，于是剩下的不确定性只来自图像以及为它们抽取的噪声（± 后面是对图像求的标准误）；
         $L_0$ 则用**离散化高斯解码器**：256 个灰度级是 $[-1, 1]$ 上的 256 个区间，$p(x_0\mid x_1)$ 是 $\mathcal N(\hat x_0, \beta_1)$ 落在每个像素所在区间上的概率质量。
         因此这是 8 位图像概率的下界——一个*离散*概率，不超过 1——换算成每维比特数就是 $L / (784 \ln 2)$。
 
@@ -739,8 +741,8 @@ CELLS = [
         lik = study["likelihood"]
         vae_card = read_card(shipped_checkpoint("conv_vae_offline"))
         vae_nats = vae_card["metrics"]["heldout_neg_elbo_nats_per_image"]
-        print(T(f"diffusion bound, {lik['images']} held-out digits, {lik['times']} random times t:",
-                f"扩散模型下界，{lik['images']} 个留出数字，{lik['times']} 个随机时刻 t："))
+        print(T(f"diffusion bound, {lik['images']} held-out digits, every t = 2..T ({lik['times']} terms):",
+                f"扩散模型下界，{lik['images']} 个留出数字，t = 2..T 的每一项（共 {lik['times']} 项）："))
         print("   ", f"{lik['nats_per_image']:.1f} ± {lik['nats_se']:.1f}", T("nats per image =", "奈特/图像 ="),
               f"{lik['bits_per_dim']:.3f} ± {lik['bits_per_dim_se']:.3f}", T("bits/dim (256 grey levels)", "比特/维（256 个灰度级）"))
         term_names = {"prior": T("prior L_T", "先验项 L_T"), "diffusion": T("steps t = 2..T", "第 2..T 步"), "decoder": T("decoder L_0", "解码项 L_0")}
@@ -809,6 +811,85 @@ CELLS = [
         plt.show()
         """
     ),
+    md(
+        en=r"""
+        ### On full MNIST
+
+        The same command with `--data full` trains on the 60,000 MNIST training digits (an opt-in download,
+        checksum-verified; see chapter 5). `bench/quality.py` then measures the checkpoint as it measures
+        chapter 5's full-MNIST models: Fréchet distance of 10,000 samples against the 60,000 training digits and
+        class coverage of 10,000 samples, both in the features of a classifier trained on full MNIST, the bound
+        on 200 test digits (every $t$, as above), and the training budget — epochs and minutes on the machine
+        the card names. The DCGAN and the VAEs of the same table were measured with the same classifier in the
+        same run, so these rows are comparable with each other, but not with the offline numbers above
+        (another training set, another classifier, another number of samples):
+        """,
+        zh=r"""
+        ### 在完整 MNIST 上
+
+        同一条命令加上 `--data full`，就在 60,000 张 MNIST 训练数字上训练（需另行下载，并校验 SHA-256；见第 5 章）。
+        随后 `bench/quality.py` 像测量第 5 章的完整 MNIST 模型那样测量这个检查点：10,000 个样本对 60,000 张训练数字的弗雷歇距离，
+        以及 10,000 个样本的类别覆盖，两者都用在完整 MNIST 上训练的分类器的特征来算；200 张测试数字上的下界（与上面一样逐项计算每个 $t$）；
+        还有训练预算——轮数，以及在模型卡所记机器上用了多少分钟。同一张表里的 DCGAN 和变分自编码器由同一个分类器在同一次运行中测得，
+        所以这几行彼此可比；但它们与上面的离线数字不可比（训练集不同，分类器不同，样本数也不同）：
+        """,
+    ),
+    code(
+        """
+        import json
+        import re
+        from pathlib import Path
+
+        full_rows = json.loads(Path("../../bench/results.json").read_text(encoding="utf-8"))["full_mnist"]
+        models = {"diffusion": T("diffusion", "扩散模型"), "DCGAN": "DCGAN", "conv VAE": T("conv VAE", "卷积 VAE"),
+                  "deep conv VAE": T("deep conv VAE", "深层卷积 VAE")}
+
+
+        def value(model, what):
+            # en: results.json's labels (English) start with the model's name, e.g. "DCGAN Fréchet distance (...)"
+            # zh: results.json 中的说明（英文）以模型名开头，例如 "DCGAN Fréchet distance (...)"
+            row = next((r for r in full_rows if r["what"].startswith(model + " ") and what in r["what"]), None)
+            return (row["value"], row["what"], row["command"]) if row else ("–", "", "")
+
+
+        def budget(label):
+            # en: "... training time, 20 epochs on cpu (1 threads) (minutes)" -> epochs and machine, in the page's language
+            # zh: "... training time, 20 epochs on cpu (1 threads) (minutes)" -> 轮数和机器，用本页的语言写出
+            m = re.search(r"training time, (\\d+) epochs on (.+) \\(minutes\\)", label)
+            if not m:
+                return "–"
+            cpu = re.fullmatch(r"cpu \\((\\d+) threads?\\)", m[2])
+            where = T(f"{cpu[1]} CPU thread{'' if cpu[1] == '1' else 's'}", f"{cpu[1]} 个 CPU 线程") if cpu else m[2]
+            return T(f"{m[1]} epochs, {where}", f"{m[1]} 轮，{where}")
+
+
+        print(f"{T('model', '模型'):<14}{'FD':>8}{T('KL to uniform', '到均匀分布的 KL'):>16}{T('digits', '数字数'):>8}"
+              f"{T('minutes', '分钟'):>9}   {T('budget', '训练预算')}")
+        for model, shown in models.items():
+            minutes, label, _ = value(model, "training time")
+            print(f"{shown:<14}{value(model, 'Fréchet distance')[0]:>8}{value(model, 'KL(classes')[0]:>16}"
+                  f"{value(model, 'digits present')[0]:>8}{minutes:>9}   {budget(label)}")
+        floor = next(r for r in full_rows if r["what"].startswith("real-vs-real"))
+        print(T("real-vs-real floor (10,000 test vs 60,000 training digits): FD", "真实对真实下限（10,000 张测试数字对 60,000 张训练数字）：FD"), floor["value"])
+        bound, label, command = value("diffusion", "bound")
+        n_bound = re.search(r"bound, ([\\d,]+) digits", label)[1]
+        print(T(f"diffusion bound on {n_bound} test digits:", f"扩散模型在 {n_bound} 张测试数字上的下界："), bound, T("bits/dim", "比特/维"))
+        print(T("made by:", "训练命令："), command)
+        fd = {m: float(value(m, "Fréchet distance")[0]) for m in models}
+        print(T("verdict: lowest FD on full MNIST:", "结论：完整 MNIST 上 FD 最低的是"), models[min(fd, key=fd.get)])
+        """
+    ),
+    md(
+        en=r"""
+        Read the verdict with the last two columns: the training budgets are not equal. It says which model is
+        best after the training each one got here, not which is best per minute of computing — a fair race would
+        give each model the same time on the same machine, and the DCGAN and the VAEs would then get more epochs.
+        """,
+        zh=r"""
+        读这条结论时要连同最后两列一起看：各模型的训练预算并不相等。它说的是在这里各自得到的训练之后谁最好，
+        而不是每分钟计算谁最划算——公平的比赛应当让每个模型在同一台机器上用同样长的时间，那样 DCGAN 和变分自编码器就能多训练几轮。
+        """,
+    ),
     # ---------------------------------------------------------------------------------- summary + exercises
     md(
         en=r"""
@@ -822,7 +903,7 @@ CELLS = [
           coordinates (Tweedie's formula).
         * On the ring the diffusion model covers the modes without the balancing act that chapter 2's GANs
           need; on MNIST its quality, class coverage and cost per sample are in the tables above, measured on
-          chapter 5's ruler. Chapter 5 places it beside the DCGAN and the VAE.
+          chapter 5's ruler, on the offline split and on full MNIST. Chapter 5 places it beside the DCGAN and the VAE.
 
         ## Exercises
 
@@ -842,7 +923,7 @@ CELLS = [
         * ELBO 是若干高斯 KL 散度之和，每一项都是噪声的加权平方误差；$L_\text{simple}$ 去掉了这些权重，这有利于样本质量，但损失也就不再是下界。
         * 预测噪声、预测干净图像和估计得分是同一件事在三种坐标下的表达（Tweedie 公式）。
         * 在圆环上，扩散模型无需像第 2 章的生成对抗网络那样小心平衡就能覆盖各个模式；在 MNIST 上，它的质量、类别覆盖和每个样本的代价
-          都列在上面的表里，用的是第 5 章的标尺。第 5 章把它与 DCGAN 和变分自编码器并列比较。
+          都列在上面的表里，用的是第 5 章的标尺，离线划分和完整 MNIST 上各有一张。第 5 章把它与 DCGAN 和变分自编码器并列比较。
 
         ## 练习
 
