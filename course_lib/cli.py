@@ -4,6 +4,8 @@
     python -m course_lib evaluate CHECKPOINT       accuracy (classifier); FD, class coverage, floor (generators)
     python -m course_lib sample CHECKPOINT -o grid.png   a PNG grid of samples from a generator
     python -m course_lib audit NAME_OR_PATH | --all     fill the model card's "audit" section (chapter 6)
+    python -m course_lib study ring [--seeds N]    chapters 2 and 7's ring experiments over N seeds, stored
+    python -m course_lib study detector            chapter 6's real-vs-generated detector, trained and stored
     torchrun --nproc_per_node N -m course_lib train MODEL ...   the same, data-parallel on N processes
     python -m course_lib --help
 
@@ -110,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     au.add_argument("--threads", type=int, default=None, help="CPU threads for PyTorch")
     au.add_argument("--json", action="store_true", help="print each audit section as JSON")
     au.set_defaults(_run=_audit_from_args)
+
+    st = sub.add_parser("study", help="run a chaotic experiment over many seeds once and store it for the chapters",
+                        description="Run an experiment whose single runs differ from CPU to CPU over many seeds "
+                                    "and store every run's measurements (see course_lib.ring_study).")
+    st.add_argument("experiment", choices=["ring", "detector"],
+                    help="ring: chapter 2's GAN runs A, B, C and chapter 7's diffusion toy on the ring of Gaussians, "
+                         "over seeds; detector: chapter 6's real-vs-generated CNN, trained until its validation "
+                         "accuracy stops improving")
+    st.add_argument("--seeds", type=int, default=20, help="ring: seeds 0 .. N-1 (default 20)")
+    st.add_argument("--out", default=None, help="file to write (default: course_lib/studies/EXPERIMENT.safetensors)")
+    st.add_argument("--threads", type=int, default=None, help="CPU threads for PyTorch")
+    st.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
+    st.set_defaults(_run=_study_from_args)
     return parser
 
 
@@ -218,6 +233,22 @@ def _audit_from_args(args: argparse.Namespace) -> None:
             print(json.dumps(result, indent=2, ensure_ascii=False))
         print(f"{path.name}: {result['headline']} ({time.perf_counter() - t0:.1f} s)")
     return None
+
+
+def _study_from_args(args: argparse.Namespace) -> str:
+    from . import ring_study
+
+    command = "python -m course_lib " + shlex.join(args._argv)
+    if args.experiment == "detector":
+        from .responsible import detector
+
+        out = args.out if args.out is not None else detector.SHIPPED_DETECTOR
+        return str(detector.save_detector_study(detector.run_detector_study(), out, command=command))
+    if args.seeds < 2:
+        raise ValueError(f"--seeds must be >= 2 (an interval needs at least two seeds), got {args.seeds}")
+    out = args.out if args.out is not None else ring_study.SHIPPED_STUDY
+    study = ring_study.run_ring_study(range(args.seeds), progress=not args.no_progress)
+    return str(ring_study.save_ring_study(study, out, command=command))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
