@@ -353,3 +353,54 @@ def test_dp_vae_trains_through_the_spine_and_records_its_budget(tmp_path, capsys
     resume = [a if a != "2" or common[i - 1] != "--epochs" else "3" for i, a in enumerate(common)]
     assert main(["train", "dp_vae", "--epsilon", "2", "--name", "d2", "--resume", *resume]) != 0
     assert "cannot be resumed" in capsys.readouterr().err
+
+
+def test_fit_detector_stops_when_validation_stops_improving_and_keeps_the_best_epoch():
+    from course_lib.responsible.detector import detector_accuracy, fit_detector
+
+    g = torch.Generator().manual_seed(0)
+    real = torch.rand(300, 1, 28, 28, generator=g) * 0.5
+    fake = torch.rand(300, 1, 28, 28, generator=g) * 0.5 + 0.5   # trivially separable: brightness
+    fit = fit_detector(real, fake, max_epochs=40, patience=2, val_fraction=0.2, lr=1e-3, seed=0)
+    assert 1 <= fit.best_epoch <= len(fit.val_accuracy) <= 40
+    # stopped because of patience: no later epoch beat the best one, and it stopped patience epochs after it
+    assert max(fit.val_accuracy) == fit.val_accuracy[fit.best_epoch - 1]
+    assert len(fit.val_accuracy) == 40 or len(fit.val_accuracy) - fit.best_epoch == 2
+    # the model holds the best epoch's weights: its validation accuracy is the recorded best
+    split = torch.Generator().manual_seed(0)
+    real_val = real[torch.randperm(300, generator=split)][240:]
+    fake_val = fake[torch.randperm(300, generator=split)][240:]
+    assert detector_accuracy(fit.model, real_val, fake_val)["accuracy"] == fit.val_accuracy[fit.best_epoch - 1]
+    assert next(fit.model.parameters()).dtype == torch.float64
+    with pytest.raises(ValueError):
+        fit_detector(real[:2], fake[:2], val_fraction=0.2)
+
+
+def test_fit_detector_validates_on_a_random_part_not_the_tail():
+    """Sets sorted by kind: validating on the tail would test on a kind of image never trained on."""
+    from course_lib.responsible.detector import fit_detector
+
+    g = torch.Generator().manual_seed(1)
+    # 'real': 240 dark images, then 60 that look exactly like the fakes (sorted). A tail split validates on
+    # those 60 only, which no detector can call real: balanced accuracy near 0.5. A random split keeps mostly
+    # dark reals in validation: well above 0.8.
+    fake = 0.4 + torch.rand(360, 1, 28, 28, generator=g) * 0.2
+    real = torch.cat([torch.rand(240, 1, 28, 28, generator=g) * 0.2, fake[300:]])
+    fit = fit_detector(real, fake[:300], max_epochs=10, patience=3, val_fraction=0.2, lr=3e-3, seed=0)
+    assert max(fit.val_accuracy) > 0.8
+
+
+def test_attack_intervals_contain_chance_for_guessing_and_exclude_it_for_a_real_attack():
+    from course_lib.responsible.membership import attack_intervals, attack_summary
+
+    g = torch.Generator().manual_seed(0)
+    same_in, same_out = torch.randn(400, generator=g), torch.randn(400, generator=g)
+    iv = attack_intervals(same_in, same_out, n_resamples=300)
+    assert iv["auc"].low < 0.5 < iv["auc"].high
+    shifted_in = torch.randn(400, generator=g) + 1.0
+    iv2 = attack_intervals(shifted_in, same_out, n_resamples=300)
+    point = attack_summary(shifted_in, same_out)
+    assert iv2["auc"].low > 0.6 and iv2["auc"].estimate == pytest.approx(point["auc"])
+    assert iv2["tpr_at_fpr"].estimate == pytest.approx(point["tpr_at_fpr"])
+    # members and non-members are not swapped: the better-scoring members give an AUC above 0.5, not below
+    assert attack_intervals(same_out, shifted_in, n_resamples=300)["auc"].high < 0.4
