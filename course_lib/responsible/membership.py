@@ -31,11 +31,15 @@ PacGAN anchors taken out of the non-members).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
 
-__all__ = ["ROC", "roc_curve", "auc", "tpr_at_fpr", "attack_summary", "vae_loss_scores", "discriminator_scores",
+if TYPE_CHECKING:
+    from ..stats import Interval
+
+__all__ = ["ROC", "roc_curve", "auc", "tpr_at_fpr", "attack_summary", "attack_intervals", "vae_loss_scores", "discriminator_scores",
            "diffusion_loss_scores", "DIFFUSION_TIMESTEPS", "loss_threshold_attack", "logan_attack", "split_anchors"]
 
 
@@ -106,6 +110,29 @@ def attack_summary(member_scores: Tensor, nonmember_scores: Tensor, fpr: float =
     return {"auc": auc(roc), "tpr_at_fpr": tpr_at_fpr(roc, fpr), "fpr": fpr,
             "members": int(torch.as_tensor(member_scores).numel()),
             "nonmembers": int(torch.as_tensor(nonmember_scores).numel())}
+
+
+def attack_intervals(member_scores: Tensor, nonmember_scores: Tensor, fpr: float = 0.01, n_resamples: int = 1000,
+                     seed: int = 0) -> dict[str, Interval]:
+    """95% bootstrap intervals of an attack's ``"auc"`` and ``"tpr_at_fpr"``: members and non-members are
+    resampled independently (percentile bootstrap, :func:`course_lib.stats.bootstrap_interval_multi`).
+
+    The AUC of a guessing attack is 0.5 and its TPR at ``fpr`` is ``fpr``: an attack beats guessing only where the
+    interval lies above those values.
+    """
+    from ..stats import bootstrap_interval_multi
+
+    s_in = torch.as_tensor(member_scores, dtype=torch.float64).numpy()
+    s_out = torch.as_tensor(nonmember_scores, dtype=torch.float64).numpy()
+
+    def stat(which: str):
+        def f(a, b) -> float:
+            roc = roc_curve(torch.from_numpy(a), torch.from_numpy(b))
+            return auc(roc) if which == "auc" else tpr_at_fpr(roc, fpr)
+        return f
+
+    return {k: bootstrap_interval_multi((s_in, s_out), stat(k), n_resamples=n_resamples, method="percentile", seed=seed)
+            for k in ("auc", "tpr_at_fpr")}
 
 
 @torch.no_grad()
