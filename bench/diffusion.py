@@ -7,8 +7,13 @@ class coverage of the same samples, by the shipped ``classifier_offline``):
 
 * ``sampling``: DDIM (η = 0, deterministic) and the DDPM ancestral sampler (η = 1, the same strided times)
   with 10, 20, 50 and 100 network evaluations; unconditional samples; seconds per image on this machine;
+  with ``--investigate S``, also η = 0.5 and both samplers without clipping x̂₀ to [−1, 1], at S steps;
 * ``guidance``: classifier-free guidance weight w against FD and per-class accuracy (the classifier agrees
   with the requested label) of 1,000 conditional samples, 100 per digit, DDIM with 20 steps;
+
+Every FD and KL is measured on ``--draws`` independent sets of samples (seeds 0, 1, …; default 3): a row holds
+their mean, Student's t 95% interval over the draws (``fd_low``, ``fd_high``) and each draw's value
+(``course_lib.evaluator.frechet_over_draws``), so that the chapters compare settings only where intervals separate.
 * ``likelihood``: the variational bound on held-out digits in nats per image and bits per dimension, with
   the discretised Gaussian decoder on the 256 grey levels (``models.diffusion.likelihood_bound``: the sum over
   every t = 2..T by default, its standard error over the images).
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -31,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_lib.checkpoint import load_any  # noqa: E402
 from course_lib.data import load_offline_mnist  # noqa: E402
-from course_lib.evaluator import class_coverage, frechet_distance, load_classifier, predict  # noqa: E402
+from course_lib.evaluator import FrechetToReference, class_coverage, frechet_over_draws, load_classifier, predict  # noqa: E402
+from course_lib.stats import seed_interval  # noqa: E402
 from course_lib.models.diffusion import likelihood_bound  # noqa: E402
 
 STEPS = (10, 20, 50, 100)
@@ -49,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", choices=["sampling", "guidance", "likelihood"], action="append", default=None)
     p.add_argument("--steps", type=int, action="append", default=None,
                    help="sampling steps to measure (repeatable; default 10, 20, 50, 100); rows of other steps are kept")
+    p.add_argument("--draws", type=int, default=3, help="independent sample sets per setting (default 3)")
+    p.add_argument("--investigate", type=int, action="append", default=[],
+                   help="at these step counts also measure eta = 0.5 and both samplers without clipping")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -60,34 +70,58 @@ def main(argv: list[str] | None = None) -> int:
     parts = args.only or ["sampling", "guidance", "likelihood"]
     protocol = f"{args.n} samples vs {len(x_train)} training digits, classifier_offline features"
 
-    def measure(images: torch.Tensor) -> dict:
-        cov = class_coverage(images, clf)
-        return {"fd": round(frechet_distance(x_train, images, clf), 2),
-                "kl_to_uniform": round(cov["kl_to_uniform"], 4), "classes_present": cov["classes_present"]}
+    to_train = FrechetToReference(x_train, clf)
+
+    def measure(sample, seed: int) -> dict:
+        """FD, KL and classes over ``args.draws`` draws ``sample(n, seed + d)``; the first draw is returned too."""
+        kept: dict = {}
+
+        def draw(n: int, s: int) -> torch.Tensor:
+            x = sample(n, s)
+            kls.append(class_coverage(x, clf))
+            kept.setdefault("first", x)
+            return x
+
+        kls: list[dict] = []
+        fd, fds = frechet_over_draws(draw, to_train, n=args.n, draws=args.draws, seed=seed)
+        kl = seed_interval([c["kl_to_uniform"] for c in kls], bounds=(0.0, math.log(10)))
+        return {"fd": round(fd.estimate, 2), "fd_low": round(fd.low, 2), "fd_high": round(fd.high, 2),
+                "fd_draws": [round(v, 2) for v in fds], "kl_to_uniform": round(kl.estimate, 4),
+                "kl_low": round(kl.low, 4), "kl_high": round(kl.high, 4),
+                "classes_present": min(c["classes_present"] for c in kls), "draws": args.draws}, kept["first"]
 
     if "sampling" in parts:
         rows = []
-        for steps in args.steps or STEPS:
-            for name, eta in (("ddim", 0.0), ("ddpm", 1.0)):
-                t0 = time.perf_counter()
-                x = model.sample(args.n, generator=torch.Generator().manual_seed(0), steps=steps, eta=eta)
-                sec = (time.perf_counter() - t0) / args.n
-                rows.append({"sampler": name, "eta": eta, "steps": steps, **measure(x),
-                             "seconds_per_image": round(sec, 4)})
-                if name == "ddim" and steps == model.sample_steps:   # the evaluate protocol's samples: keep them
-                    save_file({"images": (x * 255).round().to(torch.uint8)[:, 0]},
-                              str(Path(args.checkpoint).with_suffix(".samples.safetensors")))
-                print(rows[-1], flush=True)
+        settings = [(steps, eta, True) for steps in args.steps or STEPS for eta in (0.0, 1.0)]
+        settings += [(steps, eta, clip) for steps in args.investigate for eta, clip in ((0.5, True), (0.0, False), (1.0, False))]
+        for steps, eta, clip in settings:
+            name = {0.0: "ddim", 1.0: "ddpm"}.get(eta, f"eta={eta:g}")
+            t0 = time.perf_counter()
+
+            def sample(n: int, seed: int) -> torch.Tensor:
+                return model.sample(n, generator=torch.Generator().manual_seed(seed), steps=steps, eta=eta,
+                                    clip=1.0 if clip else None)
+
+            m, x = measure(sample, 0)
+            sec = (time.perf_counter() - t0) / (args.n * args.draws)
+            rows.append({"sampler": name, "eta": eta, "steps": steps, "clip": clip, **m, "seconds_per_image": round(sec, 4)})
+            if name == "ddim" and clip and steps == model.sample_steps:   # the evaluate protocol's samples: keep them
+                save_file({"images": (x * 255).round().to(torch.uint8)[:, 0]},
+                          str(Path(args.checkpoint).with_suffix(".samples.safetensors")))
+            print(rows[-1], flush=True)
         study["sampling"] = {"protocol": protocol, "rows": rows,
                              "machine": f"cpu ({torch.get_num_threads()} threads)"}
     if "guidance" in parts:
         rows = []
         y = torch.arange(10).repeat_interleave(args.n // 10)
         for w in GUIDANCE:
-            x = model.sample(len(y), generator=torch.Generator().manual_seed(1), steps=20, y=y, guidance=w)
+            def sample(n: int, seed: int) -> torch.Tensor:
+                return model.sample(len(y), generator=torch.Generator().manual_seed(seed), steps=20, y=y, guidance=w)
+
+            m, x = measure(sample, 1)
             pred = predict(clf, x)
             acc = [round(float((pred[y == k] == k).float().mean()), 3) for k in range(10)]
-            rows.append({"w": w, **measure(x), "accuracy": round(float((pred == y).float().mean()), 4),
+            rows.append({"w": w, **m, "accuracy": round(float((pred == y).float().mean()), 4),
                          "per_class_accuracy": acc})
             print(rows[-1], flush=True)
         study["guidance"] = {"protocol": protocol + f"; {args.n // 10} per digit, DDIM 20 steps", "rows": rows}
@@ -105,10 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     full = json.loads(card_path.read_text(encoding="utf-8"))
     old = full.get("study", {})
     if "sampling" in study and "sampling" in old:      # keep the rows of other step counts
-        mine = {(r["sampler"], r["steps"]) for r in study["sampling"]["rows"]}
-        kept = [r for r in old["sampling"]["rows"] if (r["sampler"], r["steps"]) not in mine]
-        study["sampling"]["rows"] = sorted(kept + study["sampling"]["rows"], key=lambda r: (r["steps"], r["sampler"]))
+        def key(r: dict) -> tuple:
+            return r["sampler"], r["steps"], r.get("clip", True)
+
+        mine = {key(r) for r in study["sampling"]["rows"]}
+        kept = [r for r in old["sampling"]["rows"] if key(r) not in mine and "fd_draws" in r]   # old single-draw rows go
+        study["sampling"]["rows"] = sorted(kept + study["sampling"]["rows"], key=lambda r: (r["steps"], r["eta"], not r.get("clip", True)))
     commands = dict(old.get("measured_by", {}))
+    for part in parts:   # rows measured here replace every row of that part made by another command
+        if part != "sampling" or not args.steps:
+            commands = {k: v for k, v in commands.items() if part not in k.split(" ")[0].split(",")}
     commands[",".join(parts) + ("" if not args.steps else " steps " + ",".join(map(str, args.steps)))] = "python bench/diffusion.py " + " ".join(argv if argv is not None else sys.argv[1:])
     full["study"] = {**old, **study, "measured_by": commands}
     card_path.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

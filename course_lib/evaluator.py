@@ -23,8 +23,9 @@ The classifier itself is :class:`course_lib.models.classifier.MNISTClassifier`
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -34,6 +35,9 @@ from .device import DeviceLike, get_device
 from .models.classifier import MNISTClassifier
 from .training import check_images
 
+if TYPE_CHECKING:
+    from .stats import Interval
+
 __all__ = [
     "ClassifierFeatures",
     "accuracy",
@@ -42,6 +46,8 @@ __all__ = [
     "features",
     "frechet_distance",
     "FrechetToReference",
+    "frechet_over_draws",
+    "checkpoint_fd",
     "class_histogram",
     "class_coverage",
     "kl_to_uniform",
@@ -174,6 +180,38 @@ class FrechetToReference:
         return float(self.metric.compute())
 
 
+def frechet_over_draws(sample: Callable[[int, int], torch.Tensor], reference: torch.Tensor | FrechetToReference,
+                       classifier: MNISTClassifier | None = None, n: int = 1000, draws: int = 3, seed: int = 0,
+                       level: float = 0.95) -> tuple[Interval, list[float]]:
+    """The Fréchet distance of a generator with an interval over independent draws of samples.
+
+    One set of ``n`` samples gives one FD; another set gives another (the sampling noise of the measurement).
+    This draws ``draws`` sets, ``sample(n, seed + d)`` for ``d = 0 … draws − 1``, measures each against the same
+    reference, and returns Student's t interval of their mean (:func:`course_lib.stats.seed_interval`) with the
+    per-draw values. Every chapter that prints a model's FD calls this with the same arguments, so a model has
+    one FD wherever it is printed.
+
+    Args:
+        sample: ``sample(n, seed) -> (n, 1, 28, 28)`` images in ``[0, 1]`` (e.g. from :func:`sample_checkpoint`).
+        reference: the reference images (e.g. the training digits), or a :class:`FrechetToReference` built on them.
+        classifier: the measuring instrument (not needed with a :class:`FrechetToReference`).
+        n: samples per draw (the protocol: as many as the held-out digits).
+        draws: independent draws (at least 2).
+    """
+    from .stats import seed_interval
+
+    if draws < 2:
+        raise ValueError(f"an interval needs at least 2 draws, got {draws}")
+    if isinstance(reference, FrechetToReference):
+        to_ref = reference
+    else:
+        if classifier is None:
+            raise ValueError("give the classifier that measures the features (or a FrechetToReference)")
+        to_ref = FrechetToReference(reference, classifier)
+    values = [to_ref(sample(n, seed + d)) for d in range(draws)]
+    return seed_interval(values, level=level), values
+
+
 def class_histogram(images: torch.Tensor, classifier: MNISTClassifier, batch_size: int = 1000,
                     device: DeviceLike = None) -> torch.Tensor:
     """How many images the classifier assigns to each digit: ``(10,)`` int64 (on the CPU)."""
@@ -262,6 +300,30 @@ def _sampler(model: nn.Module, batch_size: int = 1000) -> Any:
         return torch.cat(out).float()
 
     return sample
+
+
+def checkpoint_fd(path: str | Path, draws: int = 3, seed: int = 0, reference: FrechetToReference | None = None,
+                  device: DeviceLike = "cpu") -> tuple[Interval, list[float]]:
+    """A generator checkpoint's Fréchet distance with its interval: the one number the book prints for it.
+
+    The protocol of chapter 5 on the offline split: ``draws`` independent sets of 1,000 samples (as many as
+    the held-out digits; :func:`sample_checkpoint` with seeds ``seed, seed + 1, …``) against the 4,000 training
+    digits, features of the shipped ``classifier_offline``; :func:`frechet_over_draws` gives the mean and its
+    interval. Every chapter calls this with the defaults, so a model has one FD wherever the book prints it.
+
+    Args:
+        reference: a :class:`FrechetToReference` on the training digits and the shipped classifier, if the
+            caller has one (it is built here otherwise).
+    """
+    from .data import load_offline_mnist
+
+    x_held, _ = load_offline_mnist("heldout")
+    if reference is None:
+        x_train, _ = load_offline_mnist("train")
+        classifier, _ = load_classifier(None, device=device)
+        reference = FrechetToReference(x_train, classifier)
+    return frechet_over_draws(lambda n, s: sample_checkpoint(path, n, seed=s, device=device), reference,
+                              n=len(x_held), draws=draws, seed=seed)
 
 
 def evaluate_checkpoint(path: str | Path, evaluator: str | None = None, data: str | None = None,

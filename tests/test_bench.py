@@ -47,3 +47,28 @@ def test_quality_table_gains_the_diffusion_rows_in_place(tmp_path, capsys) -> No
     assert bound["command"].startswith("python -m course_lib train diffusion")
     assert float(rows["diffusion (DDIM, 2 steps) Fréchet distance (1,000 vs 4,000 train)"]["value"]) > 0
     assert rows["diffusion (DDIM, 2 steps) training time, 1 epochs on cpu (1 threads) (minutes)"]["value"] == "0"
+
+
+def test_diffusion_bench_measures_every_setting_over_draws(tmp_path) -> None:
+    """bench/diffusion.py on a tiny model: each row's FD is the mean of its draws with an interval around it,
+    the investigation rows (η = 0.5, no clipping) appear, and a second run replaces the first one's rows."""
+    from course_lib.cli import main
+
+    assert main(["train", "diffusion", "--epochs", "1", "--train-size", "64", "--batch-size", "32", "--channels", "8",
+                 "--emb-dim", "16", "--T", "20", "--sample-steps", "2", "--out", str(tmp_path), "--name", "d",
+                 "--no-progress"]) == 0
+    bench = _script("diffusion")
+    args = [str(tmp_path / "d"), "--n", "20", "--draws", "2", "--steps", "2", "--investigate", "2",
+            "--only", "sampling", "--only", "guidance"]
+    assert bench.main(args) == 0
+    assert bench.main(args) == 0
+    study = json.loads((tmp_path / "d.json").read_text())["study"]
+    rows = study["sampling"]["rows"]
+    assert sorted((r["eta"], r["clip"]) for r in rows) == [(0.0, False), (0.0, True), (0.5, True), (1.0, False), (1.0, True)]
+    for r in rows + study["guidance"]["rows"]:
+        assert len(r["fd_draws"]) == r["draws"] == 2
+        assert r["fd"] == pytest.approx(sum(r["fd_draws"]) / 2, abs=0.01)
+        assert r["fd_low"] <= r["fd"] <= r["fd_high"] and 0.0 <= r["kl_low"] <= r["kl_to_uniform"] <= r["kl_high"]
+    # the two draws are different samples (seeds 0 and 1), not the same set twice
+    assert rows[0]["fd_draws"][0] != rows[0]["fd_draws"][1]
+    assert list(study["measured_by"]) == ["sampling,guidance steps 2"]

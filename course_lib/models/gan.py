@@ -420,7 +420,9 @@ def fit_discriminator(
         j = torch.randint(fake.shape[0], (batch_size,), generator=rng, device=device)
         with autocast(device):
             real_logits, fake_logits = discriminator(real[i]), discriminator(fake[j])
-        loss = discriminator_loss(real_logits.float(), fake_logits.float())
+        # the loss in (at least) float32; a float64 discriminator (a portable small experiment) stays in float64
+        dtype = torch.promote_types(real_logits.dtype, torch.float32)
+        loss = discriminator_loss(real_logits.to(dtype), fake_logits.to(dtype))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -60,6 +60,12 @@ IMAGE_SHAPE = (1, 28, 28)
 
 
 # ----------------------------------------------------------------------------------------------- checks
+
+def _at_least_float32(t: Tensor) -> Tensor:
+    """``t`` in float32, or kept in float64 (a model trained in double precision stays in it)."""
+    return t if t.dtype == torch.float64 else t.float()
+
+
 def _check_images(x: Tensor, name: str = "x") -> None:
     check_images(x, name, values=False)
 
@@ -152,7 +158,7 @@ def log_likelihood(x: Tensor, logits: Tensor, likelihood: str = "bernoulli", sig
     if x.shape != logits.shape or x.dim() < 2:
         raise ValueError(f"x and logits must have the same shape (N, ...); got {tuple(x.shape)} and {tuple(logits.shape)}")
     if logits.dtype in (torch.float16, torch.bfloat16):
-        logits = logits.float()  # the loss is always summed in (at least) float32
+        logits = _at_least_float32(logits)  # the loss is always summed in (at least) float32
     x = x.to(logits.dtype)
     if likelihood == "bernoulli":
         if validate:
@@ -196,7 +202,7 @@ def negative_elbo(x: Tensor, logits: Tensor, mu: Tensor, logvar: Tensor, likelih
     if beta < 0:
         raise ValueError(f"beta must be >= 0, got {beta}")
     recon = -log_likelihood(x, logits, likelihood, sigma, validate)
-    return recon + beta * gaussian_kl(mu.float(), logvar.float())
+    return recon + beta * gaussian_kl(_at_least_float32(mu), _at_least_float32(logvar))
 
 
 def _log_normal(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
@@ -227,7 +233,7 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     mu, logvar = model.encode(x)
-    mu, logvar = mu.float(), logvar.float()
+    mu, logvar = _at_least_float32(mu), _at_least_float32(logvar)
     n = x.shape[0]
     per = max(1, chunk // max(n, 1))  # samples per decoder call
     custom = getattr(model, "log_px_given_z", None)
@@ -292,8 +298,8 @@ class _VAEBase(nn.Module):
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
         ref = next(self.parameters())
-        z = _standard_normal((n, self.z_dim), ref.float(), generator)
-        return torch.sigmoid(self.decode(z).float())
+        z = _standard_normal((n, self.z_dim), _at_least_float32(ref), generator)
+        return torch.sigmoid(_at_least_float32(self.decode(z)))
 
 
 class MLPVAE(_VAEBase):
@@ -546,10 +552,10 @@ def evaluate_vae(model: nn.Module, x: Tensor, batch_size: int = 1000, seed: int 
         xb = x[start:start + batch_size].to(dev)
         with autocast(dev):
             mu, logvar = model.encode(xb)
-            z = reparameterize(mu.float(), logvar.float(), gen)
+            z = reparameterize(_at_least_float32(mu), _at_least_float32(logvar), gen)
             logits = model.decode(z)
         recon = -log_likelihood(xb, logits, likelihood, sigma, validate=False)
-        kl = gaussian_kl(mu.float(), logvar.float())
+        kl = gaussian_kl(_at_least_float32(mu), _at_least_float32(logvar))
         tot["recon"] += float(recon.sum())
         tot["kl"] += float(kl.sum())
     model.train(was_training)
@@ -577,8 +583,10 @@ class VAETask(Task):
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
         super().__init__(model, device, compile)
         self.kind = kind_of(model) if type(model) in VAE_KINDS.values() else type(model).__name__
-        self.x = x_train.to(self.device, torch.float32)
-        self.x_eval = x_eval.to(self.device, torch.float32) if x_eval is not None else None
+        # the model's own floating type: float32, or float64 for a model made double (portable small experiments)
+        dtype = next(model.parameters()).dtype if next(model.parameters()).dtype == torch.float64 else torch.float32
+        self.x = x_train.to(self.device, dtype)
+        self.x_eval = x_eval.to(self.device, dtype) if x_eval is not None else None
         self.batch_size, self.lr, self.beta, self.lr_schedule = batch_size, lr, beta, lr_schedule
         self.likelihood, self.sigma = likelihood, sigma
         self.steps_per_epoch = math.ceil(len(self.x) / batch_size)
