@@ -3,8 +3,10 @@
 Differentially private SGD changes one thing in training: each example's gradient is **clipped** to norm at most
 ``C`` (``max_grad_norm``) before the minibatch's gradients are summed, and Gaussian noise of standard deviation
 ``σ·C`` is added to the sum. Minibatches are drawn by Poisson sampling (each example joins a batch with
-probability ``q = batch_size / N``). An **accountant** adds up the privacy loss of all steps; Opacus picks the
-noise multiplier ``σ`` that makes the whole run (ε, δ)-differentially private for the requested ε.
+probability ``q = 1 / ⌈N / batch_size⌉``, one over the number of batches per epoch, as Opacus's
+``DPDataLoader`` sets it: 0.125, not 128/1000, for 1,000 examples in batches of 128). An **accountant** adds
+up the privacy loss of all steps; Opacus picks the noise multiplier ``σ`` that makes the whole run
+(ε, δ)-differentially private for the requested ε.
 
 δ defaults to ``1/N``, a common choice, and the one chapter 6 uses; it sits at the edge of meaningful: a
 mechanism that publishes one randomly chosen record in full is (0, 1/N)-differentially private, so a δ of 1/N or
@@ -37,7 +39,8 @@ class DPVAETask(Task):
         target_epsilon: the ε of the whole run; ``math.inf`` = the baseline without privacy (the same Poisson
             batches, plain Adam, no clipping, no noise).
         delta: δ; default ``1 / N``.
-        batch_size: the *expected* batch size ``q·N``.
+        batch_size: the batch size ``B`` of the plain loader; Poisson sampling draws each example with
+            ``q = 1 / ⌈N / B⌉`` (so the expected batch size ``q·N`` is ``B`` only when ``B`` divides ``N``).
         lr: Adam's learning rate.
         max_grad_norm: the per-example clipping norm ``C``.
         accountant: ``"prv"`` (Gopi et al. 2021, tight) or ``"rdp"`` (Mironov 2017).
