@@ -12,7 +12,7 @@ TORCH_SPEC  ?= torch==2.13.0
 TORCH_INDEX ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv book test unit nbval booktest notebooks lab clean bench pdf
+.PHONY: help venv book test unit nbval nbval-perturbed portability booktest notebooks lab clean bench pdf
 
 help:
 	@echo "make book       build the HTML book into _build/html"
@@ -21,6 +21,7 @@ help:
 	@echo "make lab        start JupyterLab on the notebooks"
 	@echo "make pdf        print the book as one PDF per language into _build/pdf"
 	@echo "make bench      print the training-throughput benchmark table"
+	@echo "make portability  nbval natively and under two numeric perturbations (other CPU kernels)"
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,11 +38,31 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
 	@echo "The book is in _build/html/index.html"
 
+# Tests and notebooks are spread over JOBS processes (pytest-xdist; each notebook stays in one process).
+JOBS ?= 2
+
 unit: $(STAMP)
-	$(PY) -m pytest -q tests --ignore=tests/book -m "not gpu"
+	$(PY) -m pytest -q -n $(JOBS) --dist loadfile tests --ignore=tests/book -m "not gpu"
+
+NBVAL := $(PY) -m pytest -q -n $(JOBS) --dist loadfile -p no:cacheprovider --nbval notebooks/en notebooks/zh \
+         --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 nbval: $(STAMP)
-	$(PY) -m pytest -q --nbval notebooks/en notebooks/zh --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	$(NBVAL)
+
+# Numeric perturbations: the same notebooks with other CPU kernels, as another x86-64 machine would pick them
+# (ATen's vector width, MKL's code path, oneDNN's instruction set). Sums then differ in their last bits; every
+# printed number must not (README, "Numbers that hold on any machine").
+PERTURB_AVX2    := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
+PERTURB_DEFAULT := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41
+
+nbval-perturbed: $(STAMP)
+	env $(PERTURB_DEFAULT) $(NBVAL)
+
+portability: $(STAMP)
+	$(NBVAL)
+	env $(PERTURB_AVX2) $(NBVAL)
+	env $(PERTURB_DEFAULT) $(NBVAL)
 
 # The built HTML, also opened page by page in headless Chromium with the network closed
 # (tests/book/test_browser.py; it skips, saying why, where no Chromium is installed).
@@ -53,6 +74,7 @@ booktest: $(STAMP)
 test: $(STAMP)
 	$(MAKE) unit
 	$(MAKE) nbval
+	$(MAKE) nbval-perturbed
 	$(MAKE) book
 	$(MAKE) booktest
 	$(PY) book/_ext/print_pdf.py

@@ -194,7 +194,8 @@ def seed_interval(values: Sequence[float] | np.ndarray, *, level: float = 0.95,
     half = float(student_t.ppf(0.5 + level / 2, df=len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
     low, high = mean - half, mean + half
     if bounds is not None:
-        if not bounds[0] <= v.min() <= v.max() <= bounds[1]:
+        slack = 1e-9 * max(1.0, abs(bounds[0]), abs(bounds[1]))   # rounding of a value at its bound
+        if not bounds[0] - slack <= v.min() <= v.max() <= bounds[1] + slack:
             raise ValueError(f"values lie outside their stated bounds {bounds}")
         low, high = max(low, bounds[0]), min(high, bounds[1])
     return Interval(mean, low, high, level, "seeds-t", len(v))

@@ -283,7 +283,9 @@ class GPT(nn.Module):
         logits = self.ln_f(x) @ self.tok_emb.weight.T  # the head is tied to the token embedding (GPT-2)
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
+            # the loss in (at least) float32; a float64 model (a portable small experiment) stays in float64
+            loss = F.cross_entropy(logits.to(torch.promote_types(logits.dtype, torch.float32)).reshape(-1, logits.shape[-1]),
+                                   targets.reshape(-1))
         return logits, loss
 
 
@@ -368,7 +370,7 @@ def bits_per_char(model: GPT, ids: torch.Tensor, batch_size: int = 64, block_siz
             w = ids[offs]
             with autocast(device):
                 logits, _ = model(w[:, :-1])
-            total += float(F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), w[:, 1:].reshape(-1),
+            total += float(F.cross_entropy(logits.to(torch.promote_types(logits.dtype, torch.float32)).reshape(-1, logits.shape[-1]), w[:, 1:].reshape(-1),
                                            reduction="sum"))
             count += w[:, 1:].numel()
     model.train(was_training)

@@ -357,10 +357,10 @@ CELLS = [
         dims = [4, 16, 64, 256, 1024]
         rows = []
         for d_k in dims:
-            q = torch.randn(20000, d_k, generator=g)
-            k = torch.randn(20000, d_k, generator=g)
+            q = torch.randn(20000, d_k, generator=g, dtype=torch.float64)
+            k = torch.randn(20000, d_k, generator=g, dtype=torch.float64)
             dots = (q * k).sum(1)
-            s = torch.randn(2000, 32, d_k, generator=g) @ torch.randn(2000, d_k, 1, generator=g)
+            s = torch.randn(2000, 32, d_k, generator=g, dtype=torch.float64) @ torch.randn(2000, d_k, 1, generator=g, dtype=torch.float64)
             s = s.squeeze(-1)
             for scaled in (False, True):
                 w = (s / math.sqrt(d_k) if scaled else s).softmax(-1)
@@ -768,7 +768,13 @@ CELLS = [
     code(
         """
         torch.manual_seed(0)
-        small = gpt.GPT(tok.vocab_size, block_size=64, n_layer=2, d_model=64, n_head=4)
+        # en: made and trained in float64: the model is tiny, and its printed bits/char are then the same on every
+        # en: CPU (PyTorch draws float32 normal numbers with vector code that other CPUs round differently)
+        # zh: 在 float64 下创建和训练：模型很小，这样打印出的每字符比特数在任何 CPU 上都相同
+        # zh: （PyTorch 抽取 float32 正态随机数用的是向量化代码，换一种 CPU 舍入就会不同）
+        torch.set_default_dtype(torch.float64)
+        small = gpt.GPT(tok.vocab_size, block_size=64, n_layer=2, d_model=64, n_head=4).double()
+        torch.set_default_dtype(torch.float32)
         before = gpt.bits_per_char(small, val_ids)
         hist_small = gpt.train_gpt(small, train_ids, val_ids, steps=100, batch_size=16, lr=3e-3, warmup=10,
                                    eval_every=50, device="cpu", seed=0)

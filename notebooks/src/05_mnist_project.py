@@ -55,8 +55,9 @@ CELLS = [
         from course_lib import load_offline_mnist, show_images
         from course_lib.checkpoint import read_card
         from course_lib.models.dcgan import DCGANGenerator, load_dcgan, load_snapshots
-        from course_lib.evaluator import (FrechetToReference, class_coverage, features, frechet_distance,
-                                          kl_to_uniform, load_classifier, predict, shipped_checkpoint)
+        from course_lib.evaluator import (FrechetToReference, checkpoint_fd, class_coverage, features, frechet_distance,
+                                          kl_to_uniform, load_classifier, predict, predict_proba, shipped_checkpoint)
+        from course_lib.stats import Interval, bootstrap_interval, verdict
         from course_lib.models.diffusion import load_samples
         from course_lib.models.vae import ConvVAE, evaluate_vae, load_vae, train_vae
 
@@ -537,44 +538,56 @@ CELLS = [
     ),
     code(
         """
-        def describe(images_10k, images_1k=None):
-            with torch.no_grad():
-                probs = torch.cat([F.softmax(classifier(images_10k[i:i + 1000]), 1) for i in range(0, len(images_10k), 1000)])
-            counts = torch.bincount(probs.argmax(1), minlength=10)
+        def describe(images):
+            '''The columns of the table for one set of images, each with a 95% bootstrap interval over the images.'''
+            probs = predict_proba(classifier, images)
+            labels = probs.argmax(1).numpy()
+            counts = np.bincount(labels, minlength=10)
+            grey = ((images > 0.2) & (images < 0.8)).double().mean((1, 2, 3)).numpy()
             return {
-                "fd": fd_to_train(images_1k) if images_1k is not None else float("nan"),
                 "present": int((counts > 0).sum()),
-                "kl": kl_to_uniform(counts),
+                "kl": bootstrap_interval(labels, lambda l: kl_to_uniform(torch.from_numpy(np.bincount(l.astype(np.int64), minlength=10)))),
                 "min_share": float(counts.min() / counts.sum()),
-                "grey": float(((images_10k > 0.2) & (images_10k < 0.8)).float().mean()),
-                "conf": float(probs.max(1).values.mean()),
+                "grey": bootstrap_interval(grey),
+                "conf": bootstrap_interval(probs.max(1).values.double().numpy()),
             }
 
         g10k = torch.Generator().manual_seed(10)
-        gan_10k, gan_1k = dcgan.sampling_generator.sample(10_000, g10k), dcgan.sampling_generator.sample(1000, g10k)
-        vae_10k, vae_1k = vae.sample(10_000, generator=g10k), vae.sample(1000, generator=g10k)
+        gan_10k = dcgan.sampling_generator.sample(10_000, g10k)
+        vae_10k = vae.sample(10_000, generator=g10k)
         real_all, _ = load_offline_mnist("all")
         # en: the diffusion model (chapter 7) samples too slowly on a CPU for 10,000 here: its row uses the 1,000
-        # en: samples stored with its checkpoint (DDIM, 50 steps) for every column
+        # en: samples stored with its checkpoint (DDIM, 50 steps) for every column, and its FD is read from its card
         # zh: 扩散模型（第 7 章）在 CPU 上采样太慢，这里抽不了 10,000 个：它这一行的每一列都用随检查点保存的
-        # zh: 1,000 个样本（DDIM，50 步）
+        # zh: 1,000 个样本（DDIM，50 步），FD 则从它的模型卡读出
         diffusion_1k = load_samples()
-        table = {
-            "DCGAN": describe(gan_10k, gan_1k),
-            "VAE": describe(vae_10k, vae_1k),
-            T("diffusion", "扩散模型"): describe(diffusion_1k, diffusion_1k),
-            T("real (floor)", "真实（下限）"): {**describe(real_all), "fd": floor},
-        }
-        print(f"{'':<13}{'FD':>8}{T('digits', '数字数'):>8}{'KL':>8}{T('rarest', '最少类'):>8}"
-              f"{T('mid-grey', '中间灰'):>10}{T('conf.', '置信度'):>8}")
-        for name, r in table.items():
-            print(f"{name:<13}{r['fd']:>8.1f}{r['present']:>8}{r['kl']:>8.4f}{r['min_share']:>8.3f}"
-                  f"{r['grey']:>10.3f}{r['conf']:>8.3f}")
-        print(T("(FD: 1,000 images vs 4,000 training digits; the other columns: 10,000 samples, except the diffusion row's",
-                "（FD：1,000 张图像对比 4,000 张训练数字；其余各列：10,000 个样本，扩散模型除外，它用的是随检查点保存的"),
-              T("1,000 stored ones; the real row uses all 5,000 offline digits)", "1,000 个；真实一行用的是全部 5,000 张离线数字）"))
         diffusion_card = read_card(shipped_checkpoint("diffusion_offline"))
-        d50 = next(r for r in diffusion_card["study"]["sampling"]["rows"] if r["sampler"] == "ddim" and r["steps"] == 50)
+        d50 = next(r for r in diffusion_card["study"]["sampling"]["rows"] if r["sampler"] == "ddim" and r["steps"] == 50 and r["clip"])
+        # en: every model's FD comes from one function, checkpoint_fd: 3 draws of 1,000 samples (chapter 7 prints the same numbers)
+        # zh: 每个模型的 FD 都出自同一个函数 checkpoint_fd：3 次各抽 1,000 个样本（第 7 章打印的是同样的数）
+        fd = {
+            "DCGAN": checkpoint_fd(shipped_checkpoint("dcgan_offline"), reference=fd_to_train)[0],
+            "VAE": checkpoint_fd(shipped_checkpoint("conv_vae_offline"), reference=fd_to_train)[0],
+            T("diffusion", "扩散模型"): Interval(d50["fd"], d50["fd_low"], d50["fd_high"], 0.95, "seeds-t", d50["draws"]),
+        }
+        table = {
+            "DCGAN": describe(gan_10k),
+            "VAE": describe(vae_10k),
+            T("diffusion", "扩散模型"): describe(diffusion_1k),
+            T("real (floor)", "真实（下限）"): describe(real_all),
+        }
+        for name in table:
+            table[name]["fd"] = fd[name] if name in fd else Interval(floor, floor, floor, 0.95, "one set", len(x_held))
+        print(f"{'':<13}{'FD [95%]':>20}{T('digits', '数字数'):>7}{'KL [95%]':>22}{T('rarest', '最少类'):>7}"
+              f"{T('mid-grey [95%]', '中间灰 [95%]'):>21}{T('conf. [95%]', '置信度 [95%]'):>21}")
+        for name, r in table.items():
+            fd_text = r["fd"].format(1) if r["fd"].high > r["fd"].low else f"{r['fd'].estimate:.1f}"
+            print(f"{name:<13}{fd_text:>20}{r['present']:>7}{r['kl'].format(3):>22}{r['min_share']:>7.3f}"
+                  f"{r['grey'].format(3):>21}{r['conf'].format(3):>21}")
+        print(T("(FD: 3 draws of 1,000 images vs 4,000 training digits, interval over the draws; the real row: the 1,000 held-out digits.",
+                "（FD：3 次各抽 1,000 张图像，对比 4,000 张训练数字，区间取自 3 次之间的差异；真实一行：1,000 张留出数字。"))
+        print(T(" Other columns: 10,000 samples, except the diffusion row's 1,000 stored ones; the real row uses all 5,000 offline digits)",
+                "其余各列：10,000 个样本，扩散模型除外，它用的是随检查点保存的 1,000 个；真实一行用的是全部 5,000 张离线数字）"))
         print(T("diffusion model: trained", "扩散模型：训练"), f"{diffusion_card['wall_time_s'] / 60:.0f}",
               T("min on one CPU thread | sampling", "分钟（单个 CPU 线程）| 采样每张"),
               f"{d50['seconds_per_image']:.3f}", T("s per image (DDIM, 50 steps) | likelihood bound", "秒（DDIM，50 步）| 似然下界"),
@@ -582,7 +595,7 @@ CELLS = [
 
         fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
         real_36 = x_held[torch.randperm(len(x_held), generator=torch.Generator().manual_seed(0))]
-        for ax, (name, imgs) in zip(axes, [("DCGAN", gan_1k), ("VAE", vae_1k), (T("diffusion", "扩散模型"), diffusion_1k),
+        for ax, (name, imgs) in zip(axes, [("DCGAN", gan_10k), ("VAE", vae_10k), (T("diffusion", "扩散模型"), diffusion_1k),
                                            (T("real (held-out)", "真实（留出）"), real_36)]):
             show_images(imgs[:36], nrow=6, ax=ax, title=name)
         fig.tight_layout()
@@ -595,16 +608,24 @@ CELLS = [
         # en: the three models: DCGAN, VAE, diffusion
         # zh: 三个模型：DCGAN、VAE、扩散模型
         models = {name: r for name, r in table.items() if r is not real}
-        names = T(", ", "、").join(models)
-        closest = min(models, key=lambda m: abs(models[m]["grey"] - real["grey"]))
-        print(T("closest to real digits in mid-grey share (sharpness):", "中间灰度占比最接近真实数字（清晰度）："), closest)
-        print(T("highest classifier confidence:", "分类器置信度最高："), max(models, key=lambda m: models[m]["conf"]))
-        kls = " / ".join(f"{r['kl']:.3f}" for r in models.values())
-        fds = " / ".join(f"{r['fd'] / floor:.0f}" for r in models.values())
-        print(T("most even class histogram (lowest KL):", "类别直方图最均衡（KL 最低）："), min(models, key=lambda m: models[m]["kl"]),
-              T(f"(KL of {names}: {kls}; floor {real['kl']:.3f})", f"（{names}的 KL：{kls}；下限 {real['kl']:.3f}）"))
-        print(T("lowest Fréchet distance:", "弗雷歇距离最低："), min(models, key=lambda m: models[m]["fd"]),
-              T(f"({names}: {fds} times the floor)", f"（{names}分别是下限的 {fds} 倍）"))
+
+        def leader(key, higher_is_better):
+            '''The best model on one column, named only if its interval separates from the runner-up's.'''
+            ranked = sorted(models, key=lambda m: models[m][key].estimate, reverse=higher_is_better)
+            v = verdict(models[ranked[0]][key], models[ranked[1]][key], names=(ranked[0], ranked[1]), higher_is_better=higher_is_better)
+            return v.winner if v.decided else T(f"no difference at this budget between {ranked[0]} and {ranked[1]}",
+                                                f"在这个预算下看不出差别（{ranked[0]}、{ranked[1]}）")
+
+        like_real = [m for m in models if models[m]["grey"].overlaps(real["grey"])]
+        blurrier = [m for m in models if models[m]["grey"].low > real["grey"].high]
+        sharper = [m for m in models if models[m]["grey"].high < real["grey"].low]
+        print(T("mid-grey share (sharpness) like real digits:", "中间灰度占比（清晰度）与真实数字相当："), T(", ", "、").join(like_real) or T("none", "无"),
+              T("| blurrier:", "| 更模糊："), T(", ", "、").join(blurrier) or T("none", "无"),
+              T("| fewer grey pixels than real digits:", "| 灰色像素比真实数字还少："), T(", ", "、").join(sharper) or T("none", "无"))
+        print(T("highest classifier confidence:", "分类器置信度最高："), leader("conf", True))
+        print(T("most even class histogram (lowest KL):", "类别直方图最均衡（KL 最低）："), leader("kl", False))
+        print(T("lowest Fréchet distance:", "弗雷歇距离最低："), leader("fd", False),
+              T("| times the floor:", "| 是下限的倍数："), " / ".join(f"{m} {models[m]['fd'].estimate / floor:.0f}" for m in models))
         """
     ),
     md(
