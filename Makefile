@@ -41,8 +41,11 @@ book: $(STAMP)
 # Tests and notebooks are spread over JOBS processes (pytest-xdist; each notebook stays in one process).
 JOBS ?= 2
 
+# Each test file stays in one process, except test_solutions.py, whose chapters (each a notebook run in its own
+# kernel) are spread over the processes one by one.
 unit: $(STAMP)
-	$(PY) -m pytest -q -n $(JOBS) --dist loadfile tests --ignore=tests/book -m "not gpu"
+	$(PY) -m pytest -q -n $(JOBS) --dist loadfile tests --ignore=tests/book --ignore=tests/test_solutions.py -m "not gpu"
+	$(PY) -m pytest -q -n $(JOBS) --dist load tests/test_solutions.py
 
 NBVAL := $(PY) -m pytest -q -n $(JOBS) --dist loadfile -p no:cacheprovider --nbval notebooks/en notebooks/zh \
          --nbval-sanitize-with tests/nbval_sanitize.cfg

@@ -919,7 +919,9 @@ CELLS = [
         zh="",
         code=r"""
         binary = torch.bernoulli(vae_10k, generator=torch.Generator().manual_seed(0))
-        print(describe(binary, binary[:1000]))
+        r = describe(binary)
+        print({k: (v.format(3) if hasattr(v, "format") else v) for k, v in r.items()},
+              "FD of 1,000:", round(fd_to_train(binary[:1000]), 1))
         """,
         en_after=r"""
         No pixel is mid-grey any more, but the strokes become speckled with isolated dots: the model's

@@ -672,12 +672,12 @@ CELLS = [
     code(
         """
         probe = sorted((r for r in rows if r["steps"] == 20), key=lambda r: (not r["clip"], r["eta"]))
-        print(f"{'eta':>5}{T('clip x0', '截断 x0'):>10}{'FD [95%]':>26}{'KL':>8}{T('classes', '类别数'):>9}")
+        print(f"{'η':>5}{T('clip x0', '截断 x0'):>10}{'FD [95%]':>26}{'KL':>8}{T('classes', '类别数'):>9}")
         for r in probe:
             print(f"{r['eta']:>5.1f}{(T('yes', '是') if r['clip'] else T('no', '否')):>10}{fd_of(r).format(1):>26}{r['kl_to_uniform']:>8.3f}{r['classes_present']:>9}")
         by = {(r["eta"], r["clip"]): r for r in probe}
-        print(T("eta = 0.5 against eta = 0 (clipped), lower FD:", "eta = 0.5 对 eta = 0（截断），FD 更低："), lower_fd(by[0.5, True], by[0.0, True], ("eta = 0.5", "eta = 0")))
-        print(T("eta = 0.5 against eta = 1 (clipped), lower FD:", "eta = 0.5 对 eta = 1（截断），FD 更低："), lower_fd(by[0.5, True], by[1.0, True], ("eta = 0.5", "eta = 1")))
+        print(T("η = 0.5 against η = 0 (clipped), lower FD:", "η = 0.5 对 η = 0（截断），FD 更低："), lower_fd(by[0.5, True], by[0.0, True], ("η = 0.5", "η = 0")))
+        print(T("η = 0.5 against η = 1 (clipped), lower FD:", "η = 0.5 对 η = 1（截断），FD 更低："), lower_fd(by[0.5, True], by[1.0, True], ("η = 0.5", "η = 1")))
         print(T("clipping, DDIM: lower FD", "截断与否，对 DDIM：FD 更低的是"), lower_fd(by[0.0, True], by[0.0, False], (T("with", "截断"), T("without", "不截断"))),
               T("| DDPM: lower FD", "| 对 DDPM：FD 更低的是"), lower_fd(by[1.0, True], by[1.0, False], (T("with", "截断"), T("without", "不截断"))))
         print(T("without clipping, lower FD:", "不截断时 FD 更低："), lower_fd(by[1.0, False], by[0.0, False], ("DDPM", "DDIM")))
