@@ -25,7 +25,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 __all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "load_any", "read_card", "library_versions",
-           "load_training_state", "weights_epoch", "shipped_checkpoint", "CHECKPOINT_DIR"]
+           "load_training_state", "weights_epoch", "shipped_checkpoint", "CHECKPOINT_DIR", "save_study", "load_study"]
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 
@@ -205,3 +205,44 @@ def load_any(path: str | Path, device: str | torch.device = "cpu") -> tuple[torc
         raise CheckpointError(f"{path} holds a {kind!r} model, which no registered model loads "
                               f"(known kinds: {', '.join(registry.card_kinds())}).")
     return load_checkpoint(path, registry.factory(kind), kind, device=device)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# studies: tensors plus a JSON header in one safetensors file (python -m course_lib study ...)
+# ----------------------------------------------------------------------------------------------------------
+def save_study(path: str | Path, tensors: dict[str, torch.Tensor], kind: str, header: dict[str, Any]) -> Path:
+    """Write ``tensors`` and a JSON ``header`` (under the metadata key ``kind``, e.g. ``"ring_study"``) to one
+    ``.safetensors`` file, atomically."""
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise ValueError(f"a study is written as a .safetensors file, got {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata={kind: json.dumps(header)})
+    tmp.replace(path)
+    return path
+
+
+def load_study(path: str | Path, kind: str, remake: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """``(tensors, header)`` of a file written by :func:`save_study`.
+
+    Raises:
+        FileNotFoundError: no file at ``path``; the message names ``remake``, the command that makes one.
+        ValueError: the file is not a ``kind`` study, or it is damaged.
+    """
+    from safetensors import safe_open
+
+    path = Path(path)
+    what = kind.replace("_", " ")
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {path}; make one with `{remake}`")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            if kind not in meta:
+                raise ValueError(f"{path} is a safetensors file but not a {what} (no {kind!r} header)")
+            header = json.loads(meta[kind])
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, json.JSONDecodeError, OSError) as exc:
+        raise ValueError(f"{path} is damaged ({exc}); remake it with `{remake}`") from None
+    return tensors, header

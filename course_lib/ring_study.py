@@ -24,7 +24,6 @@ fraction, KL to uniform, energy distance to an independent ring sample); seed 0 
 """
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -169,11 +168,8 @@ def run_ring_study(seeds: Sequence[int] = range(20), runs: Sequence[str] = ("A",
 
 def save_ring_study(study: RingStudy, path: str | Path, command: str | None = None) -> Path:
     """Write ``study`` to one safetensors file (tensors plus a JSON header in its metadata)."""
-    from safetensors.torch import save_file
+    from .checkpoint import save_study
 
-    path = Path(path)
-    if path.suffix != ".safetensors":
-        raise ValueError(f"the study is written as a .safetensors file, got {path}")
     tensors: dict[str, Tensor] = {"seeds": torch.as_tensor(study.seeds, dtype=torch.int64)}
     for run in study.runs:
         tensors[f"metrics.{run}"] = torch.as_tensor(study.metrics[run], dtype=torch.float64)
@@ -188,11 +184,7 @@ def save_ring_study(study: RingStudy, path: str | Path, command: str | None = No
               "settings": {"gan_runs": {r: GAN_RUNS[r] for r in study.runs if r in GAN_RUNS}, "ring_std": RING_STD,
                            "gan_steps": STEPS, "snapshot_every": SNAPSHOT_EVERY, "n_snapshot": N_SNAPSHOT,
                            "collapse_below": COLLAPSE_BELOW}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp), metadata={"ring_study": json.dumps(header)})
-    tmp.replace(path)
-    return path
+    return save_study(path, tensors, "ring_study", header)
 
 
 def load_ring_study(path: str | Path | None = None) -> RingStudy:
@@ -202,21 +194,10 @@ def load_ring_study(path: str | Path | None = None) -> RingStudy:
         FileNotFoundError: no file at ``path`` (with the command that makes one).
         ValueError: the file is not a ring study or is damaged.
     """
-    from safetensors import SafetensorError, safe_open
+    from .checkpoint import load_study
 
     path = Path(path) if path is not None else SHIPPED_STUDY
-    if not path.is_file():
-        raise FileNotFoundError(f"no ring study at {path}; make one with "
-                                f"`python -m course_lib study ring --out {path}`")
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-            if "ring_study" not in meta:
-                raise ValueError(f"{path} is a safetensors file but not a ring study (no 'ring_study' header)")
-            header = json.loads(meta["ring_study"])
-            t = {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, json.JSONDecodeError, OSError) as exc:
-        raise ValueError(f"{path} is damaged ({exc}); remake it with `python -m course_lib study ring --out {path}`") from None
+    t, header = load_study(path, "ring_study", f"python -m course_lib study ring --out {path}")
     if header.get("measures") != list(MEASURES):
         raise ValueError(f"{path} records measures {header.get('measures')}, this course_lib expects {list(MEASURES)}")
     runs = header["runs"]

@@ -6,7 +6,6 @@ saw — detection as a safeguard only works if it generalises.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,39 +169,19 @@ def run_detector_study(settings: dict | None = None) -> DetectorFit:
 def save_detector_study(fit: DetectorFit, path: str | Path, command: str | None = None,
                         settings: dict | None = None) -> Path:
     """Write the detector's weights (float64) and its validation curve to one safetensors file."""
-    from safetensors.torch import save_file
+    from ..checkpoint import library_versions, save_study
 
-    from ..checkpoint import library_versions
-
-    path = Path(path)
-    if path.suffix != ".safetensors":
-        raise ValueError(f"the detector is written as a .safetensors file, got {path}")
     header = {"settings": dict(DETECTOR_SETTINGS, **(settings or {})), "val_accuracy": fit.val_accuracy,
               "best_epoch": fit.best_epoch, "command": command, "versions": library_versions()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    save_file({k: v.contiguous() for k, v in fit.model.state_dict().items()}, str(tmp),
-              metadata={"detector_study": json.dumps(header)})
-    tmp.replace(path)
-    return path
+    return save_study(path, dict(fit.model.state_dict()), "detector_study", header)
 
 
 def load_detector_study(path: str | Path | None = None) -> tuple[DetectorFit, dict]:
     """The detector written by :func:`save_detector_study` (default: the shipped one) and its header."""
-    from safetensors import SafetensorError, safe_open
+    from ..checkpoint import load_study
 
     path = Path(path) if path is not None else SHIPPED_DETECTOR
-    if not path.is_file():
-        raise FileNotFoundError(f"no detector at {path}; make one with `python -m course_lib study detector --out {path}`")
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-            if "detector_study" not in meta:
-                raise ValueError(f"{path} is a safetensors file but not a detector study")
-            header = json.loads(meta["detector_study"])
-            state = {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, json.JSONDecodeError, OSError) as exc:
-        raise ValueError(f"{path} is damaged ({exc}); remake it with `python -m course_lib study detector`") from None
+    state, header = load_study(path, "detector_study", f"python -m course_lib study detector --out {path}")
     model = RealFakeCNN(header["settings"]["channels"]).double()
     try:
         model.load_state_dict(state)
