@@ -13,8 +13,8 @@ numbers come from it:
 * **Class coverage** (:func:`class_coverage`): the classifier's labels of the samples, how many of the 10
   digits appear, and ``KL(class histogram || uniform)`` in nats (0 for perfectly balanced samples, ``log 10``
   for a generator that draws one digit only).
-* **The real-vs-real floor** (:func:`real_vs_real_floor`): the same Fréchet distance between *held-out real*
-  digits and the training digits. A perfect generator cannot beat it at that sample size, so it gives the
+* **The real-vs-real floor** (``fd_floor_real_vs_real`` in :func:`evaluate_checkpoint`): the same Fréchet
+  distance between *held-out real* digits and the training digits. A perfect generator cannot beat it at that sample size, so it gives the
   other numbers a scale.
 
 The classifier itself is :class:`course_lib.models.classifier.MNISTClassifier`
@@ -32,7 +32,7 @@ from torch import nn
 
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, load_any, load_checkpoint, shipped_checkpoint
 from .device import DeviceLike, get_device
-from .models.classifier import MNISTClassifier
+from .models.classifier import KIND, MNISTClassifier
 from .training import check_images
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ __all__ = [
     "class_histogram",
     "class_coverage",
     "kl_to_uniform",
-    "real_vs_real_floor",
     "load_classifier",
     "shipped_checkpoint",
     "evaluate_checkpoint",
@@ -59,7 +58,6 @@ __all__ = [
     "CHECKPOINT_DIR",
 ]
 
-KIND = "mnist_classifier"
 
 
 class ClassifierFeatures(nn.Module):
@@ -246,20 +244,6 @@ def class_coverage(images: torch.Tensor, classifier: MNISTClassifier, batch_size
         "min_share": float(counts.min()) / float(counts.sum()),
         "kl_to_uniform": kl_to_uniform(counts),
     }
-
-
-def real_vs_real_floor(classifier: MNISTClassifier, data: str = "offline", device: DeviceLike = None) -> float:
-    """Fréchet distance between held-out real digits and the training digits (the floor for generators).
-
-    With ``data="offline"``: the 1,000 held-out digits against the 4,000 training digits; with ``"full"``:
-    the 10,000 test digits against the 60,000 training digits. A generator is compared the same way, with
-    as many samples as there are held-out digits, against the same training digits.
-    """
-    from .data import load_mnist
-
-    x_train, _ = load_mnist(data, "train")  # type: ignore[arg-type]
-    x_held, _ = load_mnist(data, "heldout")  # type: ignore[arg-type]
-    return frechet_distance(x_train, x_held, classifier, device=device)
 
 
 def load_classifier(path: str | Path | None = None, device: DeviceLike = "cpu") -> tuple[MNISTClassifier, dict[str, Any]]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,6 @@ __all__ = [
     "split_documents",
     "train_val_text",
     "ngram_bits_per_char",
-    "unigram_bits_per_char",
     "bigram_bits_per_char",
     "best_ngram_bits_per_char",
 ]
@@ -240,11 +238,6 @@ def ngram_bits_per_char(train_ids: Sequence[int] | torch.Tensor, val_ids: Sequen
     return float(-lp.mean() / math.log(2))
 
 
-def unigram_bits_per_char(train_ids, val_ids, vocab_size: int, alpha: float = 1.0) -> float:
-    """Unigram baseline (see :func:`ngram_bits_per_char`)."""
-    return ngram_bits_per_char(train_ids, val_ids, vocab_size, 1, alpha)
-
-
 def bigram_bits_per_char(train_ids, val_ids, vocab_size: int, alpha: float = 0.01) -> float:
     """Bigram baseline (see :func:`ngram_bits_per_char`)."""
     return ngram_bits_per_char(train_ids, val_ids, vocab_size, 2, alpha)
@@ -263,8 +256,3 @@ def best_ngram_bits_per_char(train_ids, val_ids, vocab_size: int, order: int,
     results = {a: ngram_bits_per_char(train_ids, val_ids, vocab_size, order, a) for a in alphas}
     best = min(results, key=results.__getitem__)
     return results[best], best
-
-
-def character_counts(text: str) -> Counter:
-    """How often each character occurs."""
-    return Counter(text)

@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import math
 import os
 import sys
@@ -686,8 +685,3 @@ def _images_card(run: Run, task: Task) -> dict[str, Any]:
         out["skew"] = {"rare_digit": run.options["rare_digit"], "rare_factor": run.options["rare_factor"],
                        **({"class_counts": y} if y is not None else {})}
     return out
-
-
-def card_json(card: dict[str, Any]) -> str:
-    """A model card as the JSON text written to disk."""
-    return json.dumps(card, indent=2, ensure_ascii=False) + "\n"

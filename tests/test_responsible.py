@@ -140,6 +140,9 @@ def test_exposure_equals_brute_force_rank(digit_gpt, d):
         e = exposure(model, tok, Canary("en", prefix, str(secret).zfill(d), ".\n"))
         assert e["rank"] == want_rank
         assert e["exposure"] == pytest.approx(d * math.log2(10) - math.log2(want_rank))
+        # exposure is the chance p-value in bits: a never-seen secret ranks this well with probability rank/10^d
+        assert e["p_chance"] == pytest.approx(want_rank / 10 ** d)
+        assert 2 ** -e["exposure"] == pytest.approx(e["p_chance"])
     best = Canary("en", prefix, str(order[0]).zfill(d))
     assert exposure(model, tok, best)["exposure"] == pytest.approx(d * math.log2(10))
 

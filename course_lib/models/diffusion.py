@@ -301,6 +301,10 @@ def vlb_terms(model_eps: Any, x0: Tensor, schedule: Schedule, ts: list[int] | No
     * ``L_0 = −log p_θ(x_0 | x_1)``: the discretised Gaussian decoder with mean ``μ_θ(x_1, 1) = x̂_0`` and
       variance ``β_1`` (Ho et al. 2020, §3.3).
 
+    In every term the model's ``x̂_0`` is clipped to the data range ``[−1, 1]`` before it enters the mean, as the
+    samplers clip it (``predict_x0_and_eps(clip=1)``): the bound is that of the reverse process the samplers
+    run, which is a valid model of its own, so the sum is still an upper bound on ``−log p(x_0)`` for it.
+
     Args:
         model_eps: ``f(x_t, t) -> ε̂`` with ``t`` a ``(B,)`` int64 tensor.
         x0: data ``(B, …)`` on the grid in ``[−1, 1]``.

@@ -15,7 +15,7 @@ The pieces, in the order the chapter builds them:
   kept on the device, bf16 autocast on CUDA; :func:`bits_per_char` evaluates;
 * :func:`filter_distribution` and :func:`generate` — greedy, temperature, top-k and top-p sampling.
 
-Trainable from the command line (see :func:`add_train_arguments`). The checkpoint the chapter loads,
+Trainable from the command line (``python -m course_lib train gpt``; its options are in :mod:`course_lib.cli`). The checkpoint the chapter loads,
 ``course_lib/checkpoints/gpt_book``, was made with (about 8 minutes on one shared CPU thread)::
 
     python -m course_lib train gpt --steps 800 --batch-size 16 --lr 0.003 --warmup 50 --eval-every 100 \

@@ -29,8 +29,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..device import DeviceLike
-from ..training import (Callback, Task, autocast, batch_mean, check_images, shard, train_loop, warmup_cosine_lr,
-                        world)
+from ..training import (LR_SCHEDULES, Callback, Task, autocast, batch_mean, check_images, shard, train_loop,
+                        warmup_cosine_lr, world)
 
 __all__ = [
     "MLPVAE",
@@ -45,7 +45,6 @@ __all__ = [
     "evaluate_vae",
     "VAETask",
     "train_vae",
-    "LR_SCHEDULES",
     "load_vae",
     "kind_of",
     "config_of",
@@ -629,7 +628,6 @@ class VAETask(Task):
         return {"eval_neg_elbo": ev["neg_elbo"], "eval_recon": ev["recon"], "eval_kl": ev["kl"]}
 
 
-LR_SCHEDULES = ("constant", "cosine")
 
 
 def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 128, lr: float = 1e-3,

@@ -47,7 +47,7 @@ from ..models.gpt import GPT_CARD_KINDS
 
 __all__ = ["AuditError", "TrainingSet", "IMAGE_VAE_KINDS", "GAN_KINDS", "DIFFUSION_KINDS", "GPT_KINDS",
            "AUDITABLE_KINDS", "PROVENANCE", "TEXT_PROVENANCE", "resolve_checkpoint", "auditable_checkpoints", "training_set",
-           "kl_divergence", "audit_checkpoint", "write_audit"]
+           "kl_divergence", "audit_checkpoint", "write_audit", "describe", "headline"]
 
 IMAGE_VAE_KINDS = ("mlp_vae", "conv_vae", "deep_conv_vae", "dp_mlp_vae")
 GAN_KINDS = ("dcgan",)
@@ -280,7 +280,9 @@ def _members(ts: TrainingSet, n_members: int) -> tuple[torch.Tensor, torch.Tenso
 
 def _image_audit(stem: Path, model: torch.nn.Module, card: dict[str, Any], ts: TrainingSet, *, classifier: Any,
                  n_samples: int, n_members: int, seed: int, device: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    from ..evaluator import class_histogram, frechet_distance, kl_to_uniform, load_classifier, sample_checkpoint
+    from ..data import load_offline_mnist
+    from ..evaluator import (FrechetToReference, checkpoint_fd, class_histogram, frechet_distance, kl_to_uniform,
+                             load_classifier, sample_checkpoint)
     from . import membership
 
     kind = card["kind"]
@@ -360,12 +362,23 @@ def _image_audit(stem: Path, model: torch.nn.Module, card: dict[str, Any], ts: T
            if train_counts is not None else "; the training class shares are unknown (training set not rebuilt)")
         + ("; rare_digit.sample_to_training_ratio = (the rare digit's share in the samples) / (its share in the "
            "training set): 1 = reproduced, < 1 = rarer still, > 1 = repaired" if "rare_digit" in shares else ""))
-    if ts.x is not None:
-        fd = frechet_distance(ts.x, samples, classifier)
-        out["frechet_distance"] = {"value": round(fd, 1), "samples": n_samples, "reference": len(ts.x)}
+    if (ts.source or "offline") == "offline":
+        # the number the chapters print for this model: chapter 5's protocol, from the one function that measures it
+        x_ref, _ = load_offline_mnist("train")
+        fd, fd_draws = checkpoint_fd(stem, reference=FrechetToReference(x_ref, classifier), device=device)
+        out["frechet_distance"] = {"value": round(fd.estimate, 1), "low": round(fd.low, 1), "high": round(fd.high, 1),
+                                   "level": fd.level, "draws": [round(v, 1) for v in fd_draws],
+                                   "samples": 1000, "reference": len(x_ref)}
+        protocol["frechet_distance"] = (f"chapter 5's protocol (evaluator.checkpoint_fd): {len(fd_draws)} draws of 1,000 "
+                                        f"samples (seeds 0, 1, …) against the {len(x_ref):,} offline training digits in "
+                                        f"the classifier's features; the mean and Student's t {fd.level:.0%} interval "
+                                        f"over the draws — the same number the chapters print for this model")
+    elif ts.x is not None:
+        fd_one = frechet_distance(ts.x, samples, classifier)
+        out["frechet_distance"] = {"value": round(fd_one, 1), "samples": n_samples, "reference": len(ts.x)}
         protocol["frechet_distance"] = (f"Fréchet distance between the classifier features of the same {n_samples:,} "
                                         f"samples and of the {len(ts.x):,} training digits (evaluator.frechet_distance; "
-                                        f"biased upwards for small sets: compare at equal sizes)")
+                                        f"one draw, no interval; biased upwards for small sets: compare at equal sizes)")
     return out, protocol
 
 
@@ -446,35 +459,80 @@ def _data(card: dict[str, Any], ts: TrainingSet | None) -> dict[str, Any]:
     return out
 
 
-def _headline(audit: dict[str, Any]) -> str:
-    parts = []
+def describe(audit: dict[str, Any], lang: str = "en") -> dict[str, str]:
+    """An audit section in words, one entry per measurement, in English or Chinese (``lang="zh"``).
+
+    The keys are those of the section that were measured (``membership``, ``class_shares``,
+    ``frechet_distance``, ``canaries``, ``text_watermark``) and always ``privacy`` and ``provenance``; the values
+    are what :func:`headline` joins into one line. The Chinese chapter prints these, so that a Chinese reader
+    never meets the card's English.
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    zh = lang == "zh"
+    out: dict[str, str] = {}
     m = audit.get("membership", {})
     if "auc" in m:
-        parts.append(f"membership AUC {m['auc']:.3f}, TPR@1%FPR {m['tpr_at_1pct_fpr']:.3f} "
-                     f"({m['members']} vs {m['nonmembers']})")
-    elif m.get("status") and audit["kind"] not in GPT_KINDS:
-        parts.append("membership not measured")
+        out["membership"] = (f"成员推断 AUC {m['auc']:.3f}，1% 假阳性率处的真阳性率 {m['tpr_at_1pct_fpr']:.3f}"
+                             f"（成员 {m['members']} 个，非成员 {m['nonmembers']} 个）" if zh else
+                             f"membership AUC {m['auc']:.3f}, TPR@1%FPR {m['tpr_at_1pct_fpr']:.3f} "
+                             f"({m['members']} vs {m['nonmembers']})")
+    elif m.get("status") and audit.get("kind") not in GPT_KINDS:
+        out["membership"] = "未测成员推断" if zh else "membership not measured"
     cs = audit.get("class_shares")
     if cs:
-        s = f"{cs['classes_present']}/10 classes, KL to uniform {cs['kl_to_uniform_nats']:.3f}"
+        text = (f"{cs['classes_present']}/10 个类别，到均匀分布的 KL {cs['kl_to_uniform_nats']:.3f}" if zh else
+                f"{cs['classes_present']}/10 classes, KL to uniform {cs['kl_to_uniform_nats']:.3f}")
         if "kl_to_training_nats" in cs:
             kt = cs["kl_to_training_nats"]
-            s += f", to training {kt:.3f}" if isinstance(kt, float) else f", to training {kt}"
+            kt = f"{kt:.3f}" if isinstance(kt, float) else str(kt)
+            text += f"，到训练集的 KL {kt}" if zh else f", to training {kt}"
         if "rare_digit" in cs:
             r = cs["rare_digit"]
-            s += f", rare digit {r['digit']} share {r['sample_share']:.3f} vs {r['training_share']:.3f} in training"
-        parts.append(s)
-    if "frechet_distance" in audit:
-        parts.append(f"FD {audit['frechet_distance']['value']}")
+            text += (f"，少数类数字 {r['digit']} 的占比 {r['sample_share']:.3f}（训练集中 {r['training_share']:.3f}）" if zh
+                     else f", rare digit {r['digit']} share {r['sample_share']:.3f} vs {r['training_share']:.3f} in training")
+        out["class_shares"] = text
+    fd = audit.get("frechet_distance")
+    if fd:
+        interval = f" [{fd['low']:.1f}, {fd['high']:.1f}]" if "low" in fd else ""
+        out["frechet_distance"] = f"FD {fd['value']:.1f}{interval}"
     if isinstance(audit.get("canaries"), list):
-        parts.append("; ".join(f"canary {c['lang']} not measured" if "rank" not in c else
-                               f"canary {c['lang']}: exposure {c['exposure_bits']:.1f}/{c['max_exposure_bits']:.1f} bits, "
-                               f"{'extracted' if c['extracted'] else 'not extracted'}" for c in audit["canaries"]))
+        names = {"en": "英文金丝雀", "zh": "中文金丝雀"}
+        lines = []
+        for c in audit["canaries"]:
+            name = names.get(c["lang"], f"金丝雀 {c['lang']}") if zh else f"canary {c['lang']}"
+            if "rank" not in c:
+                lines.append(f"{name}未测" if zh else f"{name} not measured")
+            elif zh:
+                lines.append(f"{name}：暴露度 {c['exposure_bits']:.1f}/{c['max_exposure_bits']:.1f} 比特，"
+                             + ("已被提取" if c["extracted"] else "未被提取"))
+            else:
+                lines.append(f"{name}: exposure {c['exposure_bits']:.1f}/{c['max_exposure_bits']:.1f} bits, "
+                             + ("extracted" if c["extracted"] else "not extracted"))
+        out["canaries"] = ("；" if zh else "; ").join(lines)
     if "text_watermark" in audit:
-        parts.append("text watermark available, off by default")
+        out["text_watermark"] = "可加文本水印，默认关闭" if zh else "text watermark available, off by default"
     priv = audit["privacy"]
-    parts.append(f"ε = {priv['epsilon']}" if "epsilon" in priv else "no DP (ε = ∞)")
-    return "; ".join(parts)
+    if "epsilon" in priv:
+        out["privacy"] = f"差分隐私 ε = {priv['epsilon']}" if zh else f"ε = {priv['epsilon']}"
+    else:
+        out["privacy"] = "无差分隐私（ε = ∞）" if zh else "no DP (ε = ∞)"
+    text_model = audit.get("kind") in GPT_KINDS
+    if zh:
+        out["provenance"] = ("生成的文本不带标识或水印，除非调用方用 course_lib.responsible.text_watermark 加上带密钥的绿名单水印"
+                             if text_model else
+                             "样本不带标识或水印，除非调用方用 course_lib.responsible.labels（显式与隐式标识）"
+                             "或 course_lib.responsible.watermark（带密钥的图像水印）加上")
+    else:
+        out["provenance"] = TEXT_PROVENANCE if text_model else PROVENANCE
+    return out
+
+
+def headline(audit: dict[str, Any], lang: str = "en") -> str:
+    """The audit in one line (what ``python -m course_lib audit`` prints and the card stores, in English)."""
+    parts = describe(audit, lang)
+    parts.pop("provenance")
+    return ("；" if lang == "zh" else "; ").join(parts.values())
 
 
 # ------------------------------------------------------------------------------------------ the entry points
@@ -542,7 +600,7 @@ def audit_checkpoint(path: str | Path, *, classifier: Any = None, n_samples: int
     audit["settings"] = {"n_samples": n_samples, "seed": seed, "n_members": n_members,
                          "classifier": classifier if classifier is None or isinstance(classifier, str) else
                          str(classifier) if isinstance(classifier, Path) else "given by the caller"}
-    audit["headline"] = _headline(audit)
+    audit["headline"] = headline(audit)
     opts = (f" --samples {n_samples}" if n_samples != 1000 else "") + (f" --seed {seed}" if seed else "")
     audit["command"] = command or f"python -m course_lib audit {_display_name(stem)}{opts}"
     audit["audited_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

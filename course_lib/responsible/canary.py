@@ -151,14 +151,18 @@ def rank_of(log_probs: torch.Tensor, index: int) -> int:
 def exposure(model: nn.Module, tokenizer, canary: Canary, batch_size: int = 2048) -> dict[str, float]:
     """Exact rank and exposure of ``canary.secret`` among all strings of its length.
 
+    Exposure is a p-value in bits. A model that never saw the secret ranks it uniformly among the ``10^d``
+    candidates, so it ranks it ``rank`` or better with probability ``p_chance = rank / 10^d``, and
+    ``exposure = −log₂ p_chance``: exposure above ``log₂ 20 ≈ 4.3`` bits is memorisation at the 5 % level.
+
     Returns:
-        ``{"rank", "exposure" (bits), "max_exposure" (= log₂ 10^d), "log_prob" (nats)}``.
+        ``{"rank", "exposure" (bits), "max_exposure" (= log₂ 10^d), "p_chance", "log_prob" (nats)}``.
     """
     d = len(canary.secret)
     lp = candidate_log_probs(model, tokenizer.encode(canary.prefix), tokenizer.encode("0123456789"), d, batch_size)
     r = rank_of(lp, int(canary.secret))
     return {"rank": r, "exposure": d * math.log2(10) - math.log2(r), "max_exposure": d * math.log2(10),
-            "log_prob": float(lp[int(canary.secret)])}
+            "p_chance": r / 10 ** d, "log_prob": float(lp[int(canary.secret)])}
 
 
 def greedy_extract(model: nn.Module, tokenizer, canary: Canary) -> str:
