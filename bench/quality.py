@@ -1,7 +1,7 @@
-"""The quality table: measure checkpoints made by the command line, print Markdown, optionally update results.json.
+"""The quality table: measure checkpoints made by the command line, print Markdown, optionally update course_lib/studies/bench.json.
 
     python bench/quality.py --data full --classifier runs/classifier_full --vae runs/conv_vae_full \\
-        [--dcgan runs/dcgan_full] [--diffusion runs/diffusion_full] [--update bench/results.json]
+        [--dcgan runs/dcgan_full] [--diffusion runs/diffusion_full] [--update course_lib/studies/bench.json]
 
 For the classifier: accuracy on the held-out digits (offline) or the 10,000 test digits (full). For each
 generator: Fréchet distance of as many samples as there are held-out digits against the training digits,
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="held-out/test digits for the diffusion model's bound (default 200)")
     p.add_argument("--device", default="auto")
     p.add_argument("--samples", type=int, default=10_000)
-    p.add_argument("--update", default=None, help="results.json to update (its 'full_mnist' or 'offline_mnist' rows)")
+    p.add_argument("--update", default=None, help="course_lib/studies/bench.json (or another results file) to update (its 'full_mnist' or 'offline_mnist' rows)")
     args = p.parse_args(argv)
 
     rows = []

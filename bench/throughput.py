@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (CPU)")
     p.add_argument("--compile", action="store_true", help="torch.compile the course_lib models")
     p.add_argument("--update", default=None,
-                   help="results.json whose 'throughput' rows for this device type and thread count are replaced")
+                   help="the results file (course_lib/studies/bench.json) whose 'throughput' rows for this device type and thread count are replaced")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

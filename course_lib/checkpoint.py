@@ -246,3 +246,33 @@ def load_study(path: str | Path, kind: str, remake: str) -> tuple[dict[str, torc
     except (SafetensorError, json.JSONDecodeError, OSError) as exc:
         raise ValueError(f"{path} is damaged ({exc}); remake it with `{remake}`") from None
     return tensors, header
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the bench's measurements (bench/throughput.py, bench/quality.py --update), shipped with the package
+# ----------------------------------------------------------------------------------------------------------
+SHIPPED_BENCH = Path(__file__).resolve().parent / "studies" / "bench.json"
+
+
+def load_bench(path: str | Path | None = None) -> dict[str, Any]:
+    """The measurements ``bench/`` made for the book: ``{"throughput": [rows], "full_mnist": [rows], ...}``.
+
+    They ship inside the package (``course_lib/studies/bench.json``), so a chapter downloaded from the book reads
+    them as the repository's copy does. ``bench/throughput.py --update`` and ``bench/quality.py --update`` write
+    them.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        ValueError: the file is not JSON, or not a table of bench rows.
+    """
+    path = SHIPPED_BENCH if path is None else Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no bench results at {path}; write them with "
+                                f"`python bench/throughput.py --update {path}` or `python bench/quality.py --update {path}`")
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); restore it with `git checkout {path}`") from None
+    if not isinstance(results, dict) or not all(isinstance(results.get(k), list) for k in ("throughput", "full_mnist")):
+        raise ValueError(f"{path} is not the bench's results (a JSON object with 'throughput' and 'full_mnist' rows)")
+    return results

@@ -1,7 +1,10 @@
 import json
+from pathlib import Path
 
 import pytest
 import torch
+
+import course_lib
 
 from course_lib.checkpoint import (CheckpointError, load_checkpoint, load_training_state, read_card,
                                    save_checkpoint, weights_epoch)
@@ -84,3 +87,20 @@ def test_saving_is_atomic(tmp_path, monkeypatch):
         assert (tmp_path / name).read_bytes() == data  # the old checkpoint is untouched
     m2, card = load_checkpoint(tmp_path / "t", Tiny, kind="tiny")
     assert card["epochs"] == 1 and not torch.equal(m2.lin.weight, m.lin.weight)
+
+
+def test_bench_results_ship_with_the_package_and_bad_files_say_so(tmp_path):
+    from course_lib.checkpoint import SHIPPED_BENCH, load_bench
+
+    assert SHIPPED_BENCH.is_relative_to(Path(course_lib.__file__).parent)
+    results = load_bench()
+    assert results["throughput"] and results["full_mnist"]
+    with pytest.raises(FileNotFoundError, match="bench/throughput.py --update"):
+        load_bench(tmp_path / "nowhere.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_bench(bad)
+    bad.write_text('{"throughput": []}', encoding="utf-8")
+    with pytest.raises(ValueError, match="full_mnist"):
+        load_bench(bad)
