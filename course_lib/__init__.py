@@ -16,7 +16,7 @@ The layout (nanoGPT-style: the models apart from the loop that trains them):
 * :mod:`course_lib.responsible` — chapter 1 (and 6): memorisation, the Laplace mechanism, a watermark
 * :mod:`course_lib.text` — chapter 4: the book corpus snapshot, the character tokenizer, n-gram baselines
 * :mod:`course_lib.data`, :mod:`course_lib.device`, :mod:`course_lib.seed`, :mod:`course_lib.plotting`,
-  :mod:`course_lib.notebook` — MNIST, devices, seeds, figures, ``setup_notebook()``
+  :mod:`course_lib.notebook` — MNIST, devices, seeds, figures, ``setup_notebook()``, ``pad()`` for printed tables
 
 Each chapter module is imported on demand (``from course_lib.models.vae import ConvVAE``), so that
 ``import course_lib`` stays fast.
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .data import MNISTDataError, load_full_mnist, load_mnist, load_offline_mnist
 from .device import DeviceError, get_device
-from .notebook import localise, setup_notebook
+from .notebook import localise, pad, setup_notebook
 from .plotting import image_grid, setup_fonts, show_images
 from .seed import set_seed
 
@@ -40,6 +40,7 @@ __all__ = [
     "load_mnist",
     "load_offline_mnist",
     "localise",
+    "pad",
     "set_seed",
     "setup_fonts",
     "setup_notebook",

@@ -1,12 +1,14 @@
 """The one call at the top of every notebook."""
 from __future__ import annotations
 
+import unicodedata
+
 import matplotlib
 
 from .plotting import setup_fonts
 from .seed import set_seed
 
-__all__ = ["setup_notebook", "localise"]
+__all__ = ["setup_notebook", "localise", "display_width", "pad"]
 
 
 def setup_notebook(seed: int = 0, dpi: int = 80, lang: str = "en") -> None:
@@ -61,3 +63,33 @@ def localise(text: str, lang: str = "en") -> str:
     for pattern, zh in _ZH_PHRASES:
         text = re.sub(pattern, zh, text)
     return text
+
+
+def display_width(text: str) -> int:
+    """Columns that ``text`` takes in a monospaced table: 2 for a wide character (Chinese, full-width
+    punctuation such as ``（``), 0 for a combining mark, 1 otherwise (Greek and other "ambiguous" characters
+    included, as Latin monospaced fonts draw them)."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+               for c in str(text))
+
+
+def pad(text: object, width: int, align: str = ">") -> str:
+    """``str(text)`` padded with spaces to ``width`` display columns: ``f"{pad(name, 12, '<')}"``.
+
+    Python's ``f"{name:<12}"`` counts characters, so a column holding Chinese (two columns per character)
+    comes out too wide and the table's columns drift apart. ``pad`` counts display columns
+    (:func:`display_width`); the book sets its Chinese output in a font where a Chinese character is exactly
+    two Latin columns wide. Text wider than ``width`` is returned whole, as ``format`` does.
+
+    Args:
+        align: ``">"`` (right, the default: numbers and their headers), ``"<"`` (left) or ``"^"`` (centre).
+    """
+    if align not in ("<", ">", "^"):
+        raise ValueError(f"align must be '<', '>' or '^', not {align!r}")
+    text = str(text)
+    gap = max(0, width - display_width(text))
+    if align == "<":
+        return text + " " * gap
+    if align == ">":
+        return " " * gap + text
+    return " " * (gap // 2) + text + " " * (gap - gap // 2)

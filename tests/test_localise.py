@@ -25,3 +25,31 @@ def test_setup_notebook_speaks_the_readers_language(capsys):
     assert capsys.readouterr().out.startswith("随机种子 3；中文字体：")
     course_lib.setup_notebook(seed=3)
     assert capsys.readouterr().out.startswith("seed=3; CJK font:")
+
+
+def test_display_width_counts_chinese_as_two_columns():
+    from course_lib.notebook import display_width
+
+    assert display_width("model") == 5
+    assert display_width("模型") == 4
+    assert display_width("ρ（有把握）") == 1 + 2 * 5       # full-width brackets are wide, Greek is not
+    assert display_width("e\u0301") == 1                     # a combining accent takes no column
+    assert display_width(12.5) == 4
+
+
+@pytest.mark.parametrize("align", ["<", ">", "^"])
+def test_pad_matches_format_on_ascii_and_aligns_chinese(align):
+    from course_lib.notebook import display_width, pad
+
+    for word in ("AUC", "members", "x"):
+        assert pad(word, 9, align) == f"{word:{align}9}"
+    rows = [pad("成员", 8, align) + "|", pad("非成员", 8, align) + "|", pad("AUC", 8, align) + "|"]
+    assert {display_width(r) for r in rows} == {9}         # every bar in the same column
+    assert pad("这一格放不下", 4, align) == "这一格放不下"  # too wide: returned whole, like format
+
+
+def test_pad_refuses_an_unknown_alignment():
+    from course_lib.notebook import pad
+
+    with pytest.raises(ValueError, match="align"):
+        pad("x", 3, "=")

@@ -2,6 +2,7 @@
 
     python tools/notebooks.py build   [NAME ...]   # write notebooks/{en,zh}/NAME.ipynb from notebooks/src/NAME.py
     python tools/notebooks.py execute [NAME ...]   # run them and store fresh outputs (prints the time of each)
+    python tools/notebooks.py tidy    [NAME ...]   # merge each cell's consecutive prints (execute does it too)
 
 With no NAME, every chapter. ``make notebooks`` runs both steps.
 """
@@ -46,6 +47,39 @@ def build(names: list[str]) -> None:
             print(f"built {path.relative_to(ROOT)}")
 
 
+def coalesce_streams(nb: nbformat.NotebookNode) -> int:
+    """Merge consecutive stdout (or stderr) outputs of a cell into one; returns how many were merged.
+
+    A kernel sends a cell's prints in several messages when time passes between them (a table's header, then
+    its rows as they are computed), and the book would draw each piece as a box of its own, splitting a table.
+    nbval merges them the same way before it compares, so merging changes no check.
+    """
+    merged = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        out: list = []
+        for o in cell.get("outputs", []):
+            if (o.output_type == "stream" and out and out[-1].output_type == "stream"
+                    and out[-1].name == o.name):
+                out[-1].text += o.text
+                merged += 1
+            else:
+                out.append(o)
+        cell.outputs = out
+    return merged
+
+
+def tidy(names: list[str]) -> None:
+    for name in names:
+        for lang in LANGS:
+            path = ROOT / "notebooks" / lang / f"{name}.ipynb"
+            nb = nbformat.read(path, as_version=4)
+            merged = coalesce_streams(nb)
+            nbformat.write(nb, path)
+            print(f"tidied {path.relative_to(ROOT)}: {merged} print(s) merged into the one before")
+
+
 def execute(names: list[str], timeout: int = 900) -> None:
     env_threads = os.environ.get("COURSE_LIB_THREADS")
     for name in names:
@@ -58,17 +92,18 @@ def execute(names: list[str], timeout: int = 900) -> None:
                 record_timing=False,
             )
             client.execute()
+            coalesce_streams(nb)
             nbformat.write(nb, path)
             dt = time.perf_counter() - t0
             print(f"executed {path.relative_to(ROOT)} in {dt:.1f} s" + (f" ({env_threads} threads)" if env_threads else ""))
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("build", "execute"):
+    commands = {"build": build, "execute": execute, "tidy": tidy}
+    if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
-    names = _names(argv[1:])
-    (build if argv[0] == "build" else execute)(names)
+    commands[argv[0]](_names(argv[1:]))
     return 0
 
 

@@ -54,6 +54,30 @@ def _write_web_font(app: Sphinx, exc: Exception | None) -> None:
     tmp.replace(dest)
 
 
+#: The Latin face of the Chinese pages' printed tables (bilingual.css, "Book table Latin"): 0.6 em wide, so that a
+#: Chinese character scaled to 1.2 em is exactly two columns. matplotlib, a dependency, ships it; used only where
+#: the reader has none of the usual 0.6 em monospaced fonts.
+TABLE_LATIN_FONT = "DejaVuSansMono.ttf"
+
+
+def _write_table_font(app: Sphinx, exc: Exception | None) -> None:
+    if exc is not None or app.builder.format != "html":
+        return
+    import shutil
+
+    import matplotlib
+
+    src = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / TABLE_LATIN_FONT
+    if not src.is_file():
+        logger.warning(f"no {TABLE_LATIN_FONT} in matplotlib's data: tables on Chinese pages fall back to the "
+                       "reader's monospaced font", type="cjk_webfont")
+        return
+    dest = Path(app.outdir) / "_static" / "fonts" / TABLE_LATIN_FONT
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+
+
 def setup(app: Sphinx) -> dict[str, object]:
     app.connect("build-finished", _write_web_font)
+    app.connect("build-finished", _write_table_font)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -662,3 +662,63 @@ def test_screenshots(browser, server):
                     page.screenshot(path=str(Path(out) / f"{lang}_{theme}_{i + 1}.png"), full_page=False)
             context.close()
             assert not (log["external"] or log["failed"] or log["console"]), log
+
+
+# --------------------------------------------------------------------------------------------------
+# Printed tables on Chinese pages: the columns line up
+
+_LINE_ENDS = r"""
+([marker, rows]) => {
+  const pre = Array.from(document.querySelectorAll("div.cell_output pre")).find((p) => p.textContent.includes(marker));
+  if (!pre) return null;
+  const nodes = [];
+  const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+  let text = "", node;
+  while ((node = walker.nextNode())) { nodes.push([node, text.length]); text += node.textContent; }
+  const at = (i) => { let k = nodes.length - 1; while (nodes[k][1] > i) k--; return [nodes[k][0], i - nodes[k][1]]; };
+  const lines = text.split("\n");
+  let start = 0, out = [];
+  for (const line of lines) {
+    if (out.length || line.includes(marker)) {
+      if (out.length === rows) break;
+      const end = start + line.replace(/\s+$/, "").length;
+      const r = document.createRange();
+      const [n0, o0] = at(end - 1), [n1, o1] = at(end - 1);
+      r.setStart(n0, o0); r.setEnd(n1, o1 + 1);
+      out.push({line: line, right: r.getBoundingClientRect().right});
+    }
+    start += line.length + 1;
+  }
+  return out;
+}
+"""
+
+
+@pytest.mark.parametrize("rel, marker, rows", [
+    ("notebooks/zh/06_responsible_generation.html", "插入次数", 9),   # the canary table: header and 8 rows
+    ("notebooks/zh/02_gan.html", "坍塌（少于 4 个）", 4),              # the ring study: header and 3 runs
+])
+def test_printed_tables_line_up_on_chinese_pages(browser, server, rel, marker, rows):
+    """A right-aligned last column ends at the same x on every line of the table: Chinese headers padded by
+    display width (course_lib.notebook.pad) and drawn two Latin columns wide (bilingual.css)."""
+    if not (HTML / rel).exists():
+        pytest.skip(f"{rel} is not in this build")
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/{rel}", wait_until="load")
+    page.wait_for_function("document.documentElement.lang.startsWith('zh')")
+    page.evaluate("document.fonts.load('16px \"Book table CJK\"', '模')")
+    page.wait_for_function(
+        "Array.from(document.fonts).some((f) => f.family.includes('Book table CJK') && f.status === 'loaded')",
+        timeout=PAGE_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(300)
+    ends = page.evaluate(_LINE_ENDS, [marker, rows])
+    context.close()
+    assert ends, f"{rel}: no printed table with {marker!r} (has the chapter changed?)"
+    assert len(ends) == rows, f"{rel}: found {len(ends)} lines of the table, expected {rows}"
+    rights = [e["right"] for e in ends]
+    spread = max(rights) - min(rights)
+    assert spread < 1.0, f"{rel}: the table's last column ends {spread:.1f} px apart:\n" + "\n".join(
+        f"{e['right']:8.1f}  {e['line']}" for e in ends)
