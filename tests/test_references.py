@@ -39,3 +39,30 @@ def test_every_cited_key_is_in_the_bibliography():
 
 def test_citations_are_found_at_all():
     assert "lecun1998mnist" in _used_keys()  # chapter 0 cites MNIST; the regex must see it
+
+
+def _cited_keys(text: str) -> list[str]:
+    return [k.strip() for group in CITE.findall(text) for k in group.split(",")]
+
+
+def test_each_language_cites_its_own_bibliography():
+    """Chinese text cites ``zh-key`` (its readers land in the Chinese bibliography), English text plain ``key``."""
+    wrong = []
+    for path in sorted((ROOT / "notebooks" / "src").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for lang, block in re.findall(r'\b(en|zh)=r?"""(.*?)"""', text, flags=re.S):
+            for key in _cited_keys(block):
+                if key.startswith("zh-") != (lang == "zh"):
+                    wrong.append(f"{path.name} ({lang}): {key}")
+    for lang in ("en", "zh"):
+        for path in sorted((ROOT / "book" / lang).rglob("*.md")):
+            for key in _cited_keys(path.read_text(encoding="utf-8")):
+                if key.startswith("zh-") != (lang == "zh"):
+                    wrong.append(f"{path.relative_to(ROOT)}: {key}")
+    assert not wrong, "citations into the other language's bibliography: " + "; ".join(wrong)
+
+
+def test_language_check_sees_both_languages():
+    text = (ROOT / "notebooks" / "src" / "06_responsible_generation.py").read_text(encoding="utf-8")
+    langs = {lang for lang, block in re.findall(r'\b(en|zh)=r?"""(.*?)"""', text, flags=re.S) if _cited_keys(block)}
+    assert langs == {"en", "zh"}

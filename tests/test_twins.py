@@ -115,3 +115,80 @@ def test_executed_in_order_with_clean_outputs(name):
                 text = out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
                 assert "missing from font" not in text, f"{lang}/{name}: a glyph is missing (boxes in a figure)"
                 assert "image/svg+xml" not in out.get("data", {}), f"{lang}/{name}: keep figures PNG"
+
+
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def printed_numbers(cell) -> set[str]:
+    """The numbers a code cell printed (stream text and plain-text results), as written."""
+    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+    for o in cell.get("outputs", []):
+        data = o.get("data", {})
+        if "text/plain" in data and "image/png" not in data:
+            text += str(data["text/plain"])
+    return set(NUMBER.findall(text.replace("−", "-")))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_twins_print_the_same_numbers(name):
+    """Each code cell prints the same numbers, at the same precision, in both languages.
+
+    The code skeleton test above cannot see inside an f-string or a ``T("…", "…")`` pair, where a format spec
+    may differ between the twins; this compares what they printed. It also lets CI's perturbed nbval pass run
+    the English notebooks alone: the Chinese ones print the numbers the English ones do.
+    """
+    en, zh = (nbformat.read(d / name, as_version=4) for d in (EN, ZH))
+    for i, (a, b) in enumerate(zip(*([c for c in nb.cells if c.cell_type == "code"] for nb in (en, zh)))):
+        na, nb_ = printed_numbers(a), printed_numbers(b)
+        assert na == nb_, f"{name}, code cell {i}: only in en {sorted(na - nb_)}, only in zh {sorted(nb_ - na)}"
+
+
+def test_printed_numbers_sees_precision():
+    cell = {"outputs": [{"output_type": "stream", "text": "AUC 0.511 [0.484, 0.535], rank 43,325 of 1e5, −1.5"}]}
+    assert printed_numbers(cell) == {"0.511", "0.484", "0.535", "43,325", "1e5", "-1.5"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_chapters_read_nothing_outside_the_download(name):
+    """A chapter downloaded from the book (bundle: notebooks + the course_lib wheel) finds everything it reads.
+
+    Files a chapter needs ship inside course_lib (checkpoints, studies, bench results) and are found through it;
+    a path that climbs out of the notebook folder (``../../bench/...``) exists only in the repository.
+    """
+    for path in (EN / name, ZH / name):
+        for i, src in enumerate(_code_cells(path)):
+            for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+                if tok.type == tokenize.STRING and re.search(r"\.\./|\.\.\\\\", tok.string):
+                    pytest.fail(f"{path.name} code cell {i} reads {tok.string}, outside the notebook folder: "
+                                "ship the file in course_lib and read it from there")
+
+
+WIDTH_ON_TRANSLATED = re.compile(r"\{[^{}]*\bT\([^{}]*\):[<>^]?\d+\}")
+
+
+def test_translated_text_is_padded_by_display_width():
+    """``f"{T('model', '模型'):<10}"`` pads by characters, so a Chinese column comes out too wide and the
+    table drifts apart; a column of translated text goes through ``course_lib.notebook.pad`` instead."""
+    bad = [f"{p.name}: {m.group(0)}" for p in sorted((ROOT / "notebooks" / "src").glob("*.py"))
+           for m in WIDTH_ON_TRANSLATED.finditer(p.read_text(encoding="utf-8"))]
+    assert not bad, "width by characters on translated text (use pad): " + "; ".join(bad[:5])
+
+
+def test_width_check_sees_the_old_pattern():
+    assert WIDTH_ON_TRANSLATED.search("""print(f"{T('model', '模型'):<10}{x:>8.3f}")""")
+    assert WIDTH_ON_TRANSLATED.search("""f"{(T('yes', '是') if ok else T('no', '否')):>10}" """)
+    assert not WIDTH_ON_TRANSLATED.search("""print(f"{pad(T('model', '模型'), 10, '<')}{x:>8.3f}")""")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_cells_prints_are_one_output(name):
+    """A table printed in several pieces would show as several boxes in the book (tools/notebooks.py merges
+    consecutive prints after executing; nbval merges them the same way before comparing)."""
+    for lang in ("en", "zh"):
+        nb = nbformat.read(ROOT / "notebooks" / lang / name, as_version=4)
+        for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+            outs = cell.get("outputs", [])
+            split = [a.name for a, b in zip(outs, outs[1:])
+                     if a.output_type == b.output_type == "stream" and a.name == b.name]
+            assert not split, f"{lang}/{name} code cell {i}: its {split[0]} is split (run tools/notebooks.py tidy)"

@@ -98,6 +98,8 @@ CELLS = [
             print(T("found", "找到了"), dev)
         except course_lib.DeviceError as err:
             print(type(err).__name__, "→", str(err).split(".")[0])
+            print(T("(the library names the device it could not find, and why)",
+                    "（库的报错信息是英文的，意思是：请求了设备 'cuda:7'，但 PyTorch 在这台机器上看不到 CUDA GPU。）"))
         """
     ),
     md(

@@ -65,6 +65,7 @@ CELLS = [
         from sklearn.mixture import GaussianMixture
 
         import course_lib
+        from course_lib.notebook import pad
         from course_lib import load_offline_mnist, show_images
         from course_lib.responsible.privacy import laplace_scale, memorisation_ratio, nearest_neighbour_distance, noisy_count
         from course_lib.seed import make_generator
@@ -226,7 +227,7 @@ CELLS = [
     ),
     code(
         """
-        print(f"{'K':>4} {T('train', '训练'):>8} {T('held-out', '留出'):>9}")
+        print(f"{'K':>4} {pad(T('train', '训练'), 8)} {pad(T('held-out', '留出'), 9)}")
         for k in (1, 2, 3, 10, 30, 100):
             m = GaussianMixture(n_components=k, random_state=0).fit(pts_train)
             print(f"{k:>4} {m.score(pts_train):>8.3f} {m.score(pts_held):>9.3f}")
@@ -380,16 +381,16 @@ CELLS = [
 
 
         pca_mem, gmm_mem = fit_digit_gmm(x_mem)
-        samples = {f"{T('copying', '复制')}, σ={s}": sample_copying(1000, s) for s in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)}
+        samples = {T(f"copying, σ={s}", f"复制，σ={s}"): sample_copying(1000, s) for s in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)}
         samples[T("Gaussian mixture", "高斯混合模型")] = sample_digits(pca_mem, gmm_mem, 1000)
 
-        print(f"{T('model', '模型'):<22}{T('median d_train', 'd_train 中位数'):>16}{T('median d_held', 'd_held 中位数'):>16}{T('median ratio r', '比值 r 中位数'):>16}")
+        print(f"{pad(T('model', '模型'), 22, '<')}{pad(T('median d_train', 'd_train 中位数'), 16)}{pad(T('median d_held', 'd_held 中位数'), 16)}{pad(T('median ratio r', '比值 r 中位数'), 16)}")
         ratios = {}
         for name, s in samples.items():
             d_tr = nearest_neighbour_distance(s, x_mem)
             d_he = nearest_neighbour_distance(s, x_ref)
             ratios[name] = memorisation_ratio(s, x_mem, x_ref)
-            print(f"{name:<22}{d_tr.median():>16.3f}{d_he.median():>16.3f}{ratios[name].median():>16.3f}")
+            print(f"{pad(name, 22, '<')}{d_tr.median():>16.3f}{d_he.median():>16.3f}{ratios[name].median():>16.3f}")
         """
     ),
     md(
@@ -407,7 +408,7 @@ CELLS = [
     ),
     code(
         """
-        copy_name, gmm_name = f"{T('copying', '复制')}, σ=0.05", T("Gaussian mixture", "高斯混合模型")
+        copy_name, gmm_name = T("copying, σ=0.05", "复制，σ=0.05"), T("Gaussian mixture", "高斯混合模型")
         fig, axes = plt.subplots(1, 3, figsize=(11, 2.9), gridspec_kw={"width_ratios": [1, 1, 1.2]})
         for ax, name in zip(axes[:2], (copy_name, gmm_name)):
             s = samples[name][:6]
@@ -592,7 +593,7 @@ CELLS = [
         epsilons = [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
         true_count = float(has_property.sum())
         rows = []
-        print(f"{'ε':>5}{T('MAE', '平均绝对误差'):>13}{'1/ε':>8}{T('attack acc.', '攻击准确率'):>13}{T('formula', '公式'):>9}{T('bound', '上界'):>8}")
+        print(f"{'ε':>5}{pad(T('MAE', '平均绝对误差'), 13)}{'1/ε':>8}{pad(T('attack acc.', '攻击准确率'), 13)}{pad(T('formula', '公式'), 9)}{pad(T('bound', '上界'), 8)}")
         for e in epsilons:
             a = noisy_count(has_property, e, n_draws=100_000, generator=g)
             b = noisy_count(neighbour, e, n_draws=100_000, generator=g)
@@ -652,7 +653,7 @@ CELLS = [
         zh=r"""
         ## 公平性与偏差
 
-        ### 偏斜的数据进，偏斜的生成器出
+        ### 数据偏斜，生成器也偏斜
 
         生成模型学到的是它所看到的分布，其中的不平衡也一并学去。要测量这一点，我们需要一件“仪器”：一个在*均衡*训练部分上训练的数字分类器（一个小型神经网络），
         由它给每张生成图像打标签。然后拟合两个高斯混合生成器：
@@ -708,7 +709,7 @@ CELLS = [
 
         share_train = np.array(per_digit) / sum(per_digit)
         share_bal, share_skew = class_shares(gmm_samples), class_shares(skew_samples)
-        print(f"{T('digit', '数字'):>6}{T('skewed data', '偏斜数据'):>13}{T('its generator', '其生成器'):>15}{T('balanced generator', '均衡生成器'):>20}")
+        print(f"{pad(T('digit', '数字'), 6)}{pad(T('skewed data', '偏斜数据'), 13)}{pad(T('its generator', '其生成器'), 15)}{pad(T('balanced generator', '均衡生成器'), 20)}")
         for d in range(10):
             print(f"{d:>6}{share_train[d]:>13.3f}{share_skew[d]:>15.3f}{share_bal[d]:>20.3f}")
         s_data, s_gen, s_bal = round(share_train[5:].sum(), 3), round(share_skew[5:].sum(), 3), f"{share_bal[5:].sum():.3f}"
@@ -724,7 +725,7 @@ CELLS = [
         ax.set_xticks(digits)
         ax.set_xlabel(T("digit (as labelled by the classifier)", "数字（由分类器标注）"))
         ax.set_ylabel(T("share", "份额"))
-        ax.set_title(T("Skew in, skew out", "偏斜进，偏斜出"))
+        ax.set_title(T("Skew in, skew out", "数据偏斜，生成也偏斜"))
         ax.legend(fontsize=8)
         plt.show()
         """
@@ -964,9 +965,9 @@ CELLS = [
 
         maps = {(m, k): attributions(m, net) for m in ("saliency", "IG") for k, net in (("trained", mlp), ("random", random_net))}
         names = {"saliency": T("saliency", "显著性图"), "IG": T("integrated gradients", "积分梯度")}
-        print(f"{T('method', '方法'):<22}{T('trained vs random', '训练后 vs 随机'):>19}{T('trained vs input', '训练后 vs 输入'):>18}{T('random vs input', '随机 vs 输入'):>17}")
+        print(f"{pad(T('method', '方法'), 22, '<')}{pad(T('trained vs random', '训练后 vs 随机'), 19)}{pad(T('trained vs input', '训练后 vs 输入'), 18)}{pad(T('random vs input', '随机 vs 输入'), 17)}")
         for m in ("saliency", "IG"):
-            print(f"{names[m]:<22}{mean_rank_corr(maps[m, 'trained'], maps[m, 'random']):>19.3f}"
+            print(f"{pad(names[m], 22, '<')}{mean_rank_corr(maps[m, 'trained'], maps[m, 'random']):>19.3f}"
                   f"{mean_rank_corr(maps[m, 'trained'], probe):>18.3f}{mean_rank_corr(maps[m, 'random'], probe):>17.3f}")
         """
     ),
@@ -1246,13 +1247,13 @@ CELLS = [
         for name, steps in attacks.items():
             rates = [round(float(detect_watermark(attack(marked), KEY, THRESHOLD).float().mean()), 3) for _, attack in steps]
             detection[name] = ([level for level, _ in steps], rates)
-            print(f"{name:<26}", "  ".join(f"{level}: {r:.3f}" for level, r in zip(*detection[name])))
+            print(f"{pad(name, 26, '<')}", "  ".join(f"{level}: {r:.3f}" for level, r in zip(*detection[name])))
         """
     ),
     code(
         """
         strengths = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3]
-        print(f"{T('strength δ', '强度 δ'):>10}{T('RMS change', '像素变化均方根'):>15}{T('detected', '检出率'):>10}{T('after JPEG 50', 'JPEG 50 之后'):>15}")
+        print(f"{pad(T('strength δ', '强度 δ'), 10)}{pad(T('RMS change', '像素变化均方根'), 15)}{pad(T('detected', '检出率'), 10)}{pad(T('after JPEG 50', 'JPEG 50 之后'), 15)}")
         trade = []
         for s in strengths:
             m = embed_watermark(x_held, KEY, s)
@@ -1297,7 +1298,7 @@ CELLS = [
 
         pixels = (marked[0, 0].numpy() * 255).round().astype(np.uint8)
         info = PngImagePlugin.PngInfo()
-        info.add_text("AIGC", "generated; provider=course_lib chapter 1")
+        info.add_text("AIGC", T("generated; provider=course_lib chapter 1", "生成内容；提供者=course_lib 第 1 章"))
         labelled, copied = io.BytesIO(), io.BytesIO()
         Image.fromarray(pixels).save(labelled, format="PNG", pnginfo=info)
         read_back = Image.open(io.BytesIO(labelled.getvalue()))

@@ -67,6 +67,7 @@ CELLS = [
         from IPython.display import display
 
         import course_lib
+        from course_lib.notebook import pad
         from course_lib.models.gan import (
             MLPDiscriminator, MLPGenerator, discriminator_loss, energy_distance, fit_discriminator,
             generator_loss, mode_coverage, ring_centers, ring_of_gaussians, train_gan,
@@ -162,7 +163,7 @@ CELLS = [
             (T("generator_loss(non_saturating)", "generator_loss(non_saturating)"), generator_loss(logit(d_fake), "non_saturating")),
         ]
         for name, value in rows:
-            print(f"{name:<34} {float(value):+.6f}")
+            print(f"{pad(name, 34, '<')} {float(value):+.6f}")
         """
     ),
     md(
@@ -406,13 +407,13 @@ CELLS = [
             (T("section 2's pair", "第 2 节的那一对"), p_data_1d(grid), p_g_1d(grid)),
             (T("N(0, 1) vs N(12, 1), hardly overlapping", "N(0, 1) 与 N(12, 1)，几乎不重叠"), p0, normal_pdf(grid, 12.0, 1.0)),
         ]
-        print(f"{T('pair', '密度对'):<40}{'C(G)':>10}{'-log4+2JSD':>12}{T('difference', '差'):>11}{'JSD/log2':>10}")
+        print(f"{pad(T('pair', '密度对'), 40, '<')}{'C(G)':>10}{'-log4+2JSD':>12}{pad(T('difference', '差'), 11)}{'JSD/log2':>10}")
         for name, p, q in pairs:
             c, j = C_of_G(p, q), jsd(p, q)
             d = c - (-math.log(4) + 2 * j)
             # en: a difference at rounding level (its digits differ from CPU to CPU) is printed as the bound it meets
             # zh: 舍入误差量级的差（其数字因 CPU 而异）只打印它满足的上界
-            print(f"{name:<40}{c:>10.5f}{-math.log(4) + 2 * j:>12.5f}{('< 1e-12' if abs(d) < 1e-12 else f'{d:.1e}'):>11}{j / math.log(2):>10.4f}")
+            print(f"{pad(name, 40, '<')}{c:>10.5f}{-math.log(4) + 2 * j:>12.5f}{('< 1e-12' if abs(d) < 1e-12 else f'{d:.1e}'):>11}{j / math.log(2):>10.4f}")
         print("-log 4 =", round(-math.log(4), 5))
         """
     ),
@@ -565,7 +566,7 @@ CELLS = [
             g_init.zero_grad()
             generator_loss(d_probe(g_init(z_probe)), kind).backward()
             norms[kind] = math.sqrt(sum(float(p.grad.pow(2).sum()) for p in g_init.parameters()))
-            print(f"{labels[kind]:<32} " + T("gradient norm", "梯度范数") + f" = {norms[kind]:.3e}")
+            print(f"{pad(labels[kind], 32, '<')} " + T("gradient norm", "梯度范数") + f" = {norms[kind]:.3e}")
         print(T("ratio non-saturating / saturating:", "非饱和 / 饱和 之比："), f"{norms['non_saturating'] / norms['saturating']:.3g}")
         """
     ),
@@ -807,10 +808,10 @@ CELLS = [
         """
         def coverage_row(name, x):
             c = mode_coverage(x, modes=8, radius=2.0, std=RING_STD)
-            print(f"{name:<34}{c.modes_covered:>6}{c.high_quality:>10.3f}{c.kl_to_uniform:>10.3f}{energy_distance(x, ring_ref):>10.3f}")
+            print(f"{pad(name, 34, '<')}{c.modes_covered:>6}{c.high_quality:>10.3f}{c.kl_to_uniform:>10.3f}{energy_distance(x, ring_ref):>10.3f}")
             return c
 
-        header = f"{T('samples', '样本'):<34}{T('modes', '模式数'):>6}{T('quality', '高质量'):>10}{'KL(p||U)':>10}{T('energy', '能量距离'):>10}"
+        header = f"{pad(T('samples', '样本'), 34, '<')}{pad(T('modes', '模式数'), 6)}{pad(T('quality', '高质量'), 10)}{'KL(p||U)':>10}{pad(T('energy', '能量距离'), 10)}"
         print(header)
         coverage_row(T("the data (1,000 samples)", "数据本身（1,000 个样本）"), ring[:1000])
         coverage_row(T("two modes, 750 + 250", "两个模式，750 + 250"), torch.cat([ring_centers()[0].repeat(750, 1), ring_centers()[5].repeat(250, 1)]))
@@ -846,14 +847,14 @@ CELLS = [
         MODES, KL = ring_study.MEASURES.index("modes"), ring_study.MEASURES.index("kl")
 
         print(T(f"at step {STEPS}, over {n_seeds} seeds (95% intervals):", f"第 {STEPS} 步，{n_seeds} 个种子（95% 置信区间）："))
-        print(f"{T('run', '训练'):<24}{T('all 8 modes', '覆盖全部 8 个'):>18}{T('collapsed (< 4)', '坍塌（少于 4 个）'):>20}{T('quality', '高质量比例'):>22}{'KL(p||U)':>22}")
+        print(f"{pad(T('run', '训练'), 24, '<')}{pad(T('all 8 modes', '覆盖全部 8 个'), 18)}{pad(T('collapsed (< 4)', '坍塌（少于 4 个）'), 20)}{pad(T('quality', '高质量比例'), 22)}{'KL(p||U)':>22}")
         covered, collapsed = {}, {}
         for name, key in runs.items():
             k_all, k_col = int(study.all_modes(key).sum()), int(study.collapsed(key).sum())
             covered[key], collapsed[key] = proportion_interval(k_all, n_seeds), proportion_interval(k_col, n_seeds)
             q = seed_interval(study.final(key, "quality"), bounds=(0, 1))
             kl = seed_interval(study.final(key, "kl"), bounds=(0, math.log(8)))
-            print(f"{name:<24}{f'{k_all}/{n_seeds}':>18}{f'{k_col}/{n_seeds}':>20}{q.format(3):>22}{kl.format(2):>22}")
+            print(f"{pad(name, 24, '<')}{f'{k_all}/{n_seeds}':>18}{f'{k_col}/{n_seeds}':>20}{q.format(3):>22}{kl.format(2):>22}")
 
         def say(v, what):
             # en: a winner is named only where the two intervals separate
@@ -882,7 +883,7 @@ CELLS = [
             return float((x - x.mean(0)).pow(2).sum(1).mean().sqrt())
 
         print(T("spread of the data:", "数据的离散程度："), round(spread(ring[:1000]), 3))
-        print(f"{T('step', '步'):>6}{T('angle (deg)', '角度（度）'):>14}{T('radius', '半径'):>9}{T('spread', '离散程度'):>10}")
+        print(f"{pad(T('step', '步'), 6)}{pad(T('angle (deg)', '角度（度）'), 14)}{pad(T('radius', '半径'), 9)}{pad(T('spread', '离散程度'), 10)}")
         for s, x in zip(study.steps, study.snapshots["B"]):
             cx, cy = x.mean(0).tolist()
             print(f"{s:>6}{math.degrees(math.atan2(cy, cx)):>14.0f}{math.hypot(cx, cy):>9.2f}{spread(x):>10.3f}")

@@ -55,6 +55,7 @@ CELLS = [
         import torch.nn.functional as F
 
         import course_lib
+        from course_lib.notebook import pad
         from course_lib import text
         from course_lib.models import gpt
 
@@ -157,6 +158,8 @@ CELLS = [
             tok.encode("GPT 🚀")
         except text.CorpusError as err:
             print(type(err).__name__, "→", str(err).split(".")[0])
+            print(T("(the tokenizer names the characters it has no id for, instead of guessing)",
+                    "（库的报错信息是英文的，意思是：有 1 个字符不在词表中，分词器不会随意替换，而是指出是哪个字符。）"))
 
         emb = torch.nn.Embedding(tok.vocab_size, 8)
         one_hot = F.one_hot(torch.tensor(ids), tok.vocab_size).float()
@@ -235,7 +238,7 @@ CELLS = [
         \mathrm{PPL}=2^{H}.
         $$
 
-        **困惑度**可以看作一个等效的选项个数：模型每一步的“意外”程度，相当于在这么多个选项中均匀地瞎猜。在 $V$ 个字符中均匀瞎猜的模型，$H=\log_2 V$，困惑度恰好是 $V$。
+        **困惑度**可以看作一个等效的选项个数：模型每一步的“意外”程度，相当于在这么多个选项中均匀地随机猜测。在 $V$ 个字符中均匀随机猜测的模型，$H=\log_2 V$，困惑度恰好是 $V$。
         （PyTorch 的 `cross_entropy` 用自然对数，单位是奈特；除以 $\ln 2$ 即得比特，而且 $e^{\text{奈特}}=2^{\text{比特}}$。）
 
         两条**基线**告诉我们在这份语料上怎样才算“好”：
@@ -261,7 +264,7 @@ CELLS = [
         print(T("bigram bits/char for each alpha:", "二元模型在各 alpha 下的每字符比特数："), {a: round(v, 3) for a, v in bi.items()})
         print(T(f"best alpha: unigram {a_uni}, bigram {a_bi}", f"最佳 alpha：一元模型 {a_uni}，二元模型 {a_bi}"))
         for name, h in baselines.items():
-            print(T(f"{name:>16}: {h:6.3f} bits/char   perplexity {2 ** h:8.1f}", f"{name:>8}：每字符 {h:6.3f} 比特，困惑度 {2 ** h:8.1f}"))
+            print(T(f"{pad(name, 16)}: {h:6.3f} bits/char   perplexity {2 ** h:8.1f}", f"{pad(name, 8)}：每字符 {h:6.3f} 比特，困惑度 {2 ** h:8.1f}"))
         print(T("check: perplexity of the uniform model = V:", "验证：均匀模型的困惑度 = V："), round(2 ** math.log2(tok.vocab_size)) == tok.vocab_size)
         """
     ),
@@ -370,7 +373,7 @@ CELLS = [
                 rows.append((d_k, scaled, float((dots / math.sqrt(d_k) if scaled else dots).var()),
                              float(w.max(-1).values.mean()), float(jac.norm(dim=(1, 2)).mean())))
 
-        print(f"{'d_k':>5} {T('scaled', '缩放'):>6} {'Var(q·k)':>9} {T('mean max weight', '最大权重均值'):>16} {T('|Jacobian|', '雅可比范数'):>11}")
+        print(f"{'d_k':>5} {pad(T('scaled', '缩放'), 6)} {'Var(q·k)':>9} {pad(T('mean max weight', '最大权重均值'), 16)} {pad(T('|Jacobian|', '雅可比范数'), 11)}")
         for d_k, scaled, var, wmax, jn in rows:
             print(f"{d_k:>5} {str(scaled):>6} {var:9.2f} {wmax:16.3f} {jn:11.4f}")
         """
@@ -731,7 +734,7 @@ CELLS = [
                  "LayerNorms": T("LayerNorms", "层归一化"), "token embedding": T("token embedding", "词元嵌入"),
                  "position embedding": T("position embedding", "位置嵌入"), "total": T("total", "合计")}
         for name, n in parts.items():
-            print(T(f"  {shown[name]:>22}: {n:>9,}", f"  {shown[name]:>6}：{n:>9,}"))
+            print(T(f"  {pad(shown[name], 22)}: {n:>9,}", f"  {pad(shown[name], 6)}：{n:>9,}"))
         print(T("12·L·d² =", "12·L·d² ="), f"{12 * L * d * d:,}", T("= block weight matrices:", "= 模块权重矩阵："), 12 * L * d * d == parts["block weight matrices"])
         print(T("biases 9dL, LayerNorms 2d(2L+1), embeddings Vd + Td:", "偏置 9dL、层归一化 2d(2L+1)、嵌入 Vd + Td："),
               parts["block biases"] == 9 * d * L, parts["LayerNorms"] == 2 * d * (2 * L + 1), parts["token embedding"] + parts["position embedding"] == V * d + T_ctx * d)
@@ -799,7 +802,7 @@ CELLS = [
         the validation text, here and now, and put it next to the baselines.
         """,
         zh=r"""
-        一百步让这个小模型摆脱了均匀瞎猜，但还没有追上二元模型。本章使用的模型在命令行里训练得更久；命令行会写出检查点和一份
+        一百步让这个小模型摆脱了均匀随机猜测，但还没有追上二元模型。本章使用的模型在命令行里训练得更久；命令行会写出检查点和一份
         **模型卡**（一个 JSON 文件：配置、数据、确切的命令、指标、训练历史）：
 
         ```bash
@@ -821,7 +824,7 @@ CELLS = [
 
         table = {**baselines, T("tiny GPT, 100 live steps", "微型 GPT，现场 100 步"): hist_small[-1]["val_bpc"], T("GPT (checkpoint)", "GPT（检查点）"): gpt_bpc}
         for name, h in table.items():
-            print(T(f"{name:>26}: {h:6.2f} bits/char   perplexity {2 ** h:8.1f}", f"{name:>13}：每字符 {h:6.2f} 比特，困惑度 {2 ** h:8.1f}"))
+            print(T(f"{pad(name, 26)}: {h:6.2f} bits/char   perplexity {2 ** h:8.1f}", f"{pad(name, 13)}：每字符 {h:6.2f} 比特，困惑度 {2 ** h:8.1f}"))
         gain = round(baselines[T("bigram", "二元模型")] - gpt_bpc, 3)
         print(T(f"GPT beats the bigram baseline by {gain} bits/char", f"GPT 的每字符比特数比二元模型基线低 {gain}"))
         """

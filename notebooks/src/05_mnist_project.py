@@ -42,9 +42,6 @@ CELLS = [
     ),
     code(
         """
-        import json
-        from pathlib import Path
-
         import matplotlib.pyplot as plt
         import numpy as np
         import torch
@@ -52,6 +49,7 @@ CELLS = [
         from torch import nn
 
         import course_lib
+        from course_lib.notebook import pad
         from course_lib import load_offline_mnist, show_images
         from course_lib.checkpoint import read_card
         from course_lib.models.dcgan import DCGANGenerator, load_dcgan, load_snapshots
@@ -118,20 +116,22 @@ CELLS = [
         en=r"""
         How much faster is this than the `Dataset` + `DataLoader` way? `bench/throughput.py` trains the same
         models with the same batch size both ways, side by side on the same machine, and stores its table in
-        `bench/results.json`. The cell below prints the CPU measurements made for this book (GPU rows appear
+        `course_lib/studies/bench.json`. The cell below prints the CPU measurements made for this book (GPU rows appear
         where the benchmark was run on a GPU).
         """,
         zh=r"""
         这样做比 `Dataset` + `DataLoader` 的写法快多少？`bench/throughput.py` 用同样的模型、同样的批大小，在同一台机器上
-        把两种写法并排训练，并把结果表存入 `bench/results.json`。下面的单元格打印为本书测得的 CPU 数据（若在 GPU 上运行过基准测试，
+        把两种写法并排训练，并把结果表存入 `course_lib/studies/bench.json`。下面的单元格打印为本书测得的 CPU 数据（若在 GPU 上运行过基准测试，
         也会列出 GPU 的行）。
         """,
     ),
     code(
         """
-        bench = json.loads(Path("../../bench/results.json").read_text(encoding="utf-8"))
-        print(f"{T('model', '模型'):<10} {T('device', '设备'):<7} {T('threads', '线程'):>7} {'course_lib':>11} "
-              f"{T('default Adam', '默认 Adam'):>13} {T('baseline', '基线'):>9} {T('ratio', '倍数'):>7}")
+        from course_lib.checkpoint import load_bench
+
+        bench = load_bench()
+        print(f"{pad(T('model', '模型'), 10, '<')} {pad(T('device', '设备'), 7, '<')} {pad(T('threads', '线程'), 7)} {'course_lib':>11} "
+              f"{pad(T('default Adam', '默认 Adam'), 13)} {pad(T('baseline', '基线'), 9)} {pad(T('ratio', '倍数'), 7)}")
         for row in bench["throughput"]:
             plain = f"{row['course_lib_default_adam']:,}" if "course_lib_default_adam" in row else "—"
             print(f"{row['model']:<10} {row['device']:<7} {row['threads']:>7} {row['course_lib']:>11,} {plain:>13} "
@@ -578,11 +578,11 @@ CELLS = [
         }
         for name in table:
             table[name]["fd"] = fd[name] if name in fd else Interval(floor, floor, floor, 0.95, "one set", len(x_held))
-        print(f"{'':<13}{'FD [95%]':>20}{T('digits', '数字数'):>7}{'KL [95%]':>22}{T('rarest', '最少类'):>7}"
-              f"{T('mid-grey [95%]', '中间灰 [95%]'):>21}{T('conf. [95%]', '置信度 [95%]'):>21}")
+        print(f"{'':<13}{'FD [95%]':>20}{pad(T('digits', '数字数'), 7)}{'KL [95%]':>22}{pad(T('rarest', '最少类'), 7)}"
+              f"{pad(T('mid-grey [95%]', '中间灰 [95%]'), 21)}{pad(T('conf. [95%]', '置信度 [95%]'), 21)}")
         for name, r in table.items():
             fd_text = r["fd"].format(1) if r["fd"].high > r["fd"].low else f"{r['fd'].estimate:.1f}"
-            print(f"{name:<13}{fd_text:>20}{r['present']:>7}{r['kl'].format(3):>22}{r['min_share']:>7.3f}"
+            print(f"{pad(name, 13, '<')}{fd_text:>20}{r['present']:>7}{r['kl'].format(3):>22}{r['min_share']:>7.3f}"
                   f"{r['grey'].format(3):>21}{r['conf'].format(3):>21}")
         print(T("(FD: 3 draws of 1,000 images vs 4,000 training digits, interval over the draws; the real row: the 1,000 held-out digits.",
                 "（FD：3 次各抽 1,000 张图像，对比 4,000 张训练数字，区间取自 3 次之间的差异；真实一行：1,000 张留出数字。"))
@@ -715,7 +715,7 @@ CELLS = [
         card: data, seed, epochs, wall time, device, library versions, metrics, the command itself) and
         `NAME.state.pt` (optimiser state, loaded with `weights_only=True`); an interrupted run continues with
         `--resume`. The commands that made this book's checkpoints, and the full-MNIST results measured with
-        them, are in `bench/results.json`:
+        them, are in `course_lib/studies/bench.json`:
         """,
         zh=r"""
         ## 在 GPU 上训练完整模型
@@ -740,15 +740,15 @@ CELLS = [
 
         每次运行写出 `NAME.safetensors`（权重，加载时不反序列化任何对象）、`NAME.json`（模型卡：数据、随机种子、轮数、耗时、设备、
         库版本、指标以及命令本身）和 `NAME.state.pt`（优化器状态，用 `weights_only=True` 加载）；中断的运行可以用 `--resume` 继续。
-        制作本书检查点的命令，以及用这些命令在完整 MNIST 上测得的结果，都记录在 `bench/results.json` 中：
+        制作本书检查点的命令，以及用这些命令在完整 MNIST 上测得的结果，都记录在 `course_lib/studies/bench.json` 中：
         """,
     ),
     code(
         """
         import re
 
-        # en: the rows' labels are English in results.json; the Chinese edition translates them phrase by phrase
-        # zh: results.json 中各行的说明是英文的，中文版逐个短语翻译
+        # en: the rows' labels are English in bench.json; the Chinese edition translates them phrase by phrase
+        # zh: bench.json 中各行的说明是英文的，中文版逐个短语翻译
         phrases = (
             ("evaluator accuracy, test set (10,000)", "评估器在测试集上的准确率（10,000 张）"),
             ("deep conv VAE", "深层卷积 VAE"), ("conv VAE", "卷积 VAE"), ("Fréchet distance", "弗雷歇距离"),
@@ -825,7 +825,7 @@ CELLS = [
             elbo[name] = float(full[f"{name} test −ELBO, 10 epochs (nats/image)"])
             iwae[name] = float(full[f"{name} test −IWAE bound, k=50 (nats/image)"])
             n_params = sum(p.numel() for p in model.parameters())
-            print(f"{shown[name]:<14} {n_params / 1e6:.2f}M " + T("parameters", "个参数") + f" | {T('test −ELBO', '测试集 −ELBO')} {elbo[name]:.2f}"
+            print(f"{pad(shown[name], 14, '<')} {n_params / 1e6:.2f}M " + T("parameters", "个参数") + f" | {T('test −ELBO', '测试集 −ELBO')} {elbo[name]:.2f}"
                   f" | −IWAE (k=50) {iwae[name]:.2f} | " + T("below 100 nats:", "低于 100 奈特：") + f" {elbo[name] < 100}")
             ax.plot(range(1, len(curves[name]) + 1), curves[name], marker=".", label=shown[name])
         print(T("a better model, conv VAE → deep conv VAE (−ELBO):", "更好的模型，卷积 VAE → 深层卷积 VAE（−ELBO）："),

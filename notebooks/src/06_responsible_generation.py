@@ -48,7 +48,7 @@ CELLS = [
           再在一个故意过拟合的 VAE 上看看泄露是什么样子；
         * 按照我国标识办法的要求给生成的图像加上**标识**（一个看得见的显式标识和一个写在元数据里的隐式标识），再加上第 1 章的带密钥水印，
           测量三者在复制、导出为 JPEG、裁剪和截屏之后还剩下哪些；
-        * 在 GPT 的采样器里加入带密钥的**绿名单水印**，测量它需要多长的文本、多常冤枉并非它写的文本、以每字符比特数计要付出多少代价，
+        * 在 GPT 的采样器里加入带密钥的**绿名单水印**，测量它需要多长的文本、多常把并非它写的文本误判为有水印、以每字符比特数计要付出多少代价，
           以及改动多少个字符就能把它抹掉；
         * 训练一个识别生成数字的小型**检测器**，并在一个它从未见过的生成器上检验它。
 
@@ -73,6 +73,7 @@ CELLS = [
         import torch
 
         import course_lib
+        from course_lib.notebook import pad
         from course_lib import load_offline_mnist
         from course_lib.models.dcgan import load_dcgan
         from course_lib.checkpoint import shipped_checkpoint
@@ -145,6 +146,15 @@ CELLS = [
           paired with each of 4 held-out "anchor" digits, which are then left out of the non-members, and its
           score is the mean logit.
 
+        **What each attacker needs.** The two attacks assume different access. The loss attack needs the VAE's
+        encoder and decoder to compute an ELBO; LOGAN needs the discriminator, which serves only to train the
+        generator and is rarely released. Both are white-box attacks: they measure what an insider with the
+        model's parts can learn. A deployed generator usually offers nothing but its samples, and a black-box
+        attacker then scores a candidate by how closely the generator's samples come to it (GAN-Leaks
+        {cite:p}`chen2020ganleaks`). Chen et al. find that attacks grow stronger with more access, so white-box
+        attacks that stay near guessing make a black-box success on these models unlikely — a reason to expect
+        it, not a proof.
+
         Members are 1,000 training digits spread evenly over the 4,000 (every class, in the training proportions);
         non-members are the held-out digits. Both sets must come from the same distribution: otherwise the attack
         can win by recognising *which kind* of digit it sees rather than *whether it was trained on* (exercise 1).
@@ -159,13 +169,13 @@ CELLS = [
           \mathrm{FPR}(t)=\frac{\#\{\text{分数}\ge t\text{ 的非成员}\}}{\#\text{非成员}},$$
 
         即真阳性率和假阳性率。让 $t$ 从 $+\infty$ 往下移动，就描出从 $(0,0)$ 到 $(1,1)$ 的 **ROC 曲线**。曲线下面积（AUC）
-        等于随机取一个成员、其分数高于随机取一个非成员的概率（分数相同时计 ½）；0.5 即等于瞎猜。
+        等于随机取一个成员、其分数高于随机取一个非成员的概率（分数相同时计 ½）；0.5 即等于随机猜测。
 
         **为什么要看低假阳性率的那一端。** Carlini 等人 {cite:p}`zh-carlini2022lira` 指出，AUC 不适合用来概括隐私攻击。
-        它对所有阈值求平均，而其中大多数阈值会冤枉许多非成员；攻击者若想*证明*某一个人的记录被用于训练，需要的是一个几乎不冤枉任何非成员的阈值。
+        它对所有阈值求平均，而其中大多数阈值会把许多非成员误判为成员；攻击者若想*证明*某一个人的记录被用于训练，需要的是一个几乎不会误判非成员的阈值。
         一个能以 0.1% 的误报认出 5% 成员的攻击，即使 AUC 只有 0.51，也是实实在在的泄露。因此我们报告**假阳性率为 1% 时的真阳性率**：
         在 ROC 上找出假阳性率把 1% 夹在中间的两个点，在两点之间线性插值（这正是在这两个阈值之间随机取阈值所能达到的值）。
-        瞎猜时真阳性率等于假阳性率，即 1%。非成员约有 1,000 个，1% 的假阳性率只对应得分最高的 10 个，所以这个数字有不小的抽样误差。
+        随机猜测时真阳性率等于假阳性率，即 1%。非成员约有 1,000 个，1% 的假阳性率只对应得分最高的 10 个，所以这个数字有不小的抽样误差。
 
         两种攻击：
 
@@ -174,6 +184,12 @@ CELLS = [
         * 对 DCGAN 的 **LOGAN** 攻击 {cite:p}`zh-hayes2019logan`：分数是判别器输出的 logit。判别器被训练成把训练数字判为“真”，
           对这些数字它可能比对没见过的数字更有把握。我们的判别器一次评判两张图像（PacGAN {cite:p}`zh-lin2018pacgan`）：
           每个受攻击的数字分别与 4 个留出的“锚点”数字配对（这 4 个数字随后不再作为非成员），分数取各对 logit 的平均。
+
+        **每种攻击需要什么。** 两种攻击假定的访问权限不同。损失阈值攻击要用 VAE 的编码器和解码器才能算出 ELBO；LOGAN 要用判别器，
+        而判别器只用来训练生成器，很少随模型发布。两者都是白盒攻击：它们衡量的是一个拿得到模型各个部件的内部人员能知道多少。
+        已部署的生成器通常只对外提供样本，黑盒攻击者只能看生成器的样本与候选图像有多接近来打分（GAN-Leaks {cite:p}`zh-chen2020ganleaks`）。
+        Chen 等人发现，攻击者掌握的访问权限越多，攻击就越强；因此白盒攻击在这两个模型上都接近随机猜测，意味着黑盒攻击也不太可能成功——
+        这是一个有理由的预期，而不是证明。
 
         成员是从 4,000 张训练数字中均匀取出的 1,000 张（各类都有，比例与训练集相同）；非成员是留出数字。两组必须来自同一个分布：
         否则攻击可以靠认出*是哪一类*数字取胜，而不是认出*是否训练过*（见练习 1）。
@@ -194,14 +210,14 @@ CELLS = [
             T("DCGAN, LOGAN", "DCGAN，LOGAN"): membership.logan_attack(dcgan, members, x_held, n_anchors=4),
             T("over-fitted VAE", "过拟合的 VAE"): membership.loss_threshold_attack(overfit, overfit_members, nonmembers),
         }
-        print(f"{T('attack', '攻击'):<22}{T('members', '成员'):>8}{T('non-members', '非成员'):>13}{'AUC [95%]':>24}{T('TPR @ 1% FPR [95%]', '1% 假阳性率处的真阳性率 [95%]'):>24}  " + T("vs guessing", "与瞎猜相比"))
+        print(f"{pad(T('attack', '攻击'), 22, '<')}{pad(T('members', '成员'), 8)}{pad(T('non-members', '非成员'), 13)}{'AUC [95%]':>24}{pad(T('TPR @ 1% FPR [95%]', '1% 假阳性率处的真阳性率 [95%]'), 30)}  " + T("vs guessing", "与随机猜测相比"))
         for name, (s_in, s_out) in scores.items():
             r = membership.attack_summary(s_in, s_out, fpr=0.01)
             iv = membership.attack_intervals(s_in, s_out, fpr=0.01)
             # en: guessing has AUC 0.5 and TPR = FPR: an attack beats it only where its interval lies above
-            # zh: 瞎猜的 AUC 为 0.5，真阳性率等于假阳性率：只有区间整个高于这些值，攻击才算胜过瞎猜
+            # zh: 随机猜测的 AUC 为 0.5，真阳性率等于假阳性率：只有区间整个高于这些值，攻击才算胜过随机猜测
             beats = iv["auc"].low > 0.5 or iv["tpr_at_fpr"].low > 0.01
-            print(f"{name:<22}{r['members']:>8}{r['nonmembers']:>13}{iv['auc'].format(3):>24}{iv['tpr_at_fpr'].format(3):>24}  "
+            print(f"{pad(name, 22, '<')}{r['members']:>8}{r['nonmembers']:>13}{iv['auc'].format(3):>24}{iv['tpr_at_fpr'].format(3):>30}  "
                   + (T("better", "更好") if beats else T("no difference", "看不出差别")))
         for name in (T("VAE, loss threshold", "VAE，损失阈值"), T("over-fitted VAE", "过拟合的 VAE")):
             s_in, s_out = scores[name]
@@ -251,7 +267,7 @@ CELLS = [
         the dashed diagonal is guessing.
         """,
         zh=r"""
-        在本书的两个模型上，两种攻击都接近瞎猜：AUC 都接近 0.5，1% 假阳性率处的真阳性率都接近 1%。VAE 的成员与非成员的平均损失几乎相同
+        在本书的两个模型上，两种攻击都接近随机猜测：AUC 都接近 0.5，1% 假阳性率处的真阳性率都接近 1%。VAE 的成员与非成员的平均损失几乎相同
         （上面的单元格打印了两者），按照 Yeom 等人的分析，泛化差距很小时，损失阈值攻击就几乎无从下手。DCGAN 的判别器训练了 150 轮，
         同样分不开这两组数字。
 
@@ -262,7 +278,7 @@ CELLS = [
         这些结论针对的是*这些*攻击对*这些*模型的结果——本书的模型网络小、轮数少——而不是隐私的证明：
         还有更强的攻击（Carlini 等人的似然比攻击要训练许多影子模型），只有差分隐私这样的保证才能给*所有*攻击设上界。
 
-        双对数坐标下的 ROC 曲线展示了低假阳性率的那一端——按照上面的论证，隐私风险正在这里；虚线对角线代表瞎猜。
+        双对数坐标下的 ROC 曲线展示了低假阳性率的那一端——按照上面的论证，隐私风险正在这里；虚线对角线代表随机猜测。
         """,
     ),
     code(
@@ -272,7 +288,7 @@ CELLS = [
             roc = membership.roc_curve(s_in, s_out)
             ax.plot(roc.fpr[1:].numpy(), roc.tpr[1:].numpy(), label=f"{name} (AUC {membership.auc(roc):.3f})")
         grid = np.logspace(-3, 0, 50)
-        ax.plot(grid, grid, "k--", lw=1, label=T("guessing", "瞎猜"))
+        ax.plot(grid, grid, "k--", lw=1, label=T("guessing", "随机猜测"))
         ax.axvline(0.01, color="grey", lw=0.8, ls=":")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -369,7 +385,7 @@ CELLS = [
         ### 2.1 · 图像：显式标识、元数据标识和水印
 
         我国的《人工智能生成合成内容标识办法》{cite:p}`zh-cac2025labelling`（2025 年 3 月 14 日发布，2025 年 9 月 1 日起施行）
-        要求生成服务为其生成的内容加上两种标识：一种是人能看见的**显式标识**（对图像而言，是图上写明“由人工智能生成”的文字），
+        要求生成服务为其生成的内容加上两种标识：一种是人能看见的**显式标识**（对图像而言，是图上 `AI生成` 之类的文字，本章的代码画的就是这几个字），
         另一种是写在文件**元数据**里的**隐式标识**，记录内容由人工智能生成、服务提供者的名称或编码，以及内容编号。
         与办法配套发布的强制性国家标准 GB 45438-2025 {cite:p}`zh-gb45438` 规定了元数据的字段；`labels.implicit_label` 填写这些字段，
         `labels.save_png` 把它们以 JSON 格式写进 PNG 文件的一个 `iTXt` 块，键名为 `AIGC`。办法还禁止删除、篡改这些标识——
@@ -421,10 +437,10 @@ CELLS = [
         print(T("watermark detected in the 100 images before labelling:", "加标识之前 100 张图像的水印检出率："),
               float((watermark_score(published, KEY) > THRESHOLD).float().mean()))
         print()
-        print(f"{T('step', '环节'):<12}{T('metadata label kept', '元数据标识保留'):>22}{T('visible label in frame', '显式标识在画面内'):>24}{T('watermark detected', '水印检出'):>20}")
+        print(f"{pad(T('step', '环节'), 12, '<')}{pad(T('metadata label kept', '元数据标识保留'), 22)}{pad(T('visible label in frame', '显式标识在画面内'), 24)}{pad(T('watermark detected', '水印检出'), 20)}")
         for name, rows in steps.items():
             kept, frame, found = (np.mean([r[j] for r in rows]) for j in range(3))
-            print(f"{name:<12}{kept:>22.2f}{frame:>24.2f}{found:>20.2f}")
+            print(f"{pad(name, 12, '<')}{kept:>22.2f}{frame:>24.2f}{found:>20.2f}")
         """
     ),
     code(
@@ -490,11 +506,11 @@ CELLS = [
 
         $$z=\frac{|s|_G-\gamma T}{\sqrt{T\gamma(1-\gamma)}} ,$$
 
-        对不知道密钥的情况下写成的文本，它近似服从标准正态分布（无论文本是什么，每个词元是绿色的概率都是 $\gamma$）。
+        对于不知道密钥时写成的文本，它近似服从标准正态分布（无论文本是什么，每个词元是绿色的概率都是 $\gamma$）。
         这个检验是**单侧**的：只有绿色过多才算证据。我们在 $z>4$ 时判定含水印，其名义假阳性率为 $P(Z>4)\approx 3\times10^{-5}$。
 
         我们使用第 4 章中用本书训练的 GPT（它的词元是字符），取 $\gamma=0.5$、$\delta=2$、温度为 1，从本书正文中取 32 个四字符的提示，
-        每个续写 120 个字符，有水印、无水印各一次（随机抽样的结果相同）。
+        每个续写 120 个字符，有水印、无水印各一次（两次用的是同样的随机数）。
         """,
     ),
     code(
@@ -522,13 +538,13 @@ CELLS = [
     code(
         """
         lengths = [10, 25, 50, 75, 100, 120]
-        print(f"{T('characters', '字符数'):>10}{T('scoring', '计分方式'):>16}{T('watermarked flagged', '有水印检出'):>22}{T('unwatermarked flagged', '无水印误报'):>24}")
+        print(f"{pad(T('characters', '字符数'), 10)}{pad(T('scoring', '计分方式'), 16)}{pad(T('watermarked flagged', '有水印检出'), 22)}{pad(T('unwatermarked flagged', '无水印误报'), 24)}")
         rates = {}
         for ignore in (False, True):
             rates[ignore] = ([np.mean([tw.detect(r[4:4 + L], green, GAMMA, ignore_repeated=ignore)[0] for r in marked_text]) for L in lengths],
                              [np.mean([tw.detect(r[4:4 + L], green, GAMMA, ignore_repeated=ignore)[0] for r in plain_text]) for L in lengths])
             for L, a, b in zip(lengths, *rates[ignore]):
-                print(f"{L:>10}{(T('distinct pairs', '不同字符对') if ignore else T('all pairs', '全部字符对')):>16}{a:>22.3f}{b:>24.3f}")
+                print(f"{L:>10}{pad((T('distinct pairs', '不同字符对') if ignore else T('all pairs', '全部字符对')), 16)}{a:>22.3f}{b:>24.3f}")
         rate_marked, rate_plain = rates[True]
 
         # en: the book's own text, cut into pieces of 120 characters, was written without the key
@@ -600,7 +616,7 @@ CELLS = [
                 r[where] = torch.randint(0, tok.vocab_size, (k,), generator=edit_rng)
                 zs.append(tw.detect(r, green, GAMMA, ignore_repeated=True)[1])
             edited_z[f] = np.array(zs)
-        print(f"{T('edited share', '改动比例'):>12}{T('mean z', 'z 均值'):>10}{T('still flagged', '仍被检出'):>16}")
+        print(f"{pad(T('edited share', '改动比例'), 12)}{pad(T('mean z', 'z 均值'), 10)}{pad(T('still flagged', '仍被检出'), 16)}")
         for f, zs in edited_z.items():
             print(f"{f:>12.1f}{zs.mean():>10.2f}{(zs > THRESHOLD).mean():>16.3f}")
         """
@@ -652,7 +668,7 @@ CELLS = [
         既然标识可能丢失，能不能只看内容本身就认出它是生成的？一个小型 CNN 检测器（`detector.RealFakeCNN`，两层卷积）由
         `python -m course_lib study detector` 训练：4,000 张训练数字对 4,000 张 DCGAN 样本，全部像发布的图像那样存为 8 位灰度
         （真实数字本来就是 8 位的；未经取整的生成器输出永远不会恰好为 0，会不打自招）。每组留出五分之一做验证，训练一直进行到验证准确率连续
-        8 轮没有提高为止，并保留最好那一轮的权重。（下面打印的验证曲线从瞎猜的水平起步，要爬升几十轮：只训练几轮的检测器，报告的只是它自己的无知。）
+        8 轮没有提高为止，并保留最好那一轮的权重。（下面打印的验证曲线从随机猜测的水平起步，要爬升几十轮：只训练几轮的检测器，报告的只是它自己的无知。）
         我们在留出数字、新的 DCGAN 样本，以及它从未见过的 VAE 样本上检验它，并给出 95% 自助法置信区间。
         """,
     ),
@@ -668,14 +684,14 @@ CELLS = [
         fresh_gan = as_8bit(dcgan.sampling_generator.sample(1000, generator=torch.Generator().manual_seed(8)))
         vae_samples = as_8bit(vae.sample(1000, generator=torch.Generator().manual_seed(9)))
         real_ok = (~detector.predict_generated(judge, x_held)).double().numpy()
-        print(f"{T('generated set', '生成样本'):<24}{T('real judged real', '真实判为真实'):>18}{T('generated caught', '生成被识破'):>18}{T('balanced accuracy [95%]', '平衡准确率 [95%]'):>26}  " + T("vs a coin", "与抛硬币相比"))
+        print(f"{pad(T('generated set', '生成样本'), 24, '<')}{pad(T('real judged real', '真实判为真实'), 18)}{pad(T('generated caught', '生成被识破'), 18)}{pad(T('balanced accuracy [95%]', '平衡准确率 [95%]'), 26)}  " + T("vs a coin", "与抛硬币相比"))
         for name, fakes in ((T("DCGAN (fresh samples)", "DCGAN（新样本）"), fresh_gan), (T("VAE (never seen)", "VAE（从未见过）"), vae_samples)):
             fake_ok = detector.predict_generated(judge, fakes).double().numpy()
             # en: balanced accuracy = the mean over (real, generated) pairs; bootstrap over the pairs
             # zh: 平衡准确率 = 各（真实，生成）对的平均；对这些对做自助法
             acc = bootstrap_interval(np.stack([real_ok, fake_ok], axis=1))
             side = T("better", "更好") if acc.low > 0.5 else T("worse", "更差") if acc.high < 0.5 else T("no difference", "看不出差别")
-            print(f"{name:<24}{real_ok.mean():>18.3f}{fake_ok.mean():>18.3f}{acc.format(3):>26}  {side}")
+            print(f"{pad(name, 24, '<')}{real_ok.mean():>18.3f}{fake_ok.mean():>18.3f}{acc.format(3):>26}  {side}")
         """
     ),
     md(
@@ -714,7 +730,10 @@ CELLS = [
 
         the exposure is 0 bits when the model likes every other candidate better, and $\log_2 10^5 \approx 16.6$
         bits when it ranks the secret first. A model that never saw the secret gives it a rank that is uniform over
-        the candidates, so its exposure is a few bits at most (about $\log_2 e \approx 1.4$ on average).
+        the candidates, so it ranks the secret $r$ or better with probability $p = r/|\mathcal R|$, and
+        $\text{exposure} = -\log_2 p$: exposure is that chance in bits. Such a model's exposure is small on average
+        (about $\log_2 e \approx 1.4$ bits), and above $\log_2 20 \approx 4.3$ bits with probability 5 %; the table
+        below calls a secret *memorised* where its $p$ is under 0.05.
         Carlini et al. estimate the rank by sampling because their $\mathcal R$ is huge; five digits are few enough to score **every**
         candidate exactly: the candidates form a tree of ten first digits, ten second digits under each, and so on,
         and the model scores one level of the tree per step, with the prefix's keys and values computed once
@@ -729,7 +748,7 @@ CELLS = [
         zh=r"""
         ## 4 · GPT 的记忆：金丝雀与暴露度
 
-        如果训练文本里含有秘密——密码、电话号码——语言模型可能会把秘密本身也学会。《秘密分享者》{cite:p}`carlini2019secret`
+        如果训练文本里含有秘密——密码、电话号码——语言模型可能会把秘密本身也学会。《秘密分享者》{cite:p}`zh-carlini2019secret`
         用**金丝雀**来测量这一点：把一个带随机秘密的句子插入训练文本 $k$ 次，训练之后再问：模型对真正的秘密，比对其他所有可能的秘密偏爱多少？
         记候选空间为 $\mathcal R$（这里是所有 $d = 5$ 位的数字串，$|\mathcal R| = 10^5$），定义
 
@@ -737,7 +756,9 @@ CELLS = [
           \text{exposure}(r) = \log_2 |\mathcal R| - \log_2 \operatorname{rank}(r),$$
 
         即**暴露度**：模型觉得其他候选都比秘密更可能时，暴露度为 0 比特；模型把秘密排在第一位时，暴露度为 $\log_2 10^5 \approx 16.6$ 比特。
-        从未见过秘密的模型给出的名次在所有候选中均匀分布，所以暴露度至多几比特（平均约为 $\log_2 e \approx 1.4$）。
+        从未见过秘密的模型给出的名次在所有候选中均匀分布，所以它把秘密排到第 $r$ 名或更前的概率是 $p = r/|\mathcal R|$，
+        而 $\text{exposure} = -\log_2 p$：暴露度就是这个随机概率以比特计的大小。这样的模型平均暴露度很小（约 $\log_2 e \approx 1.4$ 比特），
+        超过 $\log_2 20 \approx 4.3$ 比特的概率只有 5%；下表在 $p$ 小于 0.05 时判定秘密“记住了”。
         Carlini 等人的候选空间极大，只能靠抽样估计名次；五位数字的候选足够少，可以**逐一**精确打分：候选构成一棵树——十个第一位数字，
         每个下面十个第二位数字，依此类推——模型每一步为树的一层打分，前缀的键和值只算一次（`canary.candidate_log_probs`）。
 
@@ -752,8 +773,8 @@ CELLS = [
 
         canary_gpts = {k: load_gpt(shipped_checkpoint(f"canary_gpt_r{k}")) for k in (0, 1, 4, 16)}
         print(T("made by:", "训练命令："), canary_gpts[16][2]["command"])
-        print(f"{T('repeats', '插入次数'):>8}{T('canary', '金丝雀'):>8}{T('rank', '名次'):>9}{T('exposure (bits)', '暴露度（比特）'):>17}"
-              f"{T('greedy continuation', '贪心续写'):>22}{T('extracted', '被提取'):>10}{T('val. bits/char', '验证集每字符比特数'):>16}")
+        print(f"{pad(T('repeats', '插入次数'), 8)}{pad(T('canary', '金丝雀'), 8)}{pad(T('rank', '名次'), 9)}{pad(T('exposure (bits)', '暴露度（比特）'), 17)}"
+              f"{pad(T('p by chance', '随机达到的概率'), 16)}{pad(T('vs chance', '与随机相比'), 15)}{pad(T('greedy continuation', '贪心续写'), 22)}{pad(T('extracted', '被提取'), 10)}")
         exposures = {}
         for k, (g, g_tok, g_card) in canary_gpts.items():
             for c in g_card["canaries"]:
@@ -761,10 +782,17 @@ CELLS = [
                 e = cn.exposure(g, g_tok, can)
                 said = cn.greedy_extract(g, g_tok, can)
                 exposures[(k, can.lang)] = e
-                print(f"{k:>8}{can.lang:>8}{e['rank']:>9,}{e['exposure']:>17.2f}{repr(said):>22}"
-                      f"{(T('yes', '是') if said == can.secret else T('no', '否')):>10}{g_card['metrics']['val_bits_per_char']:>16.3f}")
+                # en: a model that never saw the secret ranks it this well with probability rank / 10^5
+                # zh: 从未见过秘密的模型把它排到这个名次或更前的概率是 名次 / 10^5
+                memorised = e["p_chance"] < 0.05
+                print(f"{k:>8}{can.lang:>8}{e['rank']:>9,}{e['exposure']:>17.2f}{e['p_chance']:>16.5f}"
+                      f"{pad((T('memorised', '记住了') if memorised else T('no difference', '看不出差别')), 15)}{pad(repr(said), 22)}"
+                      f"{pad((T('yes', '是') if said == can.secret else T('no', '否')), 10)}")
         print(T("largest possible exposure: log2(10^5) =", "暴露度的最大可能值：log2(10^5) ="), f"{5 * math.log2(10):.2f}",
-              T("bits", "比特"))
+              T("bits; memorised: p by chance < 0.05, i.e. exposure > log2(20) =", "比特；“记住了”指随机达到的概率 < 0.05，即暴露度 > log2(20) ="),
+              f"{math.log2(20):.2f}", T("bits", "比特"))
+        print(T("validation bits per character, 0 / 1 / 4 / 16 repeats:", "验证集每字符比特数（插入 0 / 1 / 4 / 16 次）："),
+              " / ".join(f"{canary_gpts[k][2]['metrics']['val_bits_per_char']:.3f}" for k in (0, 1, 4, 16)))
         """
     ),
     md(
@@ -819,26 +847,30 @@ CELLS = [
     ),
     md(
         en=r"""
-        The control model (0 repetitions) gives the secrets the low exposures that chance gives. One copy among the
-        book's several hundred thousand characters already lifts each secret to a rank of a few hundred or a few
-        thousand among the 100,000 candidates — far above chance, though not yet first; at 16 copies both secrets
-        are ranked first. Each of these small models trained for the same number of steps, so these are single
-        runs: the trend with repetitions is the finding, not the exact value at each point.
+        The control model (0 repetitions) gives the secrets the exposures that chance gives: neither counts as
+        memorised. One copy among the book's several hundred thousand characters already lifts each secret to a
+        rank of a few hundred or a few thousand among the 100,000 candidates — memorised at the 5 % level, though
+        not yet first; at 16 copies both secrets are ranked first. Each of these small models trained for the same
+        number of steps, and each number of repetitions is a single run: the rise with repetitions is the finding,
+        not the exact value at each point.
 
         Extraction is harder than exposure, and the table shows why: greedy decoding can only reveal a secret the
         model prefers to *every* continuation, not only to the other digit strings. Where greedy decoding wrote
-        something other than digits, the secret stayed hidden from this attack even at the largest exposure;
-        a sampling attacker who knows the format ("five digits follow") would find it in one try. Exposure is the
-        safer measure: it asks how much an attacker who knows the format learns.
+        something other than digits, the secret stayed hidden from this attack even at the largest exposure.
+        An attacker who knows the format ("five digits follow") and can score every candidate with the model, as
+        we did, finds a rank-1 secret at the top of the list; one who can only draw continuations from the model
+        must first get it to write digits at all. Exposure is the safer measure: it asks how much an attacker who
+        knows the format learns.
         """,
         zh=r"""
-        对照模型（插入 0 次）给秘密的暴露度很低，和碰运气相当。书中有几十万个字符，秘密只要出现一次，就已经在 100,000 个候选中排到几百名或几千名——
-        远高于碰运气，但还不是第一；出现 16 次时，两个秘密都排在了第一位。这几个小模型训练的步数相同，每种插入次数只有一次训练：
-        可信的结论是暴露度随插入次数上升的趋势，而不是每个点上的确切数值。
+        对照模型（插入 0 次）给秘密的暴露度与随机结果相当：两个秘密都不算“记住了”。书中有几十万个字符，秘密只要出现一次，
+        就已经在 100,000 个候选中排到几百名或几千名——在 5% 的水平上算是记住了，只是还没排到第一；出现 16 次时，两个秘密都排在了第一位。
+        这几个小模型训练的步数相同，每种插入次数只训练了一次：可信的结论是暴露度随插入次数上升，而不是每个点上的确切数值。
 
         提取比暴露难，表格说明了原因：贪心解码只能吐出模型相比*所有*续写（而不只是其他数字串）都更偏爱的秘密。
-        凡是贪心解码写出的不是数字的地方，即使暴露度已达最大，秘密也没有被这种攻击拿到；而一个知道格式（“后面是五位数字”）的攻击者，
-        一次就能找到它。暴露度是更稳妥的度量：它问的是一个知道格式的攻击者能学到多少。
+        凡是贪心解码写出的不是数字的地方，即使暴露度已达最大，秘密也没有被这种攻击拿到。
+        一个知道格式（“后面是五位数字”）、又能像我们这样用模型给每个候选打分的攻击者，会在名单的第一位找到名次为 1 的秘密；
+        只能从模型中抽取续写的攻击者，则得先让模型写出数字才行。暴露度是更稳妥的度量：它问的是一个知道格式的攻击者能学到多少。
         """,
     ),
     md(
@@ -857,9 +889,10 @@ CELLS = [
         $q$). An **accountant** adds up the privacy loss of all the steps. We use Opacus {cite:p}`yousefpour2021opacus`,
         which implements all three and picks the $\sigma$ that makes the whole run meet a requested $\varepsilon$.
 
-        We set $\delta = 1/N$ with $N$ the number of training digits, a common choice at the edge of meaningful: a
-        mechanism that publishes one randomly chosen training record in full is $(0, 1/N)$-DP, so $\delta \ge 1/N$
-        cannot rule that out; stricter practice takes $\delta$ well below $1/N$.
+        The runs were trained with $\delta = 1/N$, $N$ the number of training digits. That is weaker than the usual
+        guidance, $\delta \ll 1/N$: a mechanism that publishes one randomly chosen training record in full is
+        $(0, 1/N)$-DP, so $\delta \ge 1/N$ cannot rule that out. The accountant can restate the same runs at a
+        stricter $\delta$; the check below does so at $\delta = 10^{-5}$.
 
         Three MLP VAEs were trained by one command each on the same 1,000 training digits for the same 60 epochs,
         at $\varepsilon = \infty$ (no clipping and no noise: the baseline, with the same Poisson batches), 8 and 1.
@@ -871,17 +904,18 @@ CELLS = [
         zh=r"""
         ## 5 · 差分隐私的代价
 
-        第 1 节的攻击在本书的模型上都失败了，但也提醒过：攻击失败不等于有保证。**差分隐私** {cite:p}`dwork2006calibrating` 就是一种保证：
+        第 1 节的攻击在本书的模型上都失败了，但也提醒过：攻击失败不等于有保证。**差分隐私** {cite:p}`zh-dwork2006calibrating` 就是一种保证：
         如果增删任何一个训练样本，任何结果（任何一组最终权重）的概率至多变为原来的 $e^{\varepsilon}$ 倍（外加一个松弛量 $\delta$），
         这次训练就满足 $(\varepsilon, \delta)$-差分隐私。于是，无论多巧妙的成员推断攻击都有了上界：在给定的假阳性率下，
         它的真阳性率至多是 $e^{\varepsilon}\,\mathrm{FPR} + \delta$。
 
-        **DP-SGD** {cite:p}`abadi2016dpsgd` 只改动训练中的一件事：把每个样本的梯度裁剪到范数不超过 $C$，再给一个小批量的梯度之和加上标准差为
+        **DP-SGD** {cite:p}`zh-abadi2016dpsgd` 只改动训练中的一件事：把每个样本的梯度裁剪到范数不超过 $C$，再给一个小批量的梯度之和加上标准差为
         $\sigma C$ 的高斯噪声；小批量用泊松抽样（每个样本以概率 $q$ 加入）。**隐私会计**把所有步骤的隐私损失累加起来。
-        我们用 Opacus {cite:p}`yousefpour2021opacus`，它实现了这三样东西，并会选出让整次训练满足指定 ε 的 $\sigma$。
+        我们用 Opacus {cite:p}`zh-yousefpour2021opacus`，它实现了以上三个环节，并会选出让整次训练满足指定 ε 的 $\sigma$。
 
-        我们取 $\delta = 1/N$，$N$ 是训练数字的个数。这是常见的取法，但已经处在有意义的边缘：一个随机挑出一条训练记录并原样公布的机制是
-        $(0, 1/N)$-差分隐私的，所以 $\delta \ge 1/N$ 无法排除这种情况；更严格的做法会取远小于 $1/N$ 的 $\delta$。
+        这几次训练取 $\delta = 1/N$，$N$ 是训练数字的个数。这比通常的建议 $\delta \ll 1/N$ 要弱：一个随机挑出一条训练记录并原样公布的机制是
+        $(0, 1/N)$-差分隐私的，所以 $\delta \ge 1/N$ 排除不了这种情况。隐私会计可以在更严格的 $\delta$ 下重新表述同样的训练；
+        下面的验证就在 $\delta = 10^{-5}$ 下这样做了。
 
         我们各用一条命令训练了三个 MLP VAE，训练数据是同样的 1,000 张数字，都训练 60 轮，隐私预算分别为 $\varepsilon = \infty$
         （不裁剪、不加噪声：基线，泊松抽样的批次相同）、8 和 1。数字比第 5 章的模型少、轮数更多，基线会有一点过拟合，这样才有需要保护的东西。
@@ -894,37 +928,56 @@ CELLS = [
         from opacus.accountants import PRVAccountant, RDPAccountant
         from course_lib.models.vae import evaluate_vae
 
+        from course_lib.evaluator import class_coverage, load_classifier
+
         dp_runs = {name: load_vae(shipped_checkpoint(name)) for name in ("dp_vae_epsinf", "dp_vae_eps8", "dp_vae_eps1")}
+        dp_classifier, _ = load_classifier()
         print(T("made by:", "训练命令："), dp_runs["dp_vae_eps8"][1]["command"])
         # en: the DP runs trained on 1,000 evenly spaced training digits: those are their members
         # zh: 这几次 DP 训练用的是均匀取出的 1,000 张训练数字：它们就是成员
         dp_members = x_train[spread_subset(len(x_train), dp_runs["dp_vae_eps8"][1]["train_examples"])]
-        print(f"{T('target ε', '目标 ε'):>9}{T('spent ε', '实际 ε'):>9}{'δ':>8}{T('noise σ', '噪声 σ'):>9}{T('steps', '步数'):>7}"
-              f"{T('train -ELBO', '训练 -ELBO'):>13}{T('held-out -ELBO', '留出 -ELBO'):>16}{'AUC':>8}{T('TPR @ 1% FPR', '1% 假阳性率处的真阳性率'):>16}{T('DP bound', 'DP 上界'):>10}")
+        print(f"{pad(T('target ε', '目标 ε'), 9)}{pad(T('spent ε', '实际 ε'), 9)}{'δ':>8}{pad(T('noise σ', '噪声 σ'), 9)}{pad(T('steps', '步数'), 7)}"
+              f"{pad(T('train -ELBO', '训练 -ELBO'), 13)}{pad(T('held-out -ELBO', '留出 -ELBO'), 16)}"
+              f"{pad(T('digits', '数字数'), 8)}{pad(T('top digit', '最多的数字'), 12)}")
         dp_table = {}
         for name, (m, card) in dp_runs.items():
             dp = card["dp"]
-            s_in, s_out = membership.loss_threshold_attack(m, dp_members, nonmembers)
-            r = membership.attack_summary(s_in, s_out, fpr=0.01)
             train_elbo, held_elbo = evaluate_vae(m, dp_members)["neg_elbo"], evaluate_vae(m, x_held)["neg_elbo"]
+            s_in, s_out = membership.loss_threshold_attack(m, dp_members, nonmembers)
+            dp_table[name] = {"held": held_elbo, "train": train_elbo, **membership.attack_intervals(s_in, s_out, fpr=0.01)}
+            # en: which digits 1,000 samples look like to chapter 5's classifier: how many, and the commonest one's share
+            # zh: 在第 5 章的分类器看来，1,000 个样本像哪些数字：有几种，最常见的那个占多少
+            hist = class_coverage(m.sample(1000, generator=torch.Generator().manual_seed(0)).reshape(-1, 1, 28, 28),
+                                  dp_classifier)["histogram"]
+            top = max(range(10), key=hist.__getitem__)
+            print(f"{dp['target_epsilon']:>9.3g}{dp['epsilon']:>9.3g}{dp['delta']:>8.3g}{dp['noise_multiplier']:>9.3f}{dp['steps']:>7}"
+                  f"{train_elbo:>13.1f}{held_elbo:>16.1f}{sum(c > 0 for c in hist):>8}{f'{top}: {hist[top] / 1000:.0%}':>12}")
+        print()
+        print(f"{pad(T('target ε', '目标 ε'), 9)}{'AUC [95%]':>24}{pad(T('TPR @ 1% FPR [95%]', '1% 假阳性率处的真阳性率 [95%]'), 30)}"
+              f"{pad(T('DP bound', 'DP 上界'), 10)}  " + T("vs guessing", "与随机猜测相比"))
+        for name, (m, card) in dp_runs.items():
+            dp, iv = card["dp"], dp_table[name]
             # en: (ε, δ)-DP bounds every attack: TPR <= e^ε · FPR + δ
             # zh: (ε, δ)-差分隐私给所有攻击设了上界：TPR <= e^ε · FPR + δ
             bound = min(1.0, math.exp(dp["epsilon"]) * 0.01 + dp["delta"]) if math.isfinite(dp["epsilon"]) else 1.0
-            dp_table[name] = {**r, "held": held_elbo, "train": train_elbo}
-            print(f"{dp['target_epsilon']:>9.3g}{dp['epsilon']:>9.3g}{dp['delta']:>8.3g}{dp['noise_multiplier']:>9.3f}{dp['steps']:>7}"
-                  f"{train_elbo:>13.1f}{held_elbo:>16.1f}{r['auc']:>8.3f}{r['tpr_at_fpr']:>16.3f}{bound:>10.3f}")
+            beats = iv["auc"].low > 0.5 or iv["tpr_at_fpr"].low > 0.01
+            print(f"{dp['target_epsilon']:>9.3g}{iv['auc'].format(3):>24}{iv['tpr_at_fpr'].format(3):>30}{bound:>10.3f}  "
+                  + (T("better", "更好") if beats else T("no difference", "看不出差别")))
         """
     ),
     md(
         en=r"""
-        **The guarantee, checked.** The ε printed above is what the training run's accountant reported. It is a
-        function of three numbers in the card alone — the noise multiplier σ, the sampling rate $q$ and the number
-        of steps — so a fresh accountant given only those must agree; Rényi-DP accounting {cite:p}`mironov2017renyi`,
-        a looser bound, must give an ε at least as large:
+        **The guarantee, checked.** The ε printed above is what the training run's accountant reported: the PRV
+        accountant {cite:p}`gopi2021prv`, which composes the privacy loss of all the steps numerically and tightly.
+        It is a function of three numbers in the card alone — the noise multiplier σ, the sampling rate $q$ and the
+        number of steps — so a fresh accountant given only those must agree; Rényi-DP accounting
+        {cite:p}`mironov2017renyi`, a looser bound, must give an ε at least as large. The last column restates the
+        same runs at the stricter $\delta = 10^{-5}$:
         """,
         zh=r"""
-        **验证隐私保证。** 上面打印的 ε 是训练时隐私会计报告的。它只取决于模型卡中的三个数——噪声乘数 σ、采样率 $q$ 和步数——
-        所以只拿到这三个数的一个全新会计必须给出同样的结果；更松的 Rényi 差分隐私会计 {cite:p}`mironov2017renyi` 给出的 ε 必须不小于它：
+        **验证隐私保证。** 上面打印的 ε 是训练时隐私会计报告的，用的是 PRV 会计 {cite:p}`zh-gopi2021prv`：它用数值方法把所有步骤的隐私损失紧致地组合起来。
+        ε 只取决于模型卡中的三个数——噪声乘数 σ、采样率 $q$ 和步数——所以一个只拿到这三个数、从头算起的隐私会计必须给出同样的结果；
+        更松的 Rényi 差分隐私会计 {cite:p}`zh-mironov2017renyi` 给出的 ε 必须不小于它。最后一列在更严格的 $\delta = 10^{-5}$ 下重新表述同样的训练：
         """,
     ),
     code(
@@ -940,9 +993,11 @@ CELLS = [
                 # zh: Opacus 建议用更多的 Rényi 阶数求更紧的上界（它的 PRV 会计也用 RDP 确定计算范围）
                 warnings.simplefilter("ignore")
                 eps_rdp, eps_prv = rdp.get_epsilon(dp["delta"]), prv.get_epsilon(dp["delta"])
+                eps_strict = prv.get_epsilon(1e-5)
             print(name, T("| in the card:", "| 模型卡："), f"{dp['epsilon']:.3f}",
                   T("| PRV, recomputed:", "| PRV 重算："), f"{eps_prv:.3f}",
-                  T("| RDP bound:", "| RDP 上界："), f"{eps_rdp:.3f}")
+                  T("| RDP bound:", "| RDP 上界："), f"{eps_rdp:.3f}",
+                  T("| PRV at δ = 1e-5:", "| δ = 1e-5 时的 PRV："), f"{eps_strict:.2f}")
         """
     ),
     code(
@@ -956,7 +1011,7 @@ CELLS = [
             eps = card["dp"]["target_epsilon"]
             ax.set_title((T("no privacy (ε = ∞)", "无隐私（ε = ∞）") if math.isinf(eps) else f"ε = {eps:g}")
                          + "\\n" + T(f"held-out -ELBO {dp_table[name]['held']:.0f}", f"留出 -ELBO {dp_table[name]['held']:.0f}")
-                         + f", AUC {dp_table[name]['auc']:.2f}", fontsize=9)
+                         + f", AUC {dp_table[name]['auc'].estimate:.2f}", fontsize=9)
         fig.suptitle(T("The MLP VAE trained with DP-SGD: samples at three privacy budgets",
                        "用 DP-SGD 训练的 MLP VAE：三种隐私预算下的样本"))
         fig.tight_layout(rect=(0, 0, 1, 0.92))
@@ -966,12 +1021,15 @@ CELLS = [
     md(
         en=r"""
         The price is plain in the table and the figure. The baseline fits its 1,000 digits better than the
-        held-out ones, and the loss-threshold attack sees a little of that gap. With DP-SGD the gap and the
-        attack's edge are gone — and so is much of the model: the held-out −ELBO is far worse, and the samples
-        lose their shapes as ε shrinks. With only 1,000 digits, the noise added to each step's sum of about 125
-        clipped gradients is large against their signal; because the signal of the sum grows with the batch and the
-        data while the noise does not, DP-SGD's price falls as the dataset grows, which is why it is used on large
-        ones.
+        held-out ones, and the loss-threshold attack sees a little of that gap: its AUC interval lies above
+        guessing's 0.5. With DP-SGD the gap and the attack's edge are gone (no difference from guessing) — and so is much of the model: the held-out −ELBO is far worse, and the samples
+        lose their shapes as ε shrinks. The last two columns of the first table show how far: chapter 5's
+        classifier calls almost every sample of a private model the same digit — they are blobs, not digits. With
+        only 1,000 digits, the noise added to each step's sum of about 125 clipped gradients is large against their
+        signal; because the signal of the sum grows with the batch and the data while the noise does not, DP-SGD's
+        price falls as the dataset grows, which is why it is used on large ones. So this price is not DP's alone:
+        it is DP-SGD on 1,000 digits with a recipe (an MLP VAE, its learning rate, a clipping norm, 60 epochs) that
+        was not tuned for the noise. Read it as the direction of the trade, not its size.
 
         The last column is what the guarantee adds over any measured AUC: at the stated ε and δ, *no* attack —
         not only this one — can identify members at 1 % FPR more often than that bound. At ε = 1 the bound is a
@@ -981,10 +1039,12 @@ CELLS = [
         happened to try.
         """,
         zh=r"""
-        代价在表格和图中一目了然。基线对它的 1,000 张数字拟合得比留出数字好，损失阈值攻击也看到了一点这个差距。
-        用了 DP-SGD，差距和攻击的优势都消失了——模型本身也丢了一大块：留出数据上的 −ELBO 差了很多，随着 ε 变小，样本也失去了形状。
+        代价在表格和图中一目了然。基线对它的 1,000 张数字拟合得比留出数字好，损失阈值攻击也看到了一点这个差距：它的 AUC 区间整个高于随机猜测的 0.5。
+        用了 DP-SGD，差距和攻击的优势都消失了（与随机猜测看不出差别）——模型本身也丢了一大块：留出数据上的 −ELBO 差了很多，随着 ε 变小，样本也失去了形状。
+        第一张表的最后两列说明了丢失的程度：第 5 章的分类器把隐私模型的几乎每个样本都判为同一个数字——它们只是一团墨迹，算不上数字。
         只有 1,000 张数字时，加在每步约 125 个裁剪后梯度之和上的噪声，相对于它们的信号很大；而梯度之和的信号随批量和数据增长，噪声却不增长，
-        所以数据集越大，DP-SGD 的代价越小——这也是它多用于大数据集的原因。
+        所以数据集越大，DP-SGD 的代价越小——这也是它多用于大数据集的原因。因此这个代价并不全是差分隐私本身的：它是在 1,000 张数字上、
+        用一套没有针对噪声调过的配方（MLP 结构的 VAE、它的学习率、裁剪范数、60 轮）做 DP-SGD 的代价。应当把它读作取舍的方向，而不是取舍的大小。
 
         最后一列是隐私保证在任何实测 AUC 之外多给出的东西：在给定的 ε 和 δ 下，*任何*攻击——不只是这一种——在 1% 假阳性率处认出成员的比例都不会超过这个上界。
         ε = 1 时，上界只有百分之几。ε = 8 时它等于 1，也就是在这个假阳性率下根本没有上界（$e^{8} \approx 3{,}000$）：
@@ -1022,7 +1082,7 @@ CELLS = [
         would expect it to be the GAN.
         """,
         zh=r"""
-        ## 6 · 覆盖偏差：偏斜进，偏斜出？
+        ## 6 · 覆盖偏差：数据偏斜，生成也偏斜？
 
         第 1 章在一个玩具生成器上问过：训练数据中稀少的群体，生成出来会不会更稀少？这里我们拿第 5 章的模型来问。
         同样的两个配方——DCGAN 和卷积 VAE，同样的命令，同样的轮数——在训练集的一个**偏斜**副本上又各训练了一次：
@@ -1040,7 +1100,7 @@ CELLS = [
 
         第 2、3 章预言两者会有差别。VAE 的目标是最大似然，它是**覆盖模式**的：只要模型在有数据的地方密度为零，
         $\mathrm{KL}(p_{\text{data}}\,\|\,p_\theta)$ 就是无穷大，所以它必须在那 40 张稀有数字上留一些概率质量。
-        GAN 的目标不会这样惩罚缺失的模式——第 2 章亲眼看到 GAN 丢掉了圆环上的模式——所以如果有谁会丢掉少数类，人们会预期是 GAN。
+        GAN 的目标不会这样惩罚缺失的模式——第 2 章亲眼看到 GAN 丢掉了圆环上的模式——所以如果有哪个模型会丢掉少数类，首先该怀疑的是 GAN。
         """,
     ),
     code(
@@ -1075,15 +1135,15 @@ CELLS = [
             (T("VAE", "VAE"), False): vae, (T("VAE", "VAE"), True): vae_skew,
             (T("DCGAN", "DCGAN"), False): dcgan.sampling_generator, (T("DCGAN", "DCGAN"), True): dcgan_skew.sampling_generator,
         }
-        print(f"{T('generator', '生成器'):<8}{T('data', '数据'):>10}{T(f'share of {rare}s: training', f'{rare} 的占比：训练集'):>28}"
-              f"{T('samples', '样本'):>9}{T('sure samples', '有把握的样本'):>14}{T('sure', '有把握'):>8}{'ρ':>7}{T('ρ (sure)', 'ρ（有把握）'):>10}")
+        print(f"{pad(T('generator', '生成器'), 8, '<')}{pad(T('data', '数据'), 10)}{pad(T(f'share of {rare}s: training', f'{rare} 的占比：训练集'), 28)}"
+              f"{pad(T('samples', '样本'), 9)}{pad(T('sure samples', '有把握的样本'), 14)}{pad(T('sure', '有把握'), 8)}{'ρ':>7}{pad(T('ρ (sure)', 'ρ（有把握）'), 10)}")
         rho, labels_gen = {}, {}
         for (name, skewed), g in generators.items():
             q_all, q_sure, f_sure = rare_shares(g)
             labels_gen[(name, skewed)] = labels_of(g)
             q_train = float(share_train[skewed][rare])
             rho[(name, skewed)] = (q_all / q_train, q_sure / q_train)
-            print(f"{name:<8}{(T('skewed', '偏斜') if skewed else T('balanced', '均衡')):>10}{q_train:>28.4f}{q_all:>9.4f}{q_sure:>14.4f}"
+            print(f"{pad(name, 8, '<')}{pad((T('skewed', '偏斜') if skewed else T('balanced', '均衡')), 10)}{q_train:>28.4f}{q_all:>9.4f}{q_sure:>14.4f}"
                   f"{f_sure:>8.3f}{q_all / q_train:>7.2f}{q_sure / q_train:>10.2f}")
         for name in (T("VAE", "VAE"), T("DCGAN", "DCGAN")):
             a_all = rho[(name, True)][0] / rho[(name, False)][0]
@@ -1144,7 +1204,7 @@ ho$，
             return (float(np.mean(labels_skew == rare)) - e * (1 - q_skew)) / q_skew
 
 
-        print(f"{T('skewed model', '偏斜模型'):<10}{T('ρ raw [95%]', 'ρ 原始 [95%]'):>22}{T('ρ corrected [95%]', 'ρ 校正 [95%]'):>22}{T('ρ additive [95%]', 'ρ 相加 [95%]'):>22}  " + T("kept / less rare?", "保持 / 减弱？"))
+        print(f"{pad(T('skewed model', '偏斜模型'), 10, '<')}{pad(T('ρ raw [95%]', 'ρ 原始 [95%]'), 22)}{pad(T('ρ corrected [95%]', 'ρ 校正 [95%]'), 22)}{pad(T('ρ additive [95%]', 'ρ 相加 [95%]'), 22)}  " + T("kept / less rare?", "保持 / 减弱？"))
         for name in (T("VAE", "VAE"), T("DCGAN", "DCGAN")):
             ls, lb = labels_gen[(name, True)], labels_gen[(name, False)]
             readings = [
@@ -1153,7 +1213,7 @@ ho$，
                 bootstrap_interval_multi((ls, lb), rho_additive, n_resamples=1000, method="percentile"),
             ]
             calls = [T("less rare", "减弱") if r.low > 1 else T("rarer", "放大") if r.high < 1 else T("kept", "保持") for r in readings]
-            print(f"{name:<10}" + "".join(f"{r.format(2):>22}" for r in readings) + "  " + " / ".join(calls))
+            print(f"{pad(name, 10, '<')}" + "".join(f"{r.format(2):>22}" for r in readings) + "  " + " / ".join(calls))
         """
     ),
     md(
@@ -1182,12 +1242,12 @@ ho$，
         这个方向正是覆盖模式所预言的：为了给那 40 张稀有数字都留一点似然，模型在潜空间里为它们保留了一块地方，
         它在那里以及类别之间生成的模糊样本，常常被认作稀有数字。**DCGAN** 的结论则取决于测量工具。分类器几乎从不把真实的非 0 数字判成“0”
         （见第一行），所以用它的混淆矩阵校正几乎不改变 $\rho$，原始读数和校正读数都说“不那么稀有了”。但如果把均衡 DCGAN 多出来的 0
-        归咎于分类器——归咎于它在*生成*数字上的错误，而留出的真实数字显示不出这种错误——相加读数就与 1 相容：偏斜进，偏斜出。
+        归咎于分类器——归咎于它在*生成*数字上的错误，而留出的真实数字显示不出这种错误——相加读数就与 1 相容：数据偏斜多少，生成就偏斜多少。
         数据无法在两者之间作出判断；那需要知道每个生成数字的真实类别。在分类器有把握的样本上，DCGAN 保持了训练集的比例
         （第一张表中 $A$ 接近 1），这与相加读数指向同一方向。
 
-        所以在 MNIST 上，对一个稀有类别、一种比例、每个模型各训练一次而言，VAE 在每种读法下都是“偏斜进，偏斜减弱出”；
-        GAN 则是“偏斜进，偏斜出”或“偏斜减弱出”，取决于对测量工具作何假设。
+        所以在 MNIST 上，对一个稀有类别、一种比例、每个模型各训练一次而言，VAE 在每种读法下生成的偏斜都比数据弱；
+        GAN 则是“数据偏斜多少，生成就偏斜多少”或“生成的偏斜比数据弱”，取决于对测量工具作何假设。
         第 1 章的玩具模型表明放大*可能*发生，这里的结果并不能说明在其他数据、比例或模型上它不会发生。本节给出的是测量它的办法：
         用说明清楚的工具去数，再用同一配方在均衡数据上训练的模型，把工具本身的偏差除掉。
         """,
@@ -1206,7 +1266,7 @@ ho$，
         ## 7 · 审计卡
 
         模型卡记录模型是怎样做出来的；**审计部分**记录本章的测量对它说了什么。`python -m course_lib audit NAME`（或 `--all`）
-        用本章自己的规程以代码填写它——按模型卡对训练集的记录重建成员、同样的攻击、同样的分类器——并写进模型卡，让这些数字与权重一同流转。
+        用本章自己的评测方案以代码填写它——按模型卡对训练集的记录重建成员、同样的攻击、同样的分类器——并写进模型卡，让这些数字与权重一同流转。
         每个随书附带的生成模型的审计，各占一行：
         """,
     ),
@@ -1214,11 +1274,15 @@ ho$，
         """
         import json
         from course_lib.checkpoint import CHECKPOINT_DIR, read_card
+        from course_lib.evaluator import checkpoint_fd
+        from course_lib.responsible.audit import describe, headline
 
+        # en: the card stores the headline in English; headline() writes it in the page's language from the numbers
+        # zh: 模型卡里存的是英文的一行摘要；headline() 根据其中的数字，用本页的语言重新写出
         for path in sorted(CHECKPOINT_DIR.glob("*.json")):
             audit = json.loads(path.read_text(encoding="utf-8")).get("audit")
             if audit is not None:
-                print(f"{path.stem:<24}", repr(audit["headline"]))
+                print(f"{path.stem:<24}", headline(audit, T("en", "zh")))
         """
     ),
     md(
@@ -1233,15 +1297,19 @@ ho$，
     code(
         """
         audit = read_card(shipped_checkpoint("dcgan_offline"))["audit"]
-        print(T("membership:", "成员推断："), audit["membership"])
-        print(T("privacy:", "隐私："), audit["privacy"])
-        print(T("provenance:", "溯源："), repr(audit["provenance"]))
-        print(T("class shares:", "各类占比："), audit["class_shares"]["shares"],
-              T("| KL to uniform:", "| 到均匀分布的 KL："), audit["class_shares"]["kl_to_uniform_nats"])
-        print(T("each number's protocol, in words, under:", "每个数字的规程（文字说明）见："), sorted(audit["protocol"]))
+        # en: one line per measurement, in the page's language (the card itself stores numbers and English)
+        # zh: 每项测量一行，用本页的语言写出（模型卡本身存的是数字和英文）
+        for text in describe(audit, T("en", "zh")).values():
+            print("·", text)
+        print("·", T("shares of the digits 0-9:", "数字 0-9 各占：") + " " + " ".join(f"{v:.3f}" for v in audit["class_shares"]["shares"]))
+        print(T("each number's protocol, in words, is in the card too:", "每个数字的评测方案（文字说明）也都记在模型卡里："), sorted(audit["protocol"]))
         section1 = membership.attack_summary(*scores[T("DCGAN, LOGAN", "DCGAN，LOGAN")], fpr=0.01)
-        print(T("section 1 computed:", "第 1 节算出："), f"AUC {section1['auc']:.3f}, TPR {section1['tpr_at_fpr']:.3f}",
-              T("| the card says:", "| 模型卡写的是："), f"AUC {audit['membership']['auc']:.3f}, TPR {audit['membership']['tpr_at_1pct_fpr']:.3f}")
+        a1, t1 = section1["auc"], section1["tpr_at_fpr"]
+        a2, t2 = audit["membership"]["auc"], audit["membership"]["tpr_at_1pct_fpr"]
+        print(T("section 1 computed:", "第 1 节算出："), T(f"AUC {a1:.3f}, TPR {t1:.3f}", f"AUC {a1:.3f}，真阳性率 {t1:.3f}"),
+              T("| the card says:", "| 模型卡写的是："), T(f"AUC {a2:.3f}, TPR {t2:.3f}", f"AUC {a2:.3f}，真阳性率 {t2:.3f}"))
+        print(T("its FD is the one chapters 5 and 7 print:", "其中的 FD 就是第 5、7 章打印的那个："),
+              checkpoint_fd(shipped_checkpoint("dcgan_offline"))[0].format(1))
         """
     ),
     md(
@@ -1256,9 +1324,10 @@ ho$，
           their 4,000 digits; on a VAE over-fitted to 64 digits the same attack reaches an AUC near 1 and picks out
           some members with no false alarm. Report the low-FPR number, compare members and non-members drawn from
           the same distribution, and remember that a failed attack is not a guarantee. The GPT memorises what it
-          sees repeated: a secret inserted once already ranks far above chance among 100,000 candidates, and at 16
-          copies it ranks first (section 4). DP-SGD takes the attack's edge away with a bound that holds for every
-          attack, at a steep price in quality when the data are as few as 1,000 digits (section 5).
+          sees repeated: a secret inserted once already ranks high enough among 100,000 candidates to count as memorised at the 5 % level, and at 16
+          copies it ranks first (section 4). DP-SGD takes the attack's edge away; its bound holds for every attack, but
+          at 1 % FPR it says something only at ε = 1 (at ε = 8 it is vacuous), and the price in quality is steep when
+          the data are as few as 1,000 digits (section 5).
         * **Accountability and transparency.** The labels that China's measures (in force 2025-09-01) require
           fail in different ways: the metadata label survives only a byte-for-byte copy, the visible label a
           re-encoding but not a crop, the keyed watermark a JPEG export and most screenshots but not a crop
@@ -1305,11 +1374,12 @@ ho$，
 
         把本章的数字与第 1 章的四个问题对应起来：
 
-        * **隐私。** 对本书 VAE 和 DCGAN 的损失阈值攻击和 LOGAN 成员推断都接近瞎猜——AUC 接近 0.5，1% 假阳性率处的真阳性率接近 1%（第 1 节）——
+        * **隐私。** 对本书 VAE 和 DCGAN 的损失阈值攻击和 LOGAN 成员推断都接近随机猜测——AUC 接近 0.5，1% 假阳性率处的真阳性率接近 1%（第 1 节）——
           因为这些模型对其 4,000 张数字几乎没有过拟合；而在只用 64 张数字过拟合的 VAE 上，同样的攻击 AUC 接近 1，还能毫无误报地认出一些成员。
           报告低假阳性率处的数字，用来自同一分布的成员与非成员作比较，并记住：攻击失败不等于有保证。
-          GPT 会记住反复见到的东西：秘密只插入一次，在 100,000 个候选中的名次就已远高于碰运气，插入 16 次则排在第一（第 4 节）。
-          DP-SGD 用一个对所有攻击都成立的上界拿走了攻击的优势，但数据只有 1,000 张数字时，质量上的代价很高（第 5 节）。
+          GPT 会记住反复见到的东西：秘密只插入一次，在 100,000 个候选中的名次就已高到在 5% 水平上算作记住了，插入 16 次则排在第一（第 4 节）。
+          DP-SGD 拿走了攻击的优势；它的上界对所有攻击都成立，但在 1% 假阳性率处只有 ε = 1 时才有实际意义（ε = 8 时形同虚设），
+          而且数据只有 1,000 张数字时，质量上的代价很高（第 5 节）。
         * **问责与透明度。** 我国标识办法（2025 年 9 月 1 日起施行）要求的几种标识各有各的失效方式：元数据标识只经得住逐字节复制，
           显式标识经得住重新编码却经不住裁剪，带密钥水印经得住 JPEG 导出和大多数截屏，却经不住裁剪（第 2.1 节）。文本水印需要几十个字符，
           每字符代价不到一比特，重复的字符对只计一次时在本书文本上没有误报，替换五分之一到三分之一的字符后就逐渐失效（第 2.2 节）。
