@@ -80,6 +80,17 @@ ZH_EXTRA = {  # strings the catalogs lack or translate in a way that reads oddly
     "Click to show": "点击显示",
     "Click to hide": "点击隐藏",
     "Contents": "目录",
+    # the theme's buttons, which no zh_CN catalog translates (their titles and labels showed in English)
+    "Toggle primary sidebar": "显示或隐藏章节目录",
+    "Toggle secondary sidebar": "显示或隐藏本页目录",
+    "Color mode": "配色模式",
+    "System Settings": "跟随系统",
+    "Light": "亮色",
+    "Dark": "暗色",
+    "Download this page": "下载本页",
+    "Print to PDF": "打印成 PDF",        # the catalog's 列印 is Taiwan usage
+    "Main": "主导航",
+    "Page": "页面",
 }
 
 
@@ -137,6 +148,31 @@ def localise_page(app: Sphinx, pagename: str, templatename: str, context: dict[s
                 context[key] = None
     if pagename == "search":
         app.add_js_file("search_zh.js")
+
+
+#: Words of the themes' templates written in English, not through a message catalog: replaced on zh pages.
+ZH_TEMPLATE_WORDS = {
+    'title="Toggle primary sidebar"': 'title="显示或隐藏章节目录"',
+    'aria-label="Toggle primary sidebar"': 'aria-label="显示或隐藏章节目录"',
+    'title="Toggle secondary sidebar"': 'title="显示或隐藏本页目录"',
+    'aria-label="Toggle secondary sidebar"': 'aria-label="显示或隐藏本页目录"',
+    'aria-label="Download this page"': 'aria-label="下载本页"',
+    'aria-label="Main"': 'aria-label="主导航"',
+    'aria-label="Page"': 'aria-label="页面"',
+}
+
+
+def translate_template_words(app: Sphinx, exc: Exception | None) -> None:
+    """Replace :data:`ZH_TEMPLATE_WORDS` in the built Chinese pages."""
+    if exc is not None or app.builder.format != "html":
+        return
+    for path in Path(app.outdir).glob("*/zh/*.html"):
+        html = path.read_text(encoding="utf-8")
+        new = html
+        for en, zh in ZH_TEMPLATE_WORDS.items():
+            new = new.replace(en, zh)
+        if new != html:
+            path.write_text(new, encoding="utf-8")
 
 
 def write_search_translations(app: Sphinx, exc: Exception | None) -> None:
@@ -360,5 +396,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     # after the themes' own handlers (sphinx-book-theme sets `translate`, the prev/next links exist)
     app.connect("html-page-context", localise_page, priority=900)
     app.connect("build-finished", write_search_translations)
+    app.connect("build-finished", translate_template_words)
     app.connect("build-finished", write_bundle)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -191,7 +191,8 @@ def test_chinese_pages_have_a_chinese_interface(page):
     html = _read(page)
     chrome = re.sub(r'<main.*?</main>', " ", html, flags=re.S)  # the theme's own words, not the content
     for english in ("Contents", ">Previous<", ">Next<", "Download this page", "Toggle navigation", "Search this book",
-                    "Link to this heading"):
+                    "Link to this heading", "Toggle primary sidebar", "Toggle secondary sidebar", '"Color mode"',
+                    "System Settings", 'aria-label="Main"', 'aria-label="Page"', "列印"):
         assert english not in chrome, f"{page}: the interface says {english!r}"
     assert "Link to this heading" not in html
     assert "toggleHintShow = '点击显示'" in html, f"{page}: hidden solutions would say 'Click to show'"
