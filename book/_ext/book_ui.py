@@ -150,8 +150,12 @@ def localise_page(app: Sphinx, pagename: str, templatename: str, context: dict[s
         app.add_js_file("search_zh.js")
 
 
-#: Words of the themes' templates written in English, not through a message catalog: replaced on zh pages.
+#: Words of the themes' templates written in English, not through a message catalog, and the page's declared
+#: language: replaced on zh pages.
 ZH_TEMPLATE_WORDS = {
+    # the page's own language, in the HTML itself: screen readers, fonts (:lang(zh)) and sphinx-copybutton's
+    # "复制到剪贴板" (it reads the language before bilingual.js could set it) need it before any script runs
+    '<html lang="en"': '<html lang="zh-CN"',
     'title="Toggle primary sidebar"': 'title="显示或隐藏章节目录"',
     'aria-label="Toggle primary sidebar"': 'aria-label="显示或隐藏章节目录"',
     'title="Toggle secondary sidebar"': 'title="显示或隐藏本页目录"',

@@ -195,6 +195,7 @@ def test_chinese_pages_have_a_chinese_interface(page):
                     "System Settings", 'aria-label="Main"', 'aria-label="Page"', "列印"):
         assert english not in chrome, f"{page}: the interface says {english!r}"
     assert "Link to this heading" not in html
+    assert re.search(r'<html lang="zh-CN"', html), f"{page}: the HTML does not declare itself Chinese"
     assert "toggleHintShow = '点击显示'" in html, f"{page}: hidden solutions would say 'Click to show'"
     nav = re.search(r'class="prev-next-area".*?</div>\s*</footer>|class="prev-next-area".*', html, flags=re.S)
     if nav and ("left-prev" in nav.group(0) or "right-next" in nav.group(0)):
