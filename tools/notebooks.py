@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "notebooks" / "src"
@@ -48,26 +49,16 @@ def build(names: list[str]) -> None:
 
 
 def coalesce_streams(nb: nbformat.NotebookNode) -> int:
-    """Merge consecutive stdout (or stderr) outputs of a cell into one; returns how many were merged.
+    """Merge consecutive stdout (or stderr) outputs of each cell into one (nbconvert's
+    ``CoalesceStreamsPreprocessor``); returns how many were merged.
 
     A kernel sends a cell's prints in several messages when time passes between them (a table's header, then
     its rows as they are computed), and the book would draw each piece as a box of its own, splitting a table.
     nbval merges them the same way before it compares, so merging changes no check.
     """
-    merged = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        out: list = []
-        for o in cell.get("outputs", []):
-            if (o.output_type == "stream" and out and out[-1].output_type == "stream"
-                    and out[-1].name == o.name):
-                out[-1].text += o.text
-                merged += 1
-            else:
-                out.append(o)
-        cell.outputs = out
-    return merged
+    before = sum(len(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code")
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
+    return before - sum(len(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code")
 
 
 def tidy(names: list[str]) -> None:
