@@ -17,7 +17,15 @@
  *    tables, inline formulas wider than the column), and every box that scrolls
  *    gets the class "scrolls-x" and a shadow on the side where there is more (bilingual.css).
  * 4. Search by language: the search box of an English or Chinese page searches that language's pages
- *    (?lang=en|zh; the search page offers All / English / 中文), and result snippets show text, not TeX.
+ *    (?lang=en|zh; the search page offers All / English / 中文), and result snippets show text, not TeX
+ *    (nor the page's table of contents: the snippet is cut from the article itself).
+ * 6. Sidebar buttons: pydata-sphinx-theme 0.17 and sphinx-book-theme 1.3 each attach their sidebar handlers to
+ *    the FIRST ".primary-toggle" / ".secondary-toggle" of the page, which is pydata's own navbar button, hidden
+ *    in a book-theme page; the visible buttons in the article header got no handler, so on a phone the chapter
+ *    list and the page contents never opened (pydata-sphinx-theme #2451, sphinx-book-theme #988). Each visible
+ *    button passes its click on to the first one, which opens the theme's sidebar dialog on a narrow screen and
+ *    collapses the chapter list on a wide one, exactly as the themes intend; following a link in the dialog
+ *    closes it.
  */
 "use strict";
 
@@ -227,6 +235,31 @@ var splitQuery = (function () {
     results.parentNode.insertBefore(bar, results);
   }
 
+  function connectSidebarButtons() {
+    for (const kind of ["primary", "secondary"]) {
+      const [handled, ...others] = document.querySelectorAll(`.${kind}-toggle`);
+      if (!handled) continue;
+      for (const button of others) {
+        if (button.dataset.forwardsTo) continue;
+        button.dataset.forwardsTo = kind;
+        button.addEventListener("click", (event) => {
+          event.preventDefault();
+          event.stopPropagation();
+          handled.click();
+        });
+      }
+      // the theme leaves the dialog open over the page when a link in it is followed: on a phone, a tap on a
+      // section of the contents then seems to do nothing
+      const dialog = document.getElementById(`pst-${kind}-sidebar-modal`);
+      if (dialog && !dialog.dataset.closesOnLink) {
+        dialog.dataset.closesOnLink = "1";
+        dialog.addEventListener("click", (event) => {
+          if (event.target.closest && event.target.closest("a[href]") && dialog.open) dialog.close();
+        });
+      }
+    }
+  }
+
   function markScrollers() {
     const article = document.querySelector("article") || document.body;
     // an inline formula wider than the column scrolls (the theme would clip it); a pixel or two of
@@ -272,6 +305,7 @@ var splitQuery = (function () {
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(markScrollers, 150);
     });
+    connectSidebarButtons();
     addLanguageButton();
     noteWidgets();
     searchThisLanguage();

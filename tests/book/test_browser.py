@@ -575,6 +575,71 @@ def test_every_page_fits_a_phone_screen(browser, server):
     assert not any(problems.values()), "wider than a 390 px screen:\n" + _report(problems)
 
 
+_SIDEBAR_STATE = """
+() => {
+  const dialog = (id) => { const d = document.getElementById(id);
+                           return d ? {open: d.open, links: d.open ? d.querySelectorAll('a[href]').length : 0} : null; };
+  const side = document.getElementById('pst-primary-sidebar');
+  const r = side ? side.getBoundingClientRect() : null;
+  return {primary: dialog('pst-primary-sidebar-modal'), secondary: dialog('pst-secondary-sidebar-modal'),
+          sidebarShown: !!(r && r.right > 10 && getComputedStyle(side).visibility !== 'hidden')};
+}
+"""
+
+
+def _visible_toggle(page, kind: str):
+    buttons = [b for b in page.query_selector_all(f".{kind}-toggle") if b.is_visible()]
+    assert buttons, f"no visible {kind} sidebar button on the page"
+    return buttons[0]
+
+
+@pytest.mark.parametrize("rel", ["notebooks/zh/03_vae.html", "notebooks/en/07_diffusion.html"])
+def test_sidebar_buttons_open_the_menus_on_a_phone(browser, server, rel):
+    """At 390 px, tapping the chapter-list button opens the chapter list, and the page-contents button the
+    page's contents (pydata-sphinx-theme 0.17 wired both to hidden duplicates: bilingual.js, item 6)."""
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    _watch(page, server, log)
+    page.goto(f"{server}/{rel}", wait_until="load")
+    page.evaluate(_INSPECT)
+    assert not page.evaluate(_SIDEBAR_STATE)["primary"]["open"]
+    _visible_toggle(page, "primary").tap()
+    page.wait_for_timeout(400)
+    state = page.evaluate(_SIDEBAR_STATE)
+    assert state["primary"]["open"] and state["primary"]["links"] >= 8, f"the chapter list did not open: {state}"
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    assert not page.evaluate(_SIDEBAR_STATE)["primary"]["open"], "Escape does not close the chapter list"
+    _visible_toggle(page, "secondary").tap()
+    page.wait_for_timeout(400)
+    state = page.evaluate(_SIDEBAR_STATE)
+    assert state["secondary"]["open"] and state["secondary"]["links"] >= 3, f"the page contents did not open: {state}"
+    # a link in the contents goes to its section and closes the menu
+    page.locator("#pst-secondary-sidebar-modal a[href^='#']").nth(1).tap()
+    page.wait_for_timeout(400)
+    assert not page.evaluate(_SIDEBAR_STATE)["secondary"]["open"], "following a contents link leaves the menu open"
+    context.close()
+    assert not (log["failed"] or log["console"]), log
+
+
+def test_chapter_list_button_collapses_the_sidebar_on_a_desktop(browser, server):
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/notebooks/zh/05_mnist_project.html", wait_until="load")
+    page.evaluate(_INSPECT)
+    assert page.evaluate(_SIDEBAR_STATE)["sidebarShown"], "the chapter list should show on a wide screen"
+    _visible_toggle(page, "primary").click()
+    page.wait_for_timeout(500)
+    state = page.evaluate(_SIDEBAR_STATE)
+    assert not state["sidebarShown"] and not state["primary"]["open"], f"the button did not collapse the chapter list: {state}"
+    _visible_toggle(page, "primary").click()
+    page.wait_for_timeout(500)
+    assert page.evaluate(_SIDEBAR_STATE)["sidebarShown"], "a second click does not bring the chapter list back"
+    context.close()
+
+
 # --------------------------------------------------------------------------------------------------
 # Search by language, snippets without TeX; the language switch keeps the section
 
