@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH_INDEX) "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet -e ".[book,test]"
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course_lib)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null  # "Python 3 (ipykernel)", as a plain install names it
 	touch $(STAMP)
 
 venv: $(STAMP)

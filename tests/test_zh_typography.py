@@ -181,3 +181,43 @@ def test_rules_see_what_they_should(rule, kind, text, n):
     if kind == "prose":
         text = strip_markup(text)
     assert len(RULES[rule](kind, text)) == n, RULES[rule](kind, text)
+
+
+# --------------------------------------------------------------------------------------------------
+# Line breaks inside a Chinese sentence are drawn as spaces by browsers (the book and JupyterLab)
+
+
+def _join():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from twins import join_cjk_lines
+
+    return join_cjk_lines
+
+
+def test_join_cjk_lines_joins_inside_sentences_only():
+    join = _join()
+    assert join("第一行，\n第二行。") == "第一行，第二行。"
+    assert join("- 列表项\n  续行。") == "- 列表项续行。"
+    assert join("用 GAN\n训练") == "用 GAN\n训练", "a break next to a Latin word is the space typography wants"
+    assert join("甲 $x$\n乙") == "甲 $x$\n乙"
+    assert join("## 标题\n正文") == "## 标题\n正文", "a heading swallowed its paragraph"
+    assert join("| 甲 |\n| 乙 |") == "| 甲 |\n| 乙 |"
+    assert join("```\n中文\n代码\n```") == "```\n中文\n代码\n```", "code was joined"
+    assert join("$$\n甲\n乙\n$$\n丙\n丁") == "$$\n甲\n乙\n$$\n丙丁", "display math was joined, or the text after it was not"
+    assert join("  $$a,\n  b$$\n\n甲，\n乙") == "  $$a,\n  b$$\n\n甲，乙", "math closed mid-line left the rest unjoined"
+
+
+def test_chinese_notebooks_have_no_line_breaks_inside_sentences():
+    import nbformat
+    from pathlib import Path
+
+    join = _join()
+    unjoined = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks" / "zh").glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "markdown" and join(cell.source) != cell.source:
+                unjoined.append(f"{path.name} cell {i}")
+    assert not unjoined, f"rebuild with `python tools/notebooks.py build` (it joins the lines): {unjoined}"

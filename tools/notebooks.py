@@ -1,6 +1,7 @@
 """Build the twin notebooks from ``notebooks/src`` and execute them in place.
 
     python tools/notebooks.py build   [NAME ...]   # write notebooks/{en,zh}/NAME.ipynb from notebooks/src/NAME.py
+                                                   # (outputs kept when no code cell changed; else execute NAME)
     python tools/notebooks.py execute [NAME ...]   # run them and store fresh outputs (prints the time of each)
     python tools/notebooks.py tidy    [NAME ...]   # merge each cell's consecutive prints (execute does it too)
 
@@ -38,14 +39,32 @@ def _load_cells(name: str):
     return mod.CELLS
 
 
+def keep_outputs(new: nbformat.NotebookNode, old: nbformat.NotebookNode) -> bool:
+    """Give ``new`` the outputs of ``old`` when their code cells are the same, in the same order (an edit of the
+    prose only); returns whether it did. The outputs of code that changed are not kept: run ``execute``."""
+    new_code = [c for c in new.cells if c.cell_type == "code"]
+    old_code = [c for c in old.cells if c.cell_type == "code"]
+    if [c.source for c in new_code] != [c.source for c in old_code]:
+        return False
+    for n, o in zip(new_code, old_code):
+        n.outputs = o.get("outputs", [])
+        n.execution_count = o.get("execution_count")
+    for key, value in old.metadata.items():  # the kernel's language_info and the widgets' saved state
+        if key != "kernelspec":
+            new.metadata[key] = value
+    return True
+
+
 def build(names: list[str]) -> None:
     for name in names:
         cells = _load_cells(name)
         for lang in LANGS:
             path = ROOT / "notebooks" / lang / f"{name}.ipynb"
             nb = build_notebook(name, cells, lang)
+            kept = path.exists() and keep_outputs(nb, nbformat.read(path, as_version=4))
             nbformat.write(nb, path)
-            print(f"built {path.relative_to(ROOT)}")
+            print(f"built {path.relative_to(ROOT)}" + (" (code unchanged: outputs kept)" if kept else
+                                                        f" without outputs: run `python tools/notebooks.py execute {name}`"))
 
 
 def coalesce_streams(nb: nbformat.NotebookNode) -> int:

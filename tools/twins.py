@@ -104,6 +104,39 @@ def render_code(src: str, lang: str) -> str:
     return text
 
 
+#: Chinese characters and the full-width punctuation of Chinese text
+CJK_CHARS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_END = re.compile(f"[{CJK_CHARS}]$")
+_CJK_START = re.compile(f"^[{CJK_CHARS}]")
+
+
+def join_cjk_lines(text: str) -> str:
+    """Chinese markdown with the line breaks inside a sentence removed: a break between two Chinese characters
+    (or a Chinese punctuation mark and a character) is drawn as a space by browsers, in the book and in
+    JupyterLab ("破坏： 每一步", "采样、 分类器"); Chinese is written without spaces. A break next to a Latin
+    word or a formula stays (it is the space that Chinese typography puts there). Headings, table rows, code
+    and display math are left alone."""
+    out: list[str] = []
+    code = math = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not math and stripped.startswith(("```", "~~~")):
+            code = not code
+            out.append(line)
+            continue
+        if not code and line.count("$$") % 2:  # display math opens or closes on this line
+            math = not math
+            out.append(line)
+            continue
+        prev = out[-1] if out else ""
+        if (not (code or math) and out and _CJK_START.match(line.lstrip()) and _CJK_END.search(prev.rstrip())
+                and not prev.lstrip().startswith(("#", "|"))):
+            out[-1] = prev.rstrip() + line.lstrip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def with_twin_link(text: str, link: str) -> str:
     """The first cell's text with the link to the twin just under the chapter's title (its first line, when
     that is a heading); a title that opens the cell is the notebook's title in JupyterLab's MyST renderer
@@ -117,19 +150,21 @@ def with_twin_link(text: str, link: str) -> str:
 def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.NotebookNode:
     """The notebook ``notebooks/<lang>/<name>.ipynb`` (no outputs)."""
     nb = nbformat.v4.new_notebook()
-    # the kernel `make venv` installs (name and display name): JupyterLab opens the notebook unmodified
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (course_lib)", "language": "python"}
+    # the kernel a plain `pip install ipykernel` provides, which `make venv` also installs (name and display
+    # name): JupyterLab opens the notebook unmodified, from the repository and from the book's download alike
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     first_md = True
     for c in cells:
         if c.kind == "markdown":
-            text = c.text[lang]
+            text = join_cjk_lines(c.text[lang]) if lang == "zh" else c.text[lang]
             if first_md:
                 text = with_twin_link(text, TWIN_LINK[lang].format(name=name))
                 first_md = False
             nb.cells.append(nbformat.v4.new_markdown_cell(text))
         elif c.kind == "solution":
-            nb.cells.append(nbformat.v4.new_markdown_cell(render_solution(c, lang)))
+            text = render_solution(c, lang)
+            nb.cells.append(nbformat.v4.new_markdown_cell(join_cjk_lines(text) if lang == "zh" else text))
         else:
             cell = nbformat.v4.new_code_cell(render_code(c.src, lang))
             if c.tags:

@@ -28,6 +28,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.search.zh import SearchChinese
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,9 @@ ZH_EXTRA = {  # strings the catalogs lack or translate in a way that reads oddly
     "Print to PDF": "打印成 PDF",        # the catalog's 列印 is Taiwan usage
     "Main": "主导航",
     "Page": "页面",
+    "Search this book...": "搜索本书……",  # the theme's search_bar_text (an option, not a message)
+    "Version warning": "版本提示",
+    "Index": "索引",
 }
 
 
@@ -179,21 +183,139 @@ def translate_template_words(app: Sphinx, exc: Exception | None) -> None:
             path.write_text(new, encoding="utf-8")
 
 
+#: what the search page's interface says in English: attributes read by screen readers and shown as tooltips, and
+#: the text of its heading, buttons and notes
+_UI_ATTRIBUTES = re.compile(r'\b(?:title|aria-label|placeholder)="([^"]+)"')
+_UI_TEXTS = re.compile(r"<(?:h1|span|p|a)\b[^>]*>\s*([A-Z][A-Za-z .]+?)\s*</(?:h1|span|p|a)>")
+
+
+def search_page_words(app: Sphinx, html: str) -> dict[str, str]:
+    """English interface words of the built search page and their Chinese (only those a catalog translates)."""
+    zh = app._book_ui_zh  # type: ignore[attr-defined]
+    words = set(_UI_ATTRIBUTES.findall(html)) | set(_UI_TEXTS.findall(html))
+    return {w: zh.gettext(w) for w in sorted(words) if zh.gettext(w) != w}
+
+
 def write_search_translations(app: Sphinx, exc: Exception | None) -> None:
-    """_static/search_zh.js: Sphinx's zh_CN messages, applied on the search page when ?lang=zh."""
+    """_static/search_zh.js, applied on the search page when ?lang=zh (a search from a Chinese page): Sphinx's
+    zh_CN messages (the result summary), and the page's own interface in Chinese (its heading, the search box,
+    the theme's buttons and tooltips), from the same catalogs as the Chinese pages."""
     if exc is not None or app.builder.format != "html":
         return
+    import json
+
     import sphinx
 
     src = Path(sphinx.__file__).parent / "locale" / "zh_CN" / "LC_MESSAGES" / "sphinx.js"
     body = src.read_text(encoding="utf-8") if src.is_file() else ""
+    search_html = Path(app.outdir) / "search.html"
+    words = search_page_words(app, search_html.read_text(encoding="utf-8")) if search_html.is_file() else {}
     js = (
-        "/* Sphinx's zh_CN messages (search page), used when the search comes from a Chinese page. */\n"
+        "/* Sphinx's zh_CN messages and the search page's interface words, used when the search comes from a\n"
+        " * Chinese page (?lang=zh); written by book/_ext/book_ui.py. */\n"
         'if (new URLSearchParams(window.location.search).get("lang") === "zh") {\n'
         + body
-        + '\n  document.documentElement.lang = "zh-CN";\n}\n'
+        + '\n  document.documentElement.lang = "zh-CN";\n'
+        + "  const words = " + json.dumps(words, ensure_ascii=False, indent=2) + ";\n"
+        + """  const translate = () => {
+    const chapters = document.querySelector(".bd-sidebar-primary nav");  // the chapter list stays bilingual
+    for (const el of document.querySelectorAll("[title], [aria-label], [placeholder], [data-bs-original-title]")) {
+      for (const name of ["title", "aria-label", "placeholder", "data-bs-original-title"]) {
+        const value = el.getAttribute(name);
+        if (value && words[value.trim()]) el.setAttribute(name, words[value.trim()]);
+      }
+    }
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent.trim();
+      if (words[text] && !(chapters && chapters.contains(node))) node.textContent = node.textContent.replace(text, words[text]);
+    }
+    document.title = document.title.replace(/^Search(?= )/, words["Search"] || "Search");
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", translate);
+  else translate();
+}
+"""
     )
     (Path(app.outdir) / "_static" / "search_zh.js").write_text(js, encoding="utf-8")
+
+
+def search_words() -> list[str]:
+    """The Chinese words the search index must keep whole: every form of every glossary term (book/glossary.yml).
+
+    Sphinx's Chinese search cuts the text with jieba, whose dictionary lacks much of the field's vocabulary: it
+    cut 去噪 into 去 / 噪 (and one-character terms are not indexed), so a search for 去噪 found nothing, though
+    three pages use it. jieba keeps a user-dictionary word whole, and its search mode also indexes the words of
+    the dictionary inside it (去噪得分匹配 gives 去噪, 得分, 匹配 and itself)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from glossary import accepted_forms, load
+    finally:
+        sys.path.pop(0)
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    words = {form for term in load() for form in accepted_forms(term) if cjk.search(form) and " " not in form and len(form) > 1}
+    return sorted(words)
+
+
+def use_search_words(app: Sphinx, config) -> None:
+    """Hand :func:`search_words` to Sphinx's Chinese search as jieba's user dictionary (html_search_options)."""
+    if config.html_search_language != "zh" or (config.html_search_options or {}).get("dict"):
+        return
+    path = Path(app.doctreedir) / "search_words.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{w}\n" for w in search_words()), encoding="utf-8")
+    config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
+
+
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"  # as tools/twins.py's CJK_CHARS
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t]*\\n[ \\t]*(?=[{_CJK}])")
+
+
+def _skip_text(node: nodes.Node) -> bool:
+    return isinstance(node.parent, (nodes.literal_block, nodes.literal, nodes.math, nodes.math_block, nodes.raw,
+                                    nodes.comment))
+
+
+def join_cjk_breaks(app: Sphinx, doctree: nodes.document) -> None:
+    """On Chinese pages, drop the source line breaks between two Chinese characters (or punctuation marks): the
+    browser draws each as a space ("破坏： 每一步"). The notebooks' markdown is joined when they are built
+    (tools/twins.py, join_cjk_lines); this catches the book's own pages. MyST gives a line break inside a paragraph
+    its own text node ("\\n") between the texts (or inline elements) around it. Code, math and raw HTML are
+    untouched."""
+    if page_language(app.env.docname) != "zh":
+        return
+    cjk_end, cjk_start = re.compile(f"[{_CJK}]$"), re.compile(f"^[{_CJK}]")
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if parent is None or _skip_text(text):
+            continue
+        if str(text).strip(" \t") == "\n":  # a soft line break of its own
+            i = next(k for k, child in enumerate(parent.children) if child is text)  # not index(): Text == str
+            before = parent[i - 1].astext() if i > 0 else ""
+            after = parent[i + 1].astext() if i + 1 < len(parent) else ""
+            if cjk_end.search(before) and cjk_start.search(after):
+                del parent.children[i]
+            continue
+        joined = _CJK_BREAK.sub("", str(text))
+        if joined != str(text):
+            i = next(k for k, child in enumerate(parent.children) if child is text)
+            parent.children[i] = nodes.Text(joined)
+            parent.children[i].parent = parent
+
+
+class SearchChineseGlossary(SearchChinese):
+    """Sphinx's Chinese search, which also indexes every glossary word found inside a longer word.
+
+    jieba's search mode adds the two- and three-character dictionary words inside a long word, not longer ones:
+    a page that says 变分自编码器 was not found by 自编码器."""
+
+    def init(self, options: dict[str, str]) -> None:
+        super().init(options)
+        self.glossary_words = search_words()
+
+    def split(self, input: str) -> list[str]:
+        words = super().split(input)
+        return words + [w for word in words if len(word) > 3 for w in self.glossary_words if w != word and w in word]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -242,7 +364,7 @@ TEXT = {
         "launch": "Or open it online:",
         "bundle": "From this book alone",
         "bundle_text": "Download {zip} (the notebooks of both languages, the course_lib wheel with its trained checkpoints, requirements.txt), unzip it, and install once (pip fetches PyTorch and the other packages; after that everything runs offline):",
-        "bundle_cmds": "cd generative-ai-book\npython3 -m venv .venv && . .venv/bin/activate      # Windows: .venv\\Scripts\\activate\npip install -r requirements.txt\njupyter lab notebooks/{lang}/{stem}.ipynb",
+        "bundle_cmds": "cd generative-ai-book\npython3 -m venv .venv && . .venv/bin/activate      # Windows: .venv\\Scripts\\activate\npip install torch --index-url https://download.pytorch.org/whl/cpu   # Linux without an NVIDIA GPU: the small CPU build\npip install -r requirements.txt\njupyter trust notebooks/*/*.ipynb\njupyter lab notebooks/{lang}/{stem}.ipynb",
         "page_only": "A notebook downloaded from this page (the download button at the top) runs too once course_lib is installed: pip install {wheel}.",
     },
     "zh": {
@@ -255,7 +377,7 @@ TEXT = {
         "launch": "也可以在线打开：",
         "bundle": "只用这本书",
         "bundle_text": "下载 {zip}（两种语言的全部笔记本、附带已训练检查点的 course_lib 安装包 wheel、requirements.txt），解压后安装一次（pip 会下载 PyTorch 等依赖包；此后一切都可离线运行）：",
-        "bundle_cmds": "cd generative-ai-book\npython3 -m venv .venv && . .venv/bin/activate      # Windows：.venv\\Scripts\\activate\npip install -r requirements.txt\njupyter lab notebooks/{lang}/{stem}.ipynb",
+        "bundle_cmds": "cd generative-ai-book\npython3 -m venv .venv && . .venv/bin/activate      # Windows：.venv\\Scripts\\activate\npip install torch --index-url https://download.pytorch.org/whl/cpu   # 没有 NVIDIA GPU 的 Linux：体积小的 CPU 版\npip install -r requirements.txt\njupyter trust notebooks/*/*.ipynb\njupyter lab notebooks/{lang}/{stem}.ipynb",
         "page_only": "从本页顶部下载按钮得到的笔记本，在装好 course_lib 之后同样可以运行：pip install {wheel}。",
     },
 }
@@ -360,12 +482,27 @@ Install once (needs the network for PyTorch and the other packages), then everyt
 
     python3 -m venv .venv
     . .venv/bin/activate            # Windows: .venv\\Scripts\\activate
+    pip install torch --index-url https://download.pytorch.org/whl/cpu
     pip install -r requirements.txt
+    jupyter trust notebooks/*/*.ipynb
     jupyter lab notebooks/en/00_getting_started.ipynb      # 中文：notebooks/zh/00_getting_started.ipynb
+
+The torch line is for Linux without an NVIDIA GPU: it installs the small CPU build (plain pip would fetch the
+CUDA build, several GB). Skip it on Windows and macOS, or where you want the GPU build
+(https://pytorch.org/get-started/locally/). `jupyter trust` lets JupyterLab show the saved sliders and
+figures before the first run. The notebooks use the kernel "Python 3 (ipykernel)" that this installs.
+torch 那一行适用于没有 NVIDIA GPU 的 Linux：它安装体积小的 CPU 版（直接 pip 安装会下载好几 GB 的 CUDA 版）。
+Windows、macOS 或需要 GPU 版时请跳过这一行（见 https://pytorch.org/get-started/locally/）。`jupyter trust`
+让 JupyterLab 在首次运行前就显示保存下来的滑块和图。笔记本使用安装后自带的内核“Python 3 (ipykernel)”。
 
 Python 3.10–3.13. A CPU is enough; each chapter runs in about a minute.
 CPU 即可运行，每一章大约一分钟。
 """
+
+
+#: What a student's JupyterLab needs beside the wheel (whose own dependencies pip resolves): the lab, a kernel,
+#: and jupyterlab-myst, which draws the chapters' citations, admonitions and hidden solutions.
+BUNDLE_REQUIREMENTS = ("jupyterlab>=4.2,<5", "jupyterlab-myst>=2.4,<3", "ipykernel>=6.29")
 
 
 def write_bundle(app: Sphinx, exc: Exception | None) -> None:
@@ -378,8 +515,7 @@ def write_bundle(app: Sphinx, exc: Exception | None) -> None:
     requirements = (
         "# pip install -r requirements.txt   (run in this folder)\n"
         f"./{wheel.name}\n"
-        "jupyterlab>=4.2,<5\n"
-        "ipykernel>=6.29\n"
+        + "".join(f"{r}\n" for r in BUNDLE_REQUIREMENTS)
     )
     (out / "requirements.txt").write_text(requirements, encoding="utf-8")
     (out / "README.txt").write_text(README, encoding="utf-8")
@@ -396,7 +532,10 @@ def write_bundle(app: Sphinx, exc: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, object]:
     app._book_ui_zh = _ZhTranslations(_zh_translations())  # type: ignore[attr-defined]
+    app.connect("config-inited", use_search_words)
+    app.add_search_language(SearchChineseGlossary)
     app.connect("doctree-read", add_run_box)
+    app.connect("doctree-read", join_cjk_breaks)
     # after the themes' own handlers (sphinx-book-theme sets `translate`, the prev/next links exist)
     app.connect("html-page-context", localise_page, priority=900)
     app.connect("build-finished", write_search_translations)

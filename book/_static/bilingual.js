@@ -210,6 +210,9 @@ var splitQuery = (function () {
       const doc = new DOMParser().parseFromString(htmlString, "text/html");
       doc.querySelectorAll(".math, mjx-container, script[type^='math/tex'], .run-box, .headerlink")
          .forEach((el) => el.replaceWith(" … "));
+      // the snippet comes from the article: not from the page's contents, header, or previous/next links
+      doc.querySelectorAll(".bd-header-article, .bd-sidebar-secondary, .bd-footer-article, .prev-next-area, " +
+                           ".bd-footer-content, #print-main-content, .onlyprint, nav").forEach((el) => el.remove());
       return toText(doc.documentElement.outerHTML, anchor).replace(/(\s*…\s*)+/g, " … ");
     };
     // All / English / 中文

@@ -442,7 +442,7 @@ _JS_RESULTS = """
 
 @pytest.mark.parametrize(
     ("query", "lang"),
-    [("attention", "en"), ("注意力", "zh"), ("生成对抗网络", "zh"), ("GAN", "en"), ("判别器", "zh")],
+    [("attention", "en"), ("注意力", "zh"), ("生成对抗网络", "zh"), ("GAN", "en"), ("判别器", "zh"), ("去噪", "zh")],
 )
 def test_search_finds_the_right_pages(browser, server, query, lang):
     expected = _expected_hit(query, lang, _page_texts())
@@ -671,6 +671,40 @@ def test_search_from_a_chinese_page_finds_chinese_pages_with_text_snippets(brows
     assert "中文" in bar and "English" in bar
     tex = [s for s in snippets if re.search(r"\\[a-zA-Z]+|\$", s)]
     assert not tex, f"search snippets show TeX: {tex[:3]}"
+
+
+_ENGLISH_UI = re.compile(r"[A-Za-z]{3,}")
+
+
+def test_a_chinese_search_page_speaks_chinese_and_shows_text_snippets(browser, server):
+    """A search from a Chinese page: the page's heading, tab title, search box and buttons are Chinese, and the
+    snippet of a chapter comes from its text, not from its table of contents (which held the first 扩散)."""
+    log: dict[str, list[str]] = {"external": [], "failed": [], "console": []}
+    context = _new_context(browser, server, log, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _watch(page, server, log)
+    page.goto(f"{server}/search.html?q=扩散&lang=zh", wait_until="load")
+    page.wait_for_function(_JS_RESULTS, timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_function("Array.from(document.querySelectorAll('#search-results ul.search li'))"
+                           ".some((li) => /07_diffusion/.test(li.innerHTML) && li.querySelector('.context'))",
+                           timeout=PAGE_TIMEOUT_MS)
+    snippet = page.evaluate("Array.from(document.querySelectorAll('#search-results ul.search li'))"
+                            ".find((li) => /07_diffusion/.test(li.innerHTML)).querySelector('.context').textContent")
+    heading = page.inner_text("article h1, .bd-article h1, main h1")
+    title = page.title()
+    labels = page.evaluate(
+        """() => Array.from(document.querySelectorAll('[title], [aria-label], [placeholder]'))
+                 .filter((e) => !e.closest('.bd-sidebar-primary nav'))
+                 .flatMap((e) => ['title', 'aria-label', 'placeholder'].map((a) => e.getAttribute(a)).filter(Boolean))""")
+    buttons = page.evaluate("Array.from(document.querySelectorAll('.search-button__default-text'))"
+                            ".map((e) => e.textContent.trim())")
+    context.close()
+    assert not (log["external"] or log["failed"] or log["console"]), log
+    assert heading.strip() == "搜索", f"the search page's heading on a Chinese search: {heading!r}"
+    assert title.startswith("搜索"), title
+    english = [t for t in labels + buttons if _ENGLISH_UI.search(t.replace("JavaScript", "").replace("PDF", ""))]
+    assert not english, f"English interface words on a Chinese search page: {sorted(set(english))}"
+    assert "目录" not in snippet and re.search("[，。]", snippet), f"the chapter's snippet is not its text: {snippet!r}"
 
 
 def test_language_switch_lands_on_the_same_section(browser, server):
