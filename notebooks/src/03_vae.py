@@ -382,7 +382,7 @@ CELLS = [
         """,
         zh=r"""
         每一行的闭式解都落在蒙特卡洛估计的几个标准误差之内。第一行是 $q = p$ 的情形，KL 恰好为零；
-        最后一行显示了一个“过于自信”的编码器（$\sigma^2 \approx 0.018$）要付出的代价：$-\log\sigma_j^2$ 这一项让确定性变得昂贵。
+        最后一行显示了一个高度自信的编码器（$\sigma^2 \approx 0.018$）要付出的代价：$-\log\sigma_j^2$ 这一项让确定性变得昂贵。
         """,
     ),
     # ----------------------------------------------------------------------------------- reparam vs SF
@@ -418,7 +418,7 @@ CELLS = [
 
         * **得分函数（REINFORCE）** {cite:p}`zh-williams1992reinforce`：对密度求导，$\nabla_\phi \mathbb E_q[f] = \mathbb E_q\big[f(z)\,\nabla_\phi \log q_\phi(z)\big]$
           （多出来的一项 $\mathbb E_q[\nabla_\phi f]=-\mathbb E_q[\nabla_\phi \log q_\phi]$ 等于零）。它只需要 $f$ 的函数值，不需要 $f$ 的梯度。
-        * **重参数化** {cite:p}`zh-kingma2014vae,zh-rezende2014stochastic`：把样本写成参数与一个不含参数的噪声的可微函数，
+        * **重参数化** {cite:p}`zh-kingma2014vae,zh-rezende2014stochastic`：把样本写成参数和不含参数的噪声的可微函数，
           $z = \mu + \sigma \odot \varepsilon$，$\varepsilon \sim \mathcal N(0, I)$，于是
           $\nabla_\phi \mathbb E_q[f] = \mathbb E_\varepsilon\big[\nabla_\phi f(\mu + \sigma\odot\varepsilon)\big]$。
           它用到 $f$ 的梯度，而反向传播可以穿过解码器把这个梯度算出来。
@@ -512,7 +512,7 @@ CELLS = [
         """,
         zh=r"""
         两种估计量都以精确梯度为中心（均值与精确值之差都在约两个标准误差以内），但表格最后一列显示，得分函数估计量的离散程度大得多：
-        要达到相同的精度，它需要多出这么多倍的样本。原因从公式就能看出：它把 $f(z)$ 的*函数值*——这里是几个奈特量级的对数密度，
+        要达到相同的精度，它所需的样本数就是重参数化估计量的这么多倍。原因从公式就能看出：它把 $f(z)$ 的*函数值*——这里是几个奈特量级的对数密度，
         在 MNIST 的 VAE 里则达到一百以上——乘上一个均值为零的得分；而重参数化估计量用的是 $f$ 随 $z$ 的*变化*。
         3.7 节会在 MNIST 的 VAE 上重复这一测量，那里的方差之比还要大得多。基线（控制变量）可以降低得分函数的方差（见练习 2），
         但它仍然只是在 $z$ 离散或 $f$ 不可微时才不得不用的办法。
@@ -632,7 +632,7 @@ CELLS = [
         ## 3.6 β 起什么作用
 
         β-VAE {cite:p}`zh-higgins2017betavae` 给 KL 项加上权重：$\mathcal L_\beta(x) = \text{重构损失} + \beta\,\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,p(z)\big)$。
-        只有 $\beta = 1$ 时它才是负 ELBO，即 $-\log p(x)$ 的一个上界。$\beta$ 越大，每个编码都被越用力地推向先验：潜空间更平滑、更规整，
+        只有 $\beta = 1$ 时它才是负 ELBO，即 $-\log p(x)$ 的一个上界。$\beta$ 越大，就越用力地把每个编码推向先验：潜空间更平滑、更规整，
         重构更模糊；走到极端便是*后验坍塌*——编码器不再理会 $x$，KL 为零，解码器只会画出同一个“平均数字”。
         $\beta = 0$ 则**去掉了 KL 项**：剩下的是一个编码带噪声的自编码器。它的重构最好，但没有任何东西让它的编码看起来像是从 $\mathcal N(0, I)$ 中抽出的，
         因此对先验样本解码得到的图像不像任何数字：**没有 KL 项，模型就不是生成模型。**
@@ -718,7 +718,7 @@ CELLS = [
         zh=r"""
         ## 3.7 MNIST 上的二维潜空间 VAE
 
-        二维潜空间可以直接画出来。训练它所需的时间超出了一个笔记本应有的长度，所以我们用 `course_lib` 的命令行训练了一次，
+        二维潜空间可以直接画出来。训练它耗时太长，不适合放在笔记本里，所以我们用 `course_lib` 的命令行训练了一次，
         并把它作为一个小检查点随包发布（权重存为 safetensors，另有一张 JSON 模型卡，记录数据、训练轮数、指标和确切的命令）。
         下一个单元格加载它并打印模型卡；按其中 `command` 一行即可重新训练，所需时间与模型卡中记录的相近。
         """,
@@ -816,7 +816,7 @@ CELLS = [
         """,
         zh=r"""
         **潜空间浏览器。** 在 JupyterLab 中，下面的滑块是可以实时操作的：拖动 $z_1$ 和 $z_2$，解码器就会重新画出该点处的数字，
-        并在潜空间分布图上用星号标出这个点。渲染出的书无法运行 Python，所以接下来的单元格对一个固定的点画出同样的图，
+        并在潜空间分布图上用星号标出这个点。网页版的书无法运行 Python，所以接下来的单元格对一个固定的点画出同样的图，
         再下一张图展示滑块所能扫过的全部内容：网格上每一点解码得到的数字。
         """,
     ),
@@ -1234,7 +1234,7 @@ CELLS = [
         zh=r"""
         ## 参考文献
 
-        Kingma 与 Welling {cite:p}`zh-kingma2014vae`、Rezende、Mohamed 与 Wierstra {cite:p}`zh-rezende2014stochastic` 提出了 VAE 和重参数化技巧；
+        Kingma 与 Welling {cite:p}`zh-kingma2014vae`，以及 Rezende、Mohamed 与 Wierstra {cite:p}`zh-rezende2014stochastic` 提出了 VAE 和重参数化技巧；
         Williams {cite:p}`zh-williams1992reinforce` 提出了得分函数（REINFORCE）估计量；Burda、Grosse 与 Salakhutdinov {cite:p}`zh-burda2016iwae`
         提出了重要性加权下界；Higgins 等人 {cite:p}`zh-higgins2017betavae` 提出了 β-VAE；Loaiza-Ganem 与 Cunningham
         {cite:p}`zh-loaizaganem2019continuous` 讨论了在灰度像素上使用伯努利似然的问题。完整的参考文献列表见[参考文献页](../../book/zh/references.md)。
