@@ -23,11 +23,13 @@ help:
 	@echo "make bench      print the training-throughput benchmark table"
 	@echo "make portability  nbval natively and under two numeric perturbations (other CPU kernels)"
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile jupyter-config/course_lib.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH_INDEX) "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet -e ".[book,test]"
+	# what installing the wheel puts in <prefix>/etc/jupyter (an editable install skips data files): JupyterLab's CJK font
+	install -D -m 644 jupyter-config/course_lib.json $(VENV)/etc/jupyter/jupyter_server_config.d/course_lib.json
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null  # "Python 3 (ipykernel)", as a plain install names it
 	touch $(STAMP)
 
@@ -96,7 +98,8 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The whole book as one PDF per language (_build/pdf/book-en.pdf, book-zh.pdf), printed by Chromium from the
-# built HTML, offline, fonts embedded; checks its page count, Chinese text and fonts (book/_ext/print_pdf.py).
+# built HTML, offline, fonts embedded, numbered pages; checks its page count, Chinese text, fonts, page numbers, the
+# front page on one sheet and that no code frame is left empty at a page's foot (book/_ext/print_pdf.py).
 pdf: book
 	$(PY) book/_ext/print_pdf.py
 

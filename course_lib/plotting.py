@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from matplotlib import font_manager
 
-__all__ = ["setup_fonts", "find_cjk_font", "image_grid", "show_images", "CJK_FAMILIES"]
+__all__ = ["setup_fonts", "find_cjk_font", "bundled_font_file", "image_grid", "show_images", "CJK_FAMILIES"]
 
 #: Family names of free or system CJK fonts, in order of preference.
 CJK_FAMILIES: tuple[str, ...] = (
@@ -36,7 +36,8 @@ CJK_FAMILIES: tuple[str, ...] = (
 )
 
 
-def _bundled_font_file() -> Path | None:
+def bundled_font_file() -> Path | None:
+    """The CJK font that installs with course_lib (WenQuanYi Micro Hei, a .ttc), or ``None`` without it."""
     spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -50,7 +51,7 @@ def find_cjk_font() -> str | None:
     for family in CJK_FAMILIES:
         if family in names:
             return family
-    bundled = _bundled_font_file()
+    bundled = bundled_font_file()
     if bundled is not None:
         font_manager.fontManager.addfont(str(bundled))
         return font_manager.FontProperties(fname=str(bundled)).get_name()

@@ -454,6 +454,7 @@ def build_wheel(dest: Path) -> Path:
         src.mkdir()
         for name in ("pyproject.toml", "README.md"):
             shutil.copy2(ROOT / name, src / name)
+        shutil.copytree(ROOT / "jupyter-config", src / "jupyter-config")  # the JupyterLab font extension's switch
         shutil.copytree(
             ROOT / "course_lib", src / "course_lib",
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.state.pt"),

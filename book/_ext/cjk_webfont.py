@@ -7,51 +7,29 @@ Hei (Apache-2.0 or GPLv3 with font exception), served from the built site itself
 The font comes from the package `paperang-p2-fonts-cjk`, a dependency that course_lib already uses for
 Chinese figure labels; nothing is copied into the repository. The package ships a TrueType collection
 (.ttc) whose FFTM table browsers' font sanitizer rejects ("OTS parsing error: FFTM: misaligned table"),
-so the first face is written out as a plain .ttf with fontTools (a matplotlib dependency), without FFTM.
+so the first face is written out as a plain .ttf with fontTools (a matplotlib dependency), without FFTM, by
+course_lib.lab.write_web_font, which also serves it to JupyterLab.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-FONT_NAME = "wqy-microhei.ttc"
-WEB_FONT_NAME = "wqy-microhei.ttf"  # the name bilingual.css refers to
+from course_lib.lab import WEB_FONT_NAME, write_web_font  # the same font file JupyterLab gets (course_lib/lab.py)
+
 logger = logging.getLogger(__name__)
-
-
-def font_file() -> Path | None:
-    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_NAME
-    return path if path.is_file() else None
 
 
 def _write_web_font(app: Sphinx, exc: Exception | None) -> None:
     if exc is not None or app.builder.format != "html":
         return
-    src = font_file()
-    if src is None:
+    if write_web_font(Path(app.outdir) / "_static" / "fonts" / WEB_FONT_NAME) is None:
         logger.warning(
             "no CJK fallback font: install the package 'paperang-p2-fonts-cjk' (make book does)",
             type="cjk_webfont",
         )
-        return
-    dest = Path(app.outdir) / "_static" / "fonts" / WEB_FONT_NAME
-    if dest.is_file() and dest.stat().st_mtime >= src.stat().st_mtime:
-        return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    collection = TTCollection(str(src))
-    face = collection.fonts[0]  # "WenQuanYi Micro Hei" (the second face is the monospaced variant)
-    if "FFTM" in face:
-        del face["FFTM"]  # a FontForge timestamp, no use to anyone, and fatal to the browser's sanitizer
-    tmp = dest.with_suffix(".tmp")
-    face.save(str(tmp))
-    tmp.replace(dest)
 
 
 #: The Latin face of the Chinese pages' printed tables (bilingual.css, "Book table Latin"): 0.6 em wide, so that a

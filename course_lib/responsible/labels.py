@@ -68,9 +68,9 @@ def to_image(x: torch.Tensor | np.ndarray, scale: int = 4) -> Image.Image:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    from ..plotting import _bundled_font_file
+    from ..plotting import bundled_font_file
 
-    path = _bundled_font_file()
+    path = bundled_font_file()
     if path is None:  # pragma: no cover - the font is a dependency
         raise RuntimeError("no CJK font found for the visible label; install the dependencies (make venv)")
     return ImageFont.truetype(str(path), size)

@@ -181,7 +181,7 @@ CELLS = [
         for s, name in ((linear, T("linear", "线性")), (cosine, T("cosine", "余弦"))):
             axes[0].plot(t_axis, s.alpha_bars[1:].numpy(), label=name)
             axes[1].plot(t_axis, np.log(D.snr(s).numpy()), label=name)
-        axes[0].set_title(T("signal kept: alpha-bar_t", "保留的信号：alpha-bar_t"))
+        axes[0].set_title(T("signal kept: ᾱₜ", "保留的信号：ᾱₜ"))
         axes[1].set_title(T("log SNR(t)", "log SNR(t)"))
         for a in axes[:2]:
             a.set_xlabel("t")
@@ -200,8 +200,8 @@ CELLS = [
         for s, name in ((linear, T("linear", "线性")), (cosine, T("cosine", "余弦"))):
             r = D.snr(s)
             below, ab_T = int((r < 1).nonzero()[0]) + 1, float(s.alpha_bars[-1])
-            print(f"{pad(name, 8, '<')}", T(f"alpha-bar_T = {ab_T:.2e}; SNR falls below 1 at t = {below}",
-                                  f"alpha-bar_T = {ab_T:.2e}；SNR 在 t = {below} 时降到 1 以下"))
+            print(f"{pad(name, 8, '<')}", T(f"ᾱ_T = {ab_T:.2e}; SNR falls below 1 at t = {below}",
+                                  f"ᾱ_T = {ab_T:.2e}；SNR 在 t = {below} 时降到 1 以下"))
         """
     ),
     # ---------------------------------------------------------------------------------- reverse posterior
@@ -1068,7 +1068,7 @@ CELLS = [
         for s, name in ((linear, T("linear", "线性")), (cosine, T("cosine", "余弦"))):
             r = D.snr(s)
             print(name, T("SNR(T/2) =", "SNR(T/2) ="), f"{float(r[499]):.3f};",
-                  T("alpha-bar_t < 0.5 from t =", "alpha-bar_t < 0.5 始于 t ="), int((s.alpha_bars[1:] < 0.5).nonzero()[0]) + 1)
+                  T("ᾱ_t < 0.5 from t =", "ᾱ_t < 0.5 始于 t ="), int((s.alpha_bars[1:] < 0.5).nonzero()[0]) + 1)
         """,
         en_after=r"""
         The cosine schedule keeps a much larger SNR at $T/2$ and crosses $\bar\alpha_t = 0.5$ later: it destroys
