@@ -81,17 +81,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from course_lib.seed import make_generator
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
 
 def _grid_images(n: int, seed: int) -> torch.Tensor:
     """``n`` images on the 8-bit grid, in ``[0, 1]``."""
-    return torch.randint(0, 256, (n, 1, 28, 28), generator=_gen(seed)).float() / 255
+    return torch.randint(0, 256, (n, 1, 28, 28), generator=make_generator(seed)).float() / 255
 
 
 # ================================================================================================ class 1
@@ -99,7 +97,7 @@ def test_watermark_score_is_centred():
     """``z = ⟨x − mean(x), p⟩ / ‖x − mean(x)‖``: checked against NumPy, and unchanged by a uniform brightening."""
     from course_lib.responsible.watermark import embed_watermark, watermark_pattern, watermark_score
 
-    x = 0.2 + 0.3 * torch.rand(6, 1, 28, 28, generator=_gen(0))
+    x = 0.2 + 0.3 * torch.rand(6, 1, 28, 28, generator=make_generator(0))
     x[3:] = embed_watermark(x[3:], key=5, strength=0.05)
     p = watermark_pattern(5).numpy().reshape(-1).astype(np.float64)
     want = []
@@ -118,7 +116,7 @@ def test_dcgan_snapshots_round_to_8bit():
 
     model = make_dcgan(z_dim=4, channels=4, d_channels=4, seed=0)
     task = DCGANTask(model, _grid_images(8, 1), batch_size=4, device="cpu")
-    task.z_fixed = torch.randn(6, 4, generator=_gen(2))
+    task.z_fixed = torch.randn(6, 4, generator=make_generator(2))
     task.evaluate()
     got = task.snapshots[0]
     g = copy.deepcopy(model.sampling_generator).eval()
@@ -161,10 +159,10 @@ def test_likelihood_bound_terms_in_closed_form():
     model = _ConstantX0(k, s)
     # images within a few grey levels of clip(k), so that every decoder bin holds a well-conditioned probability
     level = ((k.clamp(-1, 1) + 1) / 2 * 255).round()
-    offsets = torch.randint(-2, 3, (3, 1, 28, 28), generator=_gen(0)).double()
+    offsets = torch.randint(-2, 3, (3, 1, 28, 28), generator=make_generator(0)).double()
     imgs = (level + offsets).clamp(0, 255) / 255
     off_grid = (imgs + 0.3 / 255).clamp(0, 1)
-    out = D.likelihood_bound(model, off_grid, generator=_gen(0), batch_size=2)
+    out = D.likelihood_bound(model, off_grid, generator=make_generator(0), batch_size=2)
 
     b = s.betas.numpy()
     ab = np.cumprod(1 - b)
@@ -250,10 +248,10 @@ def test_recalibrate_ema_is_a_cumulative_average_of_fresh_batches():
     g.train()
     with torch.no_grad():                     # old statistics that must be forgotten
         for _ in range(2):
-            g(5 * torch.randn(16, 4, generator=_gen(9)) + 3)
-    model.recalibrate_ema(_gen(3), batches=3, batch_size=16)
+            g(5 * torch.randn(16, 4, generator=make_generator(9)) + 3)
+    model.recalibrate_ema(make_generator(3), batches=3, batch_size=16)
     assert not g.training
-    rng = _gen(3)
+    rng = make_generator(3)
     lin = g.project[0].weight.detach().double().numpy()
     means, variances = [], []
     for _ in range(3):
@@ -273,7 +271,7 @@ def _randomised_unet(**kw):
     with torch.no_grad():   # the zero-initialised output layers would make ε̂ ≡ 0 and the class embedding invisible
         for p in model.parameters():
             if not p.abs().sum():
-                p.normal_(0, 0.05, generator=_gen(1))
+                p.normal_(0, 0.05, generator=make_generator(1))
     return model.eval()
 
 
@@ -284,11 +282,11 @@ def test_unet_sample_uses_sample_steps_and_maps_to_pixels():
     calls = []
     h = model.register_forward_hook(lambda m, inp, out: calls.append(int(inp[1][0])))
     try:
-        got = model.sample(3, generator=_gen(5))
+        got = model.sample(3, generator=make_generator(5))
     finally:
         h.remove()
     assert calls == [20, 15, 10, 5]
-    x0 = model.reverse(3, generator=_gen(5))
+    x0 = model.reverse(3, generator=make_generator(5))
     torch.testing.assert_close(got, ((x0 + 1) / 2).clamp(0, 1))
     assert got.min() >= 0 and got.max() <= 1 and 0.2 < float(got.mean()) < 0.8
 
@@ -358,7 +356,7 @@ def test_train_toy_draws_times_1_to_T():
             seen.append(t.clone())
             return x * self.w
 
-    data = torch.randn(64, 2, generator=_gen(0))
+    data = torch.randn(64, 2, generator=make_generator(0))
     train_toy(Stub(), data, cosine_schedule(4), steps=3, batch_size=256, seed=0)
     t = torch.cat(seen)
     assert int(t.min()) == 1 and int(t.max()) == 4
@@ -373,7 +371,7 @@ def test_diffusion_task_step_times_and_label_dropout():
     torch.manual_seed(0)
     n, T = 400, 5
     x = _grid_images(n, 6)
-    y = torch.randint(0, 10, (n,), generator=_gen(7))
+    y = torch.randint(0, 10, (n,), generator=make_generator(7))
     task = DiffusionTask(DiffusionUNet(channels=8, emb_dim=16, T=T), x, y, epochs=1, batch_size=n, p_uncond=0.25,
                          device="cpu")
     seen = {}
@@ -404,7 +402,7 @@ def test_train_gan_takes_every_step_and_snapshots_the_last():
 
     torch.manual_seed(0)
     g, d = MLPGenerator(hidden=8, layers=2), MLPDiscriminator(hidden=8, layers=2)
-    h = train_gan(ring_of_gaussians(64, generator=_gen(0)), g, d, steps=5, batch_size=16, snapshot_every=2,
+    h = train_gan(ring_of_gaussians(64, generator=make_generator(0)), g, d, steps=5, batch_size=16, snapshot_every=2,
                   n_snapshot=4, device="cpu")
     assert len(h.loss_g) == len(h.loss_d) == len(h.d_real) == 5
     assert h.snapshot_steps == [0, 2, 4, 5]
@@ -446,7 +444,7 @@ def test_train_gan_gives_each_player_its_own_learning_rate():
     g, d = MLPGenerator(hidden=8, layers=2), MLPDiscriminator(hidden=8, layers=2)
     g0 = [p.detach().clone() for p in g.parameters()]
     d0 = [p.detach().clone() for p in d.parameters()]
-    train_gan(ring_of_gaussians(64, generator=_gen(0)), g, d, steps=3, batch_size=32, lr_g=1e-2, lr_d=1e-11,
+    train_gan(ring_of_gaussians(64, generator=make_generator(0)), g, d, steps=3, batch_size=32, lr_g=1e-2, lr_d=1e-11,
               snapshot_every=3, n_snapshot=4, device="cpu")
     moved_g = max(float((p.detach() - q).abs().max()) for p, q in zip(g.parameters(), g0))
     moved_d = max(float((p.detach() - q).abs().max()) for p, q in zip(d.parameters(), d0))
@@ -459,7 +457,7 @@ def test_unet_guidance_weights_the_conditional_prediction():
     from course_lib.models.diffusion import NULL_CLASS
 
     model = _randomised_unet(T=10)
-    x = torch.randn(3, 1, 28, 28, generator=_gen(2))
+    x = torch.randn(3, 1, 28, 28, generator=make_generator(2))
     y = torch.tensor([1, 4, 7])
     tt = torch.full((3,), 6, dtype=torch.long)
     w = 2.5
@@ -509,7 +507,7 @@ def test_gan_train_step_reports_d_real_and_d_fake_of_their_own_inputs():
     g, d = Const(), Lin()
     real = torch.full((8, 2), 1.0)
     out = gan_train_step(g, d, torch.optim.SGD(g.parameters(), lr=0.0), torch.optim.SGD(d.parameters(), lr=0.0),
-                         real, z_dim=2, generator_rng=_gen(0))
+                         real, z_dim=2, generator_rng=make_generator(0))
     assert float(out["d_real"]) == pytest.approx(1 / (1 + math.exp(-2.0)), rel=1e-6)
     assert float(out["d_fake"]) == pytest.approx(1 / (1 + math.exp(1.5)), rel=1e-6)
     assert float(out["loss_d"]) == pytest.approx(math.log1p(math.exp(-2.0)) + math.log1p(math.exp(-1.5)), rel=1e-6)
@@ -528,7 +526,7 @@ def test_dp_records_the_sampling_rate_opacus_uses():
     from course_lib.responsible.dp import DPVAETask, card_extra
 
     torch.manual_seed(0)
-    x = torch.rand(100, 1, 28, 28, generator=_gen(0))
+    x = torch.rand(100, 1, 28, 28, generator=make_generator(0))
     opacus_q = DPDataLoader.from_data_loader(DataLoader(TensorDataset(x), batch_size=30)).sample_rate
     assert opacus_q == pytest.approx(1 / 4)
     task = DPVAETask(MLPVAE(z_dim=2, hidden=4), x, epochs=1, target_epsilon=math.inf, batch_size=30)

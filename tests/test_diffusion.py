@@ -8,12 +8,10 @@ import pytest
 import torch
 
 from course_lib.models import diffusion as D
+from course_lib.seed import make_generator
 
 torch.set_default_dtype(torch.float32)
 
-
-def _gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 # ---------------------------------------------------------------------------------------------- schedules
@@ -55,7 +53,7 @@ def test_schedule_validation() -> None:
 
 # ------------------------------------------------------------------------------------- forward process
 def test_q_sample_equals_the_simulated_chain_in_distribution() -> None:
-    s, g = D.linear_schedule(100, 1e-3, 0.05), _gen(1)
+    s, g = D.linear_schedule(100, 1e-3, 0.05), make_generator(1)
     x0 = torch.full((200_000, 1), 1.5)
     x = x0.clone()
     for t in range(1, 61):
@@ -123,7 +121,7 @@ def test_tweedie_score_of_a_gaussian_mixture() -> None:
     s, t = D.linear_schedule(100), 40
     ab = float(s.alpha_bars[t])
     mus, sd = torch.tensor([-2.0, 1.0]), 0.3
-    g = _gen(3)
+    g = make_generator(3)
     n = 400_000
     comp = torch.randint(0, 2, (n,), generator=g)
     x0 = mus[comp] + sd * torch.randn(n, generator=g)
@@ -220,7 +218,7 @@ def test_vlb_of_the_exact_denoiser_for_a_point_mass() -> None:
     def oracle(xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return D.x0_to_eps(xt, x_star.expand_as(xt), t, s)
 
-    out = D.vlb_terms(oracle, x0, s, generator=_gen(0))
+    out = D.vlb_terms(oracle, x0, s, generator=make_generator(0))
     assert float(out["diffusion"].abs().max()) < 1e-3
     ab = float(s.alpha_bars[-1])
     prior = 0.5 * (-math.log(1 - ab) + (1 - ab) + ab * x_star.pow(2) - 1).sum()
@@ -252,14 +250,14 @@ def test_likelihood_bound_of_the_exact_denoiser_is_prior_plus_decoder() -> None:
     img = (torch.arange(784, dtype=torch.float32) % 256 / 255).view(1, 1, 28, 28)
     oracle = _PointMassOracle(img * 2 - 1, s)
     off_grid = (img + 0.3 / 255).clamp(0, 1).expand(5, 1, 28, 28)   # rounds back onto img
-    out = D.likelihood_bound(oracle, off_grid, generator=_gen(0), batch_size=2)
+    out = D.likelihood_bound(oracle, off_grid, generator=make_generator(0), batch_size=2)
     assert out["images"] == 5 and out["times"] == 29
     assert abs(out["terms_nats"]["diffusion"]) < 1e-2
     ab = float(s.alpha_bars[-1])
     x = img * 2 - 1
     prior = float((0.5 * (-math.log(1 - ab) + (1 - ab) + ab * x.pow(2) - 1)).sum())
     assert out["terms_nats"]["prior"] == pytest.approx(prior, rel=1e-4)
-    direct = D.vlb_terms(oracle, x.expand(5, 1, 28, 28), s, ts=[2], generator=_gen(1))
+    direct = D.vlb_terms(oracle, x.expand(5, 1, 28, 28), s, ts=[2], generator=make_generator(1))
     assert out["terms_nats"]["decoder"] == pytest.approx(float(direct["decoder"].mean()), rel=1e-3)
     assert out["nats_per_image"] == pytest.approx(sum(out["terms_nats"][k] for k in ("prior", "diffusion", "decoder")))
     assert out["bits_per_dim"] == pytest.approx(out["nats_per_image"] / (784 * math.log(2)))
@@ -274,15 +272,15 @@ def test_likelihood_bound_of_a_network_sums_every_time_or_samples_some() -> None
             torch.nn.init.normal_(p, std=0.1)
     x = torch.rand(6, 1, 28, 28)
     m.train()
-    full = D.likelihood_bound(m, x, generator=_gen(0), batch_size=4)
+    full = D.likelihood_bound(m, x, generator=make_generator(0), batch_size=4)
     assert m.training                                    # the caller's mode is restored
     assert full["times"] == 11 and full["images"] == 6
-    again = D.likelihood_bound(m, x, generator=_gen(0), batch_size=4)         # the same seed: the same noise
+    again = D.likelihood_bound(m, x, generator=make_generator(0), batch_size=4)         # the same seed: the same noise
     assert full["nats_per_image"] == pytest.approx(again["nats_per_image"], rel=1e-6)
-    some = D.likelihood_bound(m, x, times=4, generator=_gen(0))
+    some = D.likelihood_bound(m, x, times=4, generator=make_generator(0))
     assert some["times"] == 4 and some["nats_se"] > 0
     # the time-sampled estimate is unbiased: over many draws its mean approaches the full sum
-    draws = [D.likelihood_bound(m, x, times=3, generator=_gen(k))["terms_nats"]["diffusion"] for k in range(30)]
+    draws = [D.likelihood_bound(m, x, times=3, generator=make_generator(k))["terms_nats"]["diffusion"] for k in range(30)]
     spread = torch.tensor(draws)
     assert abs(float(spread.mean()) - full["terms_nats"]["diffusion"]) < 4 * float(spread.std()) / math.sqrt(30) + 1.0
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
@@ -310,10 +308,10 @@ def test_schedules_match_diffusers(diffusers, name: str, theirs: str) -> None:
 def test_ddpm_step_matches_diffusers(diffusers, clip: bool) -> None:
     ref = diffusers.DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", clip_sample=clip)
     ours = D.cosine_schedule(1000)
-    x, eps = torch.randn(2, 1, 4, 4, generator=_gen(5)) * 1.5, torch.randn(2, 1, 4, 4, generator=_gen(6))
+    x, eps = torch.randn(2, 1, 4, 4, generator=make_generator(5)) * 1.5, torch.randn(2, 1, 4, 4, generator=make_generator(6))
     for k in (999, 500, 37, 1, 0):  # diffusers' step k is our t = k + 1
-        theirs = ref.step(eps, k, x, generator=_gen(7)).prev_sample
-        z = torch.randn(x.shape, generator=_gen(7))
+        theirs = ref.step(eps, k, x, generator=make_generator(7)).prev_sample
+        z = torch.randn(x.shape, generator=make_generator(7))
         mine = D.ddpm_step(x, eps, k + 1, ours, z, clip=1.0 if clip else None)
         assert torch.allclose(mine, theirs, atol=1e-3), k  # diffusers works in float32, we in float64
 
@@ -324,10 +322,10 @@ def test_ddim_step_matches_diffusers(diffusers, eta: float) -> None:
                                   set_alpha_to_one=True, timestep_spacing="leading", steps_offset=0)
     ref.set_timesteps(20)
     ours = D.cosine_schedule(1000)
-    x, eps = torch.randn(2, 1, 4, 4, generator=_gen(8)), torch.randn(2, 1, 4, 4, generator=_gen(9))
+    x, eps = torch.randn(2, 1, 4, 4, generator=make_generator(8)), torch.randn(2, 1, 4, 4, generator=make_generator(9))
     r = 1000 // 20
     for k in ref.timesteps.tolist():
-        z = torch.randn(x.shape, generator=_gen(10))
+        z = torch.randn(x.shape, generator=make_generator(10))
         theirs = ref.step(eps, k, x, eta=eta, use_clipped_model_output=True, variance_noise=z).prev_sample
         mine = D.ddim_step(x, eps, k + 1, max(k - r + 1, 0), ours, eta=eta, noise=z, clip=1.0)
         assert torch.allclose(mine, theirs, atol=2e-4), k
@@ -345,10 +343,10 @@ def test_unet_shapes_conditioning_and_sample_range() -> None:
                 torch.nn.init.normal_(p, std=0.1)
         assert not torch.allclose(m(x, t, torch.tensor([0, 0, 0])), m(x, t, torch.tensor([1, 1, 1])))
         assert torch.allclose(m(x, t), m(x, t, torch.full((3,), D.NULL_CLASS)))
-        img = m.sample(4, generator=_gen(0))
+        img = m.sample(4, generator=make_generator(0))
         assert img.shape == (4, 1, 28, 28) and float(img.min()) >= 0 and float(img.max()) <= 1
-        a = m.sample(2, generator=_gen(1), method="ddpm")
-        b = m.sample(2, generator=_gen(1), y=torch.tensor([3, 4]), guidance=2.0, steps=5)
+        a = m.sample(2, generator=make_generator(1), method="ddpm")
+        b = m.sample(2, generator=make_generator(1), y=torch.tensor([3, 4]), guidance=2.0, steps=5)
         assert a.shape == b.shape == (2, 1, 28, 28)
     with pytest.raises(ValueError, match="shape"):
         m(torch.randn(2, 28, 28), torch.tensor([1, 2]))
@@ -374,7 +372,7 @@ def test_training_reduces_the_loss_and_checkpoint_round_trip(tmp_path) -> None:
     assert next(back.parameters()).dtype == torch.float32 and card["config"]["T"] == 50
     back2, _ = load_any(tmp_path / "d")  # through the registry: float16 weights come back as float32
     assert next(back2.parameters()).dtype == torch.float32
-    assert torch.equal(back2.sample(2, generator=_gen(0), steps=3), back.sample(2, generator=_gen(0), steps=3))
+    assert torch.equal(back2.sample(2, generator=make_generator(0), steps=3), back.sample(2, generator=make_generator(0), steps=3))
     with pytest.raises(ValueError, match="p_uncond"):
         train_diffusion(m, x, y, epochs=1, p_uncond=1.5, device="cpu")
 

@@ -32,13 +32,11 @@ from course_lib.training import minibatch_indices
 from course_lib.models.vae import (MLPVAE, evaluate_vae, gaussian_kl, iwae_bound, log_likelihood, negative_elbo,
                             reparameterize, train_vae)
 from course_lib.responsible.watermark import detect_watermark, embed_watermark, watermark_pattern, watermark_score
+from course_lib.seed import make_generator
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 # ------------------------------------------------------------------------------------------------ GAN
@@ -54,10 +52,10 @@ def test_gan_train_step_descends_the_requested_generator_loss(kind):
     g0 = [p.detach().clone() for p in g.parameters()]
     lr = 0.5
     opt_g, opt_d = torch.optim.SGD(g.parameters(), lr=lr), torch.optim.SGD(d.parameters(), lr=0.0)
-    real = ring_of_gaussians(16, generator=_gen(0))
-    stats = gan_train_step(g, d, opt_g, opt_d, real, z_dim=2, kind=kind, generator_rng=_gen(7))
+    real = ring_of_gaussians(16, generator=make_generator(0))
+    stats = gan_train_step(g, d, opt_g, opt_d, real, z_dim=2, kind=kind, generator_rng=make_generator(7))
 
-    rng = _gen(7)
+    rng = make_generator(7)
     torch.randn(16, 2, generator=rng)                 # the discriminator step's noise
     z = torch.randn(16, 2, generator=rng)             # the generator step's noise
     ref = MLPGenerator(hidden=8, layers=2)
@@ -74,7 +72,7 @@ def test_gan_train_step_descends_the_requested_generator_loss(kind):
 
 
 def test_train_gan_passes_kind_seed_and_d_steps_on():
-    data_ = ring_of_gaussians(512, generator=_gen(1))
+    data_ = ring_of_gaussians(512, generator=make_generator(1))
 
     def run(**kw):
         torch.manual_seed(0)
@@ -97,8 +95,8 @@ def test_laplace_scale_is_sensitivity_over_epsilon(sensitivity, epsilon):
 
 
 def test_laplace_mechanism_noise_grows_with_the_sensitivity():
-    a = laplace_mechanism(0.0, 1.0, 1.0, n_draws=100_000, generator=_gen(0))
-    b = laplace_mechanism(0.0, 5.0, 1.0, n_draws=100_000, generator=_gen(0))
+    a = laplace_mechanism(0.0, 1.0, 1.0, n_draws=100_000, generator=make_generator(0))
+    b = laplace_mechanism(0.0, 5.0, 1.0, n_draws=100_000, generator=make_generator(0))
     assert float(a.abs().mean()) == pytest.approx(1.0, rel=0.03)   # E|Lap(b)| = b
     assert float(b.abs().mean()) == pytest.approx(5.0, rel=0.03)
     with pytest.raises(ValueError, match="sensitivity"):
@@ -108,7 +106,7 @@ def test_laplace_mechanism_noise_grows_with_the_sensitivity():
 # ------------------------------------------------------------------------------------------------ watermark
 def test_watermark_test_is_one_sided():
     """An image carrying the *negated* pattern scores far below 0: a one-sided test does not flag it."""
-    x = torch.full((20, 1, 28, 28), 0.5) + 0.05 * torch.rand(20, 1, 28, 28, generator=_gen(0))
+    x = torch.full((20, 1, 28, 28), 0.5) + 0.05 * torch.rand(20, 1, 28, 28, generator=make_generator(0))
     neg = (x - 0.2 * watermark_pattern(3)).clamp(0, 1)
     pos = embed_watermark(x, key=3, strength=0.2)
     assert (watermark_score(neg, 3) < -4).all() and (watermark_score(pos, 3) > 4).all()
@@ -117,7 +115,7 @@ def test_watermark_test_is_one_sided():
 
 
 def test_detection_threshold_and_strength_matter():
-    x = torch.full((10, 1, 28, 28), 0.5) + 0.05 * torch.rand(10, 1, 28, 28, generator=_gen(1))
+    x = torch.full((10, 1, 28, 28), 0.5) + 0.05 * torch.rand(10, 1, 28, 28, generator=make_generator(1))
     weak, strong = embed_watermark(x, 3, strength=0.02), embed_watermark(x, 3, strength=0.2)
     s_weak, s_strong = watermark_score(weak, 3), watermark_score(strong, 3)
     assert (s_strong > s_weak + 1).all()
@@ -151,9 +149,9 @@ def test_load_checkpoint_refuses_missing_and_unexpected_weights(tmp_path):
 def test_minibatch_indices_honours_shuffle_and_drop_last():
     ordered = torch.cat(list(minibatch_indices(23, 5, shuffle=False)))
     assert ordered.tolist() == list(range(23))
-    a = torch.cat(list(minibatch_indices(23, 5, generator=_gen(0))))
-    b = torch.cat(list(minibatch_indices(23, 5, generator=_gen(0))))
-    c = torch.cat(list(minibatch_indices(23, 5, generator=_gen(1))))
+    a = torch.cat(list(minibatch_indices(23, 5, generator=make_generator(0))))
+    b = torch.cat(list(minibatch_indices(23, 5, generator=make_generator(0))))
+    c = torch.cat(list(minibatch_indices(23, 5, generator=make_generator(1))))
     assert torch.equal(a, b) and not torch.equal(a, c) and a.tolist() != list(range(23))
     assert sorted(a.tolist()) == list(range(23))
     assert [len(i) for i in minibatch_indices(23, 5)] == [5, 5, 5, 5, 3]
@@ -170,17 +168,17 @@ def tiny_gpt():
 def test_generate_uses_top_k_top_p_temperature_and_generator(tiny_gpt):
     prompt = torch.tensor([[1, 2, 3]])
     greedy = generate(tiny_gpt, prompt, 20, temperature=0)
-    free = [generate(tiny_gpt, prompt, 20, temperature=2.0, generator=_gen(s)) for s in range(3)]
+    free = [generate(tiny_gpt, prompt, 20, temperature=2.0, generator=make_generator(s)) for s in range(3)]
     assert any(not torch.equal(f, greedy) for f in free)             # sampling is not greedy …
     assert not torch.equal(free[0], free[1])                         # … and the generator drives it
-    assert torch.equal(free[0], generate(tiny_gpt, prompt, 20, temperature=2.0, generator=_gen(0)))
+    assert torch.equal(free[0], generate(tiny_gpt, prompt, 20, temperature=2.0, generator=make_generator(0)))
     for kw in ({"top_k": 1}, {"top_p": 1e-6}, {"temperature": 1e-4}):
-        out = generate(tiny_gpt, prompt, 20, generator=_gen(0), **{"temperature": 2.0, **kw})
+        out = generate(tiny_gpt, prompt, 20, generator=make_generator(0), **{"temperature": 2.0, **kw})
         assert torch.equal(out, greedy), kw
 
 
 def test_bits_per_char_honours_block_size(tiny_gpt):
-    ids = torch.randint(0, 11, (40,), generator=_gen(2))
+    ids = torch.randint(0, 11, (40,), generator=make_generator(2))
     with torch.no_grad():
         logits, _ = tiny_gpt(ids[:-1, None])                       # 39 windows of one character each
         want = torch.nn.functional.cross_entropy(logits[:, 0], ids[1:]).item() / math.log(2)
@@ -196,12 +194,12 @@ def tiny_vae():
 
 
 def test_iwae_bound_uses_likelihood_and_sigma(tiny_vae):
-    x = torch.rand(4, 1, 28, 28, generator=_gen(3))
+    x = torch.rand(4, 1, 28, 28, generator=make_generator(3))
     for lik, sigma in (("bernoulli", 0.1), ("gaussian", 0.3), ("gaussian", 0.7)):
-        got = iwae_bound(tiny_vae, x, k=1, generator=_gen(5), likelihood=lik, sigma=sigma)
+        got = iwae_bound(tiny_vae, x, k=1, generator=make_generator(5), likelihood=lik, sigma=sigma)
         with torch.no_grad():
             mu, logvar = tiny_vae.encode(x)
-            z = reparameterize(mu.expand(1, -1, -1), logvar.expand(1, -1, -1), _gen(5))[0]
+            z = reparameterize(mu.expand(1, -1, -1), logvar.expand(1, -1, -1), make_generator(5))[0]
             log_px = log_likelihood(x, tiny_vae.decode(z), lik, sigma)
             log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(1)
             log_qz = -0.5 * ((z - mu).pow(2) / logvar.exp() + logvar + math.log(2 * math.pi)).sum(1)
@@ -209,7 +207,7 @@ def test_iwae_bound_uses_likelihood_and_sigma(tiny_vae):
 
 
 def test_evaluate_vae_uses_seed_and_likelihood(tiny_vae):
-    x = torch.rand(50, 1, 28, 28, generator=_gen(4))
+    x = torch.rand(50, 1, 28, 28, generator=make_generator(4))
     a, b = evaluate_vae(tiny_vae, x, seed=0), evaluate_vae(tiny_vae, x, seed=0)
     c = evaluate_vae(tiny_vae, x, seed=1)
     assert a == b and a["recon"] != c["recon"] and a["kl"] == pytest.approx(c["kl"])
@@ -217,7 +215,7 @@ def test_evaluate_vae_uses_seed_and_likelihood(tiny_vae):
     g2 = evaluate_vae(tiny_vae, x, likelihood="gaussian", sigma=0.2)
     with torch.no_grad():
         mu, logvar = tiny_vae.encode(x)
-        logits = tiny_vae.decode(reparameterize(mu, logvar, _gen(0)))
+        logits = tiny_vae.decode(reparameterize(mu, logvar, make_generator(0)))
         want = float(negative_elbo(x, logits, mu, logvar, likelihood="gaussian", sigma=0.5).mean())
     assert g1["neg_elbo"] == pytest.approx(want, rel=1e-4)
     assert g1["recon"] != pytest.approx(g2["recon"]) != pytest.approx(a["recon"])
@@ -225,7 +223,7 @@ def test_evaluate_vae_uses_seed_and_likelihood(tiny_vae):
 
 
 def test_train_vae_uses_beta_and_likelihood():
-    x = torch.rand(128, 1, 28, 28, generator=_gen(6)).round()
+    x = torch.rand(128, 1, 28, 28, generator=make_generator(6)).round()
 
     def trained(**kw):
         torch.manual_seed(0)
@@ -250,7 +248,7 @@ def test_samplers_use_their_generator(tiny_vae):
 
     gan = make_dcgan(z_dim=4, channels=2, d_channels=2, seed=0).generator
     for sample in (tiny_vae.sample, gan.sample):
-        a, b, c = sample(3, generator=_gen(0)), sample(3, generator=_gen(0)), sample(3, generator=_gen(1))
+        a, b, c = sample(3, generator=make_generator(0)), sample(3, generator=make_generator(0)), sample(3, generator=make_generator(1))
         assert torch.equal(a, b) and not torch.equal(a, c)
 
 

@@ -15,13 +15,11 @@ from course_lib.models.gpt import KVCache
 from course_lib.responsible.text_watermark import (detect, false_positive_rate, green_count, green_lists,
                                                    watermarked_generate, z_score)
 from course_lib.text import CharTokenizer
+from course_lib.seed import make_generator
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 # ------------------------------------------------------------------------------------------------ ROC
@@ -43,7 +41,7 @@ def test_roc_points_auc_and_tpr_at_fpr_by_hand():
 
 
 def test_auc_is_the_mann_whitney_probability():
-    g = _gen(0)
+    g = make_generator(0)
     m, n = torch.randn(300, generator=g) + 0.5, torch.randn(200, generator=g)
     m[:20] = n[:20]  # some ties
     brute = float(((m[:, None] > n[None]).double() + 0.5 * (m[:, None] == n[None]).double()).mean())
@@ -185,7 +183,7 @@ def small_gpt():
 
 
 def test_kv_cache_gives_the_full_forward_logits(small_gpt):
-    idx = torch.randint(0, 30, (3, 40), generator=_gen(0))
+    idx = torch.randint(0, 30, (3, 40), generator=make_generator(0))
     with torch.no_grad():
         full, _ = small_gpt(idx)
         cache = KVCache(small_gpt)
@@ -195,12 +193,12 @@ def test_kv_cache_gives_the_full_forward_logits(small_gpt):
 
 def test_watermarked_sampler(small_gpt):
     prompt = torch.tensor([[1, 2, 3]] * 4)
-    plain = watermarked_generate(small_gpt, prompt, 50, None, temperature=1.0, generator=_gen(5))
-    assert torch.equal(plain, generate(small_gpt, prompt, 50, temperature=1.0, generator=_gen(5)))
+    plain = watermarked_generate(small_gpt, prompt, 50, None, temperature=1.0, generator=make_generator(5))
+    assert torch.equal(plain, generate(small_gpt, prompt, 50, temperature=1.0, generator=make_generator(5)))
     green = green_lists(11, 30, gamma=0.5)
-    zero = watermarked_generate(small_gpt, prompt, 50, green, delta=0.0, generator=_gen(5))
+    zero = watermarked_generate(small_gpt, prompt, 50, green, delta=0.0, generator=make_generator(5))
     assert torch.equal(zero, plain)                                # delta = 0: no watermark at all
-    marked = watermarked_generate(small_gpt, prompt, 50, green, delta=4.0, generator=_gen(5))
+    marked = watermarked_generate(small_gpt, prompt, 50, green, delta=4.0, generator=make_generator(5))
     z_marked = [detect(r[3:], green)[1] for r in marked]
     z_plain = [detect(r[3:], green)[1] for r in plain]
     assert min(z_marked) > 4 and max(z_plain) < 4
@@ -218,7 +216,7 @@ def test_implicit_label_round_trip_and_what_drops_it(tmp_path):
                                                read_implicit_label, reencode_jpeg, save_png, screenshot, to_digits,
                                                to_image)
 
-    x = torch.rand(28, 28, generator=_gen(0))
+    x = torch.rand(28, 28, generator=make_generator(0))
     label = implicit_label("生成式人工智能课程", "course-0001")
     assert list(label) == list(AIGC_FIELDS) and label["Label"] == "1"
     img = to_image(x, scale=4)

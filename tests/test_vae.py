@@ -12,20 +12,18 @@ from course_lib.checkpoint import load_training_state, read_card
 from course_lib.models.vae import (ConvVAE, DeepConvVAE, LinearGaussianVAE, MLPVAE, evaluate_vae, gaussian_kl,
                                    iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize, train_vae)
 from course_lib.training import warmup_cosine_lr
+from course_lib.seed import make_generator
 
-
-def _gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 # ------------------------------------------------------------------------------------------------- KL
 def test_gaussian_kl_closed_form_matches_monte_carlo():
-    g = _gen(1)
+    g = make_generator(1)
     mu = torch.randn(4, 3, generator=g, dtype=torch.float64)
     logvar = torch.randn(4, 3, generator=g, dtype=torch.float64)
     closed = gaussian_kl(mu, logvar)
     n = 200_000
-    z = reparameterize(mu.expand(n, -1, -1), logvar.expand(n, -1, -1), generator=_gen(2))
+    z = reparameterize(mu.expand(n, -1, -1), logvar.expand(n, -1, -1), generator=make_generator(2))
     q = torch.distributions.Normal(mu, (0.5 * logvar).exp())
     p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
     terms = (q.log_prob(z) - p.log_prob(z)).sum(-1)  # (n, 4)
@@ -42,21 +40,21 @@ def test_gaussian_kl_closed_form_matches_monte_carlo():
 def test_reparameterize_moments_and_gradient():
     mu = torch.tensor([[1.0, -2.0]], requires_grad=True)
     logvar = torch.tensor([[0.0, math.log(4.0)]], requires_grad=True)
-    z = reparameterize(mu.expand(100_000, -1), logvar.expand(100_000, -1), generator=_gen(0))
+    z = reparameterize(mu.expand(100_000, -1), logvar.expand(100_000, -1), generator=make_generator(0))
     assert torch.allclose(z.mean(0), torch.tensor([1.0, -2.0]), atol=0.03)
     assert torch.allclose(z.std(0), torch.tensor([1.0, 2.0]), atol=0.03)
     z.sum().backward()  # gradients flow through mu and logvar
     assert mu.grad is not None and torch.allclose(mu.grad, torch.full((1, 2), 100_000.0))
     assert logvar.grad is not None and logvar.grad.abs().sum() > 0
     # the same generator seed gives the same draw
-    a = reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), generator=_gen(5))
-    b = reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), generator=_gen(5))
+    a = reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), generator=make_generator(5))
+    b = reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), generator=make_generator(5))
     assert torch.equal(a, b)
 
 
 # ------------------------------------------------------------------------------------- linear-Gaussian
 def _linear_model(seed: int = 0, D: int = 5, d: int = 2) -> tuple[LinearGaussianVAE, torch.Tensor]:
-    g = _gen(seed)
+    g = make_generator(seed)
     W = torch.randn(D, d, generator=g, dtype=torch.float64)
     b = torch.randn(D, generator=g, dtype=torch.float64)
     model = LinearGaussianVAE(W, b, sigma=0.7)
@@ -82,7 +80,7 @@ def test_elbo_below_iwae_below_log_px():
         log_px, elbo = model.log_marginal(x), model.elbo(x)
         assert torch.all(log_px - elbo > 0.5)
         reps = 2000  # independent estimates per point, drawn in one call on x repeated
-        draws = {k: iwae_bound(model, x.repeat(reps, 1), k=k, generator=_gen(k)).view(reps, -1) for k in (1, 10, 100)}
+        draws = {k: iwae_bound(model, x.repeat(reps, 1), k=k, generator=make_generator(k)).view(reps, -1) for k in (1, 10, 100)}
         means = {k: d.mean(0) for k, d in draws.items()}
     # k = 1 is an unbiased estimate of the ELBO (within 4 standard errors)
     assert torch.all((means[1] - elbo).abs() < 4 * draws[1].std(0) / math.sqrt(reps))
@@ -101,12 +99,12 @@ def test_exact_posterior_makes_bounds_tight():
         torch.testing.assert_close(model.elbo(x), model.log_marginal(x))
         torch.testing.assert_close(model.kl_to_posterior(x), torch.zeros(2, dtype=torch.float64), atol=1e-12, rtol=0)
         # every importance weight equals p(x): the IWAE estimate is exact for any k and any draw
-        torch.testing.assert_close(iwae_bound(model, x, k=7, generator=_gen(0)), model.log_marginal(x))
+        torch.testing.assert_close(iwae_bound(model, x, k=7, generator=make_generator(0)), model.log_marginal(x))
 
 
 # ------------------------------------------------------------------------------------------ the loss
 def test_negative_elbo_is_reconstruction_plus_beta_kl():
-    g = _gen(0)
+    g = make_generator(0)
     x = torch.rand(3, 1, 28, 28, generator=g)
     logits = torch.randn(3, 1, 28, 28, generator=g)
     mu, logvar = torch.randn(3, 4, generator=g), torch.randn(3, 4, generator=g)
@@ -127,7 +125,7 @@ def test_models_shapes_and_sampling():
     for model in (MLPVAE(z_dim=3, hidden=32), ConvVAE(z_dim=4, channels=8), DeepConvVAE(5, channels=4, hidden=16)):
         logits, mu, logvar = model(x)
         assert logits.shape == (5, 1, 28, 28) and mu.shape == logvar.shape == (5, model.z_dim)
-        s1, s2 = model.sample(6, generator=_gen(1)), model.sample(6, generator=_gen(1))
+        s1, s2 = model.sample(6, generator=make_generator(1)), model.sample(6, generator=make_generator(1))
         assert s1.shape == (6, 1, 28, 28) and torch.equal(s1, s2)
         assert float(s1.min()) >= 0.0 and float(s1.max()) <= 1.0
     conv = ConvVAE(z_dim=4, channels=8)
@@ -179,7 +177,7 @@ def test_short_training_lowers_heldout_negative_elbo():
     json.dumps(hist)  # the history is plain numbers
     # IWAE (k = 20) is a tighter bound than the ELBO on the trained model: its -bound is lower on average
     with torch.no_grad():
-        neg_iwae = -iwae_bound(model, x_held, k=20, generator=_gen(0)).mean()
+        neg_iwae = -iwae_bound(model, x_held, k=20, generator=make_generator(0)).mean()
     assert float(neg_iwae) < after
 
 
