@@ -8,7 +8,7 @@ ways, side by side on the same machine (runs alternate A, B, A, B, ...; the medi
 
 * **course_lib**: the library's own loop (``course_lib.models.vae.train_vae``, ``course_lib.models.dcgan.train_dcgan``)
   — the images live on the device as one float tensor, minibatches are drawn by index on the device, bf16
-  autocast on CUDA; the VAE loop's own optimiser, a fused Adam (``course_lib.training.make_optimizer``). A third column
+  autocast on CUDA; the VAE loop's own optimiser, a fused Adam (``course_lib.optim.make_optimizer``). A third column
   runs the same course_lib loop with PyTorch's default (for-loop) Adam, so the table shows how much of the
   gain is the data path and how much the optimiser step;
 * **baseline**: the loop as pytorch/examples writes it — a ``Dataset`` whose ``__getitem__`` turns one stored
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from course_lib.models.dcgan import make_dcgan, train_dcgan  # noqa: E402
 from course_lib.device import describe_device, get_device  # noqa: E402
 from course_lib.models.gan import gan_train_step  # noqa: E402
-from course_lib.training import make_optimizer  # noqa: E402
+from course_lib.optim import make_optimizer  # noqa: E402
 from course_lib.models.vae import ConvVAE, MLPVAE, negative_elbo, train_vae  # noqa: E402
 
 

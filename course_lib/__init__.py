@@ -7,7 +7,8 @@ The layout (nanoGPT-style: the models apart from the loop that trains them):
   ``gpt`` (chapter 4), ``classifier`` and ``dcgan`` (chapter 5); each with the :class:`~course_lib.training.Task`
   that trains it
 * :mod:`course_lib.training` — the spine: the one training loop and the one command-line run (seed, device,
-  checkpoints, model cards, resume, learning-rate schedule, optimiser, DistributedDataParallel)
+  checkpoints, model cards, resume, DistributedDataParallel); :mod:`course_lib.optim` (the optimiser factory and
+  the learning-rate schedule) and :mod:`course_lib.distributed` (ranks, shards, the global batch mean) beside it
 * :mod:`course_lib.registry` — the table of trainable model kinds (factory, task, command-line options)
 * :mod:`course_lib.cli` — ``python -m course_lib train|evaluate|sample``, built from the registry
 * :mod:`course_lib.checkpoint` — safetensors weights + JSON model cards; ``load_any(path)``
@@ -16,7 +17,8 @@ The layout (nanoGPT-style: the models apart from the loop that trains them):
 * :mod:`course_lib.responsible` — chapter 1 (and 6): memorisation, the Laplace mechanism, a watermark
 * :mod:`course_lib.text` — chapter 4: the book corpus snapshot, the character tokenizer, n-gram baselines
 * :mod:`course_lib.data`, :mod:`course_lib.device`, :mod:`course_lib.seed`, :mod:`course_lib.plotting`,
-  :mod:`course_lib.notebook` — MNIST, devices, seeds, figures, ``setup_notebook()``, ``pad()`` for printed tables
+  :mod:`course_lib.notebook` — MNIST (and minibatch order, training subsets, the image check), devices, seeds,
+  figures, ``setup_notebook()``, ``pad()`` for printed tables
 * :mod:`course_lib.lab` — a Jupyter server extension that serves JupyterLab the CJK font (Chinese never as boxes)
 
 Each chapter module is imported on demand (``from course_lib.models.vae import ConvVAE``), and so are the names

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import tempfile
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +48,10 @@ __all__ = [
     "load_mnist",
     "read_idx",
     "download_mnist",
+    "minibatch_indices",
+    "spread_subset",
+    "skewed_subset",
+    "check_images",
 ]
 
 #: SHA-256 of the **decompressed** IDX files (the values in the course design brief).
@@ -328,3 +334,84 @@ def load_mnist(
     if source == "full":
         return load_full_mnist("test" if part == "heldout" else part, device=device, **kwargs)  # type: ignore[arg-type]
     raise ValueError(f"source must be 'offline' or 'full', got {source!r}")
+
+
+# ------------------------------------------------------------------------------------------------ minibatches and subsets
+def minibatch_indices(n: int, batch_size: int, device: torch.device | str = "cpu",
+                      generator: torch.Generator | None = None, shuffle: bool = True,
+                      drop_last: bool = False) -> Iterator[torch.Tensor]:
+    """Index tensors for one epoch of minibatches, made on ``device``.
+
+    Args:
+        n: number of training examples.
+        batch_size: examples per minibatch (the last one may be smaller unless ``drop_last``).
+        device: where the indices (and the data they index) live.
+        generator: a ``torch.Generator`` on that device, for reproducible shuffling (the global RNG if None).
+        shuffle: random order (``True``) or ``0 .. n-1``.
+        drop_last: skip a final incomplete minibatch.
+
+    Yields:
+        ``int64`` tensors of shape ``(B,)``; use them as ``x[idx]``.
+    """
+    if n <= 0 or batch_size <= 0:
+        raise ValueError(f"need n > 0 and batch_size > 0, got n={n}, batch_size={batch_size}")
+    dev = torch.device(device)
+    order = (torch.randperm(n, device=dev, generator=generator) if shuffle
+             else torch.arange(n, device=dev))
+    stop = n - n % batch_size if drop_last else n
+    for start in range(0, stop, batch_size):
+        yield order[start:start + batch_size]
+
+
+def check_images(x: torch.Tensor, name: str = "x", values: bool = True) -> None:
+    """Raise ``ValueError`` unless ``x`` is a float tensor ``(N, 1, 28, 28)`` with values in ``[0, 1]``.
+
+    ``values=False`` checks the shape only (no device-to-host copy: for a forward pass that runs every step).
+    """
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor of shape (N, 1, 28, 28), got {type(x).__name__}")
+    if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+        hint = " Reshape with x.view(-1, 1, 28, 28)." if x.numel() % 784 == 0 and x.numel() > 0 else ""
+        raise ValueError(f"{name} must have shape (N, 1, 28, 28), got {tuple(x.shape)}.{hint}")
+    if not values:
+        return
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be a float tensor with values in [0, 1], got dtype {x.dtype}; "
+                         f"divide uint8 images by 255")
+    if x.numel():
+        lo, hi = float(x.min()), float(x.max())
+        if not (0.0 <= lo and hi <= 1.0):
+            raise ValueError(f"{name} must have values in [0, 1], got [{lo:.4g}, {hi:.4g}]; scale the images "
+                             f"(e.g. x / 255)")
+
+
+def spread_subset(n_total: int, n: int | None, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Indices of ``n`` evenly spaced examples out of ``n_total`` (all of them when ``n`` is None).
+
+    The offline split is ordered by digit, so the first ``n`` images would all be zeros; evenly spaced
+    indices keep every class.
+    """
+    if n is None or n >= n_total:
+        return torch.arange(n_total, device=device)
+    if n < 1:
+        raise ValueError(f"--train-size must be >= 1, got {n}")
+    return torch.linspace(0, n_total - 1, n, device=device).round().long()
+
+
+def skewed_subset(y: torch.Tensor, digit: int | None, factor: int = 10) -> torch.Tensor:
+    """Indices of a training set in which class ``digit`` is ``factor`` times rarer: every example of the other
+    classes, and ``ceil(n_digit / factor)`` evenly spaced examples of ``digit`` (all of them when ``digit`` is None).
+
+    ``y (N,)`` int labels. Chapter 6 trains on such a set to ask whether a skew in the data comes out of the
+    generator amplified, unchanged or repaired.
+    """
+    if digit is None:
+        return torch.arange(len(y), device=y.device)
+    if factor < 1:
+        raise ValueError(f"--rare-factor must be >= 1, got {factor}")
+    members = torch.nonzero(y == digit).flatten()
+    if len(members) == 0:
+        raise ValueError(f"--rare-digit {digit}: the training set has no example of class {digit}")
+    keep = members[spread_subset(len(members), math.ceil(len(members) / factor), y.device)]
+    others = torch.nonzero(y != digit).flatten()
+    return torch.sort(torch.cat([others, keep])).values

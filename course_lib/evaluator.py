@@ -33,7 +33,7 @@ from torch import nn
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, load_any, load_checkpoint, shipped_checkpoint
 from .device import DeviceLike, get_device
 from .models.classifier import KIND, MNISTClassifier
-from .training import check_images
+from .data import check_images
 
 if TYPE_CHECKING:
     from .stats import Interval

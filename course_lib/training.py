@@ -12,11 +12,12 @@ Two layers, so that a notebook can train a model it holds and the command line c
   data and its SHA-256, seed, wall time, device, world size, optimiser, library versions, metrics, history) and
   :class:`~torch.nn.parallel.DistributedDataParallel` under ``torchrun`` (rank 0 alone writes files).
 
-Also here, shared by every task: :func:`make_optimizer` (Adam/AdamW, fused where the device has a fused kernel,
-or PyTorch's default where a shipped checkpoint depends on it), :func:`warmup_cosine_lr` (the one learning-rate
-schedule: linear warm-up, cosine decay to a floor), :func:`minibatch_indices` (on-device shuffling),
-:func:`autocast` (bf16 on CUDA), :func:`check_images`, and the distributed helpers :func:`world`,
-:func:`shard`, :func:`batch_mean`, :func:`all_sum`.
+Also here: :func:`autocast` (bf16 on CUDA), :func:`maybe_compile` and :func:`progress`. Elsewhere, one module per
+idea: the optimiser factory and the learning-rate schedule in :mod:`course_lib.optim`; minibatch order,
+training subsets and the image check in :mod:`course_lib.data` (:func:`~course_lib.data.minibatch_indices`,
+:func:`~course_lib.data.spread_subset`, :func:`~course_lib.data.check_images`); several processes in
+:mod:`course_lib.distributed` (:func:`~course_lib.distributed.world`, :func:`~course_lib.distributed.shard`,
+:func:`~course_lib.distributed.batch_mean`, :func:`~course_lib.distributed.all_sum`).
 
 How to add a model — one module and one registry entry
 -------------------------------------------------------
@@ -27,7 +28,8 @@ example (``tests/test_registry.py`` runs exactly this through the command line):
     import torch
     from torch import nn
     from course_lib.registry import ModelKind, Option, register
-    from course_lib.training import Task, batch_mean
+    from course_lib.distributed import batch_mean
+    from course_lib.training import Task
 
     class Toy(nn.Module):                              # models/: a pure nn.Module with sample(n, *, generator)
         def __init__(self, width: int = 8):
@@ -81,7 +83,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from .data import minibatch_indices
 from .device import DeviceLike, describe_device, get_device
+from .distributed import all_sum, join_process_group, shard, world
+from .optim import make_optimizer, optimizer_description
 
 __all__ = [
     "TrainConfig",
@@ -89,115 +94,23 @@ __all__ = [
     "Run",
     "fit",
     "train_loop",
-    "make_optimizer",
-    "optimizer_description",
-    "warmup_cosine_lr",
-    "LR_SCHEDULES",
-    "minibatch_indices",
     "autocast",
     "maybe_compile",
     "progress",
-    "check_images",
-    "spread_subset",
-    "skewed_subset",
-    "world",
-    "shard",
-    "batch_mean",
-    "all_sum",
     "Callback",
 ]
 
 #: ``callback(epoch_done, record, model)`` after every epoch (``record`` is the history's newest dict).
 Callback = Callable[[int, dict[str, Any], nn.Module], None]
-LR_SCHEDULES = ("constant", "cosine")
 
 
 # ------------------------------------------------------------------------------------------------ pieces
-def minibatch_indices(n: int, batch_size: int, device: torch.device | str = "cpu",
-                      generator: torch.Generator | None = None, shuffle: bool = True,
-                      drop_last: bool = False) -> Iterator[torch.Tensor]:
-    """Index tensors for one epoch of minibatches, made on ``device``.
-
-    Args:
-        n: number of training examples.
-        batch_size: examples per minibatch (the last one may be smaller unless ``drop_last``).
-        device: where the indices (and the data they index) live.
-        generator: a ``torch.Generator`` on that device, for reproducible shuffling (the global RNG if None).
-        shuffle: random order (``True``) or ``0 .. n-1``.
-        drop_last: skip a final incomplete minibatch.
-
-    Yields:
-        ``int64`` tensors of shape ``(B,)``; use them as ``x[idx]``.
-    """
-    if n <= 0 or batch_size <= 0:
-        raise ValueError(f"need n > 0 and batch_size > 0, got n={n}, batch_size={batch_size}")
-    dev = torch.device(device)
-    order = (torch.randperm(n, device=dev, generator=generator) if shuffle
-             else torch.arange(n, device=dev))
-    stop = n - n % batch_size if drop_last else n
-    for start in range(0, stop, batch_size):
-        yield order[start:start + batch_size]
-
-
 def autocast(device: torch.device | str) -> contextlib.AbstractContextManager[Any]:
     """bfloat16 autocast on CUDA; a no-op context elsewhere (CPU and MPS stay in float32)."""
     dev = torch.device(device)
     if dev.type == "cuda":
         return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
-
-
-def make_optimizer(params: Any, lr: float, device: DeviceLike = "cpu", *, kind: str = "adam",
-                   betas: tuple[float, float] = (0.9, 0.999), weight_decay: float = 0.0,
-                   fused: bool | None = None) -> torch.optim.Optimizer:
-    """The one optimiser factory: ``torch.optim.Adam`` or ``AdamW``.
-
-    Args:
-        params: parameters or parameter groups.
-        lr: learning rate (> 0).
-        device: where the parameters live (decides whether a fused kernel exists).
-        kind: ``"adam"`` or ``"adamw"``.
-        betas, weight_decay: as in PyTorch.
-        fused: ``None`` (default) fuses on the devices where PyTorch has a fused kernel (CPU, CUDA): one pass
-            over each parameter tensor per step, the same algorithm as the default to rounding error, and
-            much faster for small models (``bench/throughput.py``). ``False`` keeps PyTorch's default
-            implementation, bit for bit — for trainers whose shipped checkpoints or printed numbers were made
-            with it. :func:`optimizer_description` records the choice in the model card.
-    """
-    if not lr > 0:
-        raise ValueError(f"the learning rate must be > 0, got {lr}")
-    classes = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
-    if kind not in classes:
-        raise ValueError(f"optimizer kind must be one of {sorted(classes)}, got {kind!r}")
-    if fused is None:
-        fused = torch.device(get_device(device) if isinstance(device, str) and device == "auto" else device).type \
-            in ("cpu", "cuda")
-    extra: dict[str, Any] = {"weight_decay": weight_decay} if kind == "adamw" or weight_decay else {}
-    return classes[kind](params, lr=lr, betas=betas, fused=True if fused else None, **extra)
-
-
-def optimizer_description(opt: torch.optim.Optimizer) -> dict[str, Any]:
-    """What a model card records about an optimiser: class, fused or PyTorch's default, betas, weight decay."""
-    d = opt.defaults
-    return {"name": type(opt).__name__, "fused": bool(d.get("fused")), "betas": list(d.get("betas", ())),
-            "weight_decay": d.get("weight_decay", 0.0)}
-
-
-def warmup_cosine_lr(step: int, total_steps: int, peak: float, warmup_steps: int, floor: float = 0.0) -> float:
-    """The one learning-rate schedule: linear warm-up, then a cosine decay from ``peak`` towards ``floor``.
-
-    ``step`` is 0-based. During the first ``warmup_steps`` steps the rate is ``peak·(step+1)/warmup_steps``
-    (``peak/w, 2 peak/w, … peak``); then ``floor + (peak − floor)·½(1 + cos(π (step − w) / (total − w)))``. A pure
-    function of the step, so a resumed run continues on exactly the same curve.
-    """
-    if total_steps < 1 or not 0 <= step < total_steps:
-        raise ValueError(f"need 0 <= step < total_steps, got step={step}, total_steps={total_steps}")
-    if warmup_steps < 0 or floor < 0:
-        raise ValueError(f"need warmup_steps >= 0 and floor >= 0, got {warmup_steps} and {floor}")
-    w = warmup_steps
-    if step < w:
-        return peak * (step + 1) / w
-    return floor + (peak - floor) * 0.5 * (1.0 + math.cos(math.pi * (step - w) / max(1, total_steps - w)))
 
 
 def maybe_compile(model: nn.Module, enabled: bool) -> nn.Module:
@@ -212,105 +125,6 @@ def progress(iterable: Any, enabled: bool, desc: str = "", total: int | None = N
     from tqdm.auto import tqdm
 
     return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False, dynamic_ncols=True)
-
-
-def check_images(x: torch.Tensor, name: str = "x", values: bool = True) -> None:
-    """Raise ``ValueError`` unless ``x`` is a float tensor ``(N, 1, 28, 28)`` with values in ``[0, 1]``.
-
-    ``values=False`` checks the shape only (no device-to-host copy: for a forward pass that runs every step).
-    """
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor of shape (N, 1, 28, 28), got {type(x).__name__}")
-    if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-        hint = " Reshape with x.view(-1, 1, 28, 28)." if x.numel() % 784 == 0 and x.numel() > 0 else ""
-        raise ValueError(f"{name} must have shape (N, 1, 28, 28), got {tuple(x.shape)}.{hint}")
-    if not values:
-        return
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be a float tensor with values in [0, 1], got dtype {x.dtype}; "
-                         f"divide uint8 images by 255")
-    if x.numel():
-        lo, hi = float(x.min()), float(x.max())
-        if not (0.0 <= lo and hi <= 1.0):
-            raise ValueError(f"{name} must have values in [0, 1], got [{lo:.4g}, {hi:.4g}]; scale the images "
-                             f"(e.g. x / 255)")
-
-
-def spread_subset(n_total: int, n: int | None, device: torch.device | str = "cpu") -> torch.Tensor:
-    """Indices of ``n`` evenly spaced examples out of ``n_total`` (all of them when ``n`` is None).
-
-    The offline split is ordered by digit, so the first ``n`` images would all be zeros; evenly spaced
-    indices keep every class.
-    """
-    if n is None or n >= n_total:
-        return torch.arange(n_total, device=device)
-    if n < 1:
-        raise ValueError(f"--train-size must be >= 1, got {n}")
-    return torch.linspace(0, n_total - 1, n, device=device).round().long()
-
-
-def skewed_subset(y: torch.Tensor, digit: int | None, factor: int = 10) -> torch.Tensor:
-    """Indices of a training set in which class ``digit`` is ``factor`` times rarer: every example of the other
-    classes, and ``ceil(n_digit / factor)`` evenly spaced examples of ``digit`` (all of them when ``digit`` is None).
-
-    ``y (N,)`` int labels. Chapter 6 trains on such a set to ask whether a skew in the data comes out of the
-    generator amplified, unchanged or repaired.
-    """
-    if digit is None:
-        return torch.arange(len(y), device=y.device)
-    if factor < 1:
-        raise ValueError(f"--rare-factor must be >= 1, got {factor}")
-    members = torch.nonzero(y == digit).flatten()
-    if len(members) == 0:
-        raise ValueError(f"--rare-digit {digit}: the training set has no example of class {digit}")
-    keep = members[spread_subset(len(members), math.ceil(len(members) / factor), y.device)]
-    others = torch.nonzero(y != digit).flatten()
-    return torch.sort(torch.cat([others, keep])).values
-
-
-# ------------------------------------------------------------------------------------------ distribution
-def world() -> tuple[int, int]:
-    """``(rank, world_size)`` of this process: ``(0, 1)`` unless ``torch.distributed`` is initialised."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-def shard(idx: torch.Tensor) -> torch.Tensor:
-    """This rank's part of a **global** minibatch of indices (all of it in a single process).
-
-    Every rank draws the same permutation from the shared seed and takes its contiguous part of each global
-    minibatch, so a run on W processes sees exactly the minibatches of a one-process run.
-    """
-    rank, size = world()
-    return idx if size == 1 else idx.tensor_split(size)[rank]
-
-
-def batch_mean(per_example: torch.Tensor, global_n: int) -> torch.Tensor:
-    """The loss to call ``backward`` on: the mean over the **global** minibatch of ``global_n`` examples.
-
-    In one process this is ``per_example.mean()``. Under DDP, whose gradient is the average over the W ranks,
-    each rank returns ``sum · W / global_n``, so the averaged gradient is that of the global mean even when the
-    ranks hold minibatch parts of different sizes.
-    """
-    _, size = world()
-    if size == 1:
-        return per_example.mean()
-    return per_example.sum() * (size / global_n)
-
-
-def all_sum(t: torch.Tensor) -> torch.Tensor:
-    """The sum of ``t`` over all ranks (``t`` itself in one process)."""
-    _, size = world()
-    if size == 1:
-        return t
-    import torch.distributed as dist
-
-    t = t.clone()
-    dist.all_reduce(t)
-    return t
 
 
 # ------------------------------------------------------------------------------------------------ a task
@@ -543,20 +357,6 @@ def sha256_of(t: torch.Tensor | bytes | str) -> str:
     return hashlib.sha256(t).hexdigest()
 
 
-def _init_distributed(device: str) -> bool:
-    """Join the process group when started by ``torchrun`` (``WORLD_SIZE`` > 1); NCCL on CUDA, gloo elsewhere."""
-    import torch.distributed as dist
-
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or (dist.is_available() and dist.is_initialized()):
-        return False
-    local = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = torch.cuda.is_available() and device in ("auto", "cuda")
-    if use_cuda:
-        torch.cuda.set_device(local)
-    dist.init_process_group("nccl" if use_cuda else "gloo")
-    return True
-
-
 def fit(config: TrainConfig) -> Path:
     """Train the registered model ``config.model`` as the command line asks; return the ``.safetensors`` path.
 
@@ -577,7 +377,7 @@ def fit(config: TrainConfig) -> Path:
         raise ValueError(f"--data must be one of {', '.join(kind.data_choices)} for {kind.name}, got {config.data!r}")
     for o in kind.options:
         o.check(config.options.get(o.dest, o.default))
-    started = _init_distributed(config.device)
+    started = join_process_group(config.device)
     try:
         if config.threads:
             torch.set_num_threads(config.threads)

@@ -17,9 +17,8 @@ import torch
 from course_lib import load_offline_mnist
 from course_lib.checkpoint import load_any, read_card, shipped_checkpoint
 from course_lib.cli import main
-from course_lib.responsible import audit as audit_mod
-from course_lib.responsible import membership
-from course_lib.training import spread_subset
+from course_lib.responsible import audit as audit_mod, membership
+from course_lib.data import spread_subset
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -112,11 +111,11 @@ def test_vae_audit_attacks_exactly_the_skewed_training_digits(models, capsys):
 def test_an_audit_that_ignored_the_skew_would_be_caught(models, monkeypatch, tmp_path):
     """Planted bug: skewed_subset ignoring its digit. The rebuilt set no longer hashes like the card's, and the
     audit says it cannot rebuild the training set instead of attacking the wrong digits."""
-    import course_lib.training
+    import course_lib.data
 
     for f in ("vae_skew.json", "vae_skew.safetensors"):
         shutil.copy(models / f, tmp_path / f)
-    monkeypatch.setattr(course_lib.training, "skewed_subset", lambda y, digit, factor=10: torch.arange(len(y)))
+    monkeypatch.setattr(course_lib.data, "skewed_subset", lambda y, digit, factor=10: torch.arange(len(y)))
     audit = audit_mod.audit_checkpoint(tmp_path / "vae_skew", n_samples=20)
     assert audit["membership"]["status"] == "not measured" and "auc" not in audit["membership"]
     assert "does not match the card" in audit["membership"]["reason"]
@@ -371,3 +370,38 @@ def test_describe_canaries_and_privacy():
                               "canary zh: exposure 15.0/16.6 bits, extracted")
     assert zh["canaries"] == "英文金丝雀：暴露度 16.6/16.6 比特，未被提取；中文金丝雀：暴露度 15.0/16.6 比特，已被提取"
     assert en["privacy"] == "ε = 8.0" and zh["privacy"] == "差分隐私 ε = 8.0"
+
+
+# ------------------------------------------------------------------------------------------ copying
+
+
+def test_copying_catches_copies_and_clears_fresh_digits():
+    from course_lib.data import load_offline_mnist
+    from course_lib.seed import make_generator
+
+    x, _ = load_offline_mnist("train")
+    xh, _ = load_offline_mnist("heldout")
+    g = make_generator(0)
+    pick = torch.randperm(len(x), generator=g)[:300]
+    copies = (x[pick] + 0.01 * torch.randn(300, 1, 28, 28, generator=g)).clamp(0, 1)
+    c = audit_mod.copying(copies, x, xh[1::2])
+    assert c["reference"] == 500 and c["samples"] == 300
+    assert c["verdict"] == "closer to the training digits than to held-out ones" and c["high"] < -0.2
+    assert c["near_copies"]["share"] > 0.1 > c["near_copies"]["expected_share"]
+    first = c["closest"][0]
+    assert first["distance"] < 0.5
+    # the closest pair names a training digit that is within the noise of the copied one
+    assert torch.dist(copies[first["sample"]], x[first["training_index"]]) < 0.5
+
+    fresh = audit_mod.copying(xh[::2], x, xh[1::2])  # held-out digits (the split is ordered by digit: interleave)
+    assert fresh["verdict"] != "closer to the training digits than to held-out ones", fresh
+    assert fresh["near_copies"]["share"] < 0.05 and abs(fresh["mean_log_ratio"]) < 0.1
+
+
+def test_copying_is_described_in_both_languages():
+    cp = {"mean_log_ratio": -0.012, "low": -0.03, "high": 0.004, "verdict": "no difference at this budget",
+          "near_copies": {"count": 12, "expected_share": 0.01}}
+    audit = {"copying": cp, "privacy": {}, "kind": "dcgan"}
+    en, zh = audit_mod.describe(audit)["copying"], audit_mod.describe(audit, "zh")["copying"]
+    assert "-0.012 [-0.030, +0.004]" in en and "no difference" in en and "12 near-copies" in en
+    assert "-0.012" in zh and "看不出差别" in zh and "12 个样本" in zh and "near" not in zh

@@ -331,7 +331,7 @@ def test_mode_coverage_threshold_is_at_least_a_quarter_of_the_fair_share():
 
 def test_skewed_subset_keeps_ceil_of_the_rare_class():
     """``ceil(n / factor)`` evenly spaced examples of the rare digit, every example of the others."""
-    from course_lib.training import skewed_subset
+    from course_lib.data import skewed_subset
 
     y = torch.tensor([3] * 15 + [1] * 5)
     keep = skewed_subset(y, 3, 10)

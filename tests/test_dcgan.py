@@ -8,7 +8,7 @@ from course_lib import load_offline_mnist
 from course_lib.models.dcgan import (DCGANDiscriminator, DCGANGenerator, load_dcgan, load_snapshots, make_dcgan,
                               train_dcgan)
 from course_lib.evaluator import class_coverage, load_classifier
-from course_lib.training import spread_subset
+from course_lib.data import spread_subset
 
 
 def test_generator_upsamples_7_14_28_into_unit_interval():

@@ -11,7 +11,7 @@ from course_lib import load_offline_mnist
 from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, features, frechet_distance,
                                   kl_to_uniform, load_classifier, predict, predict_proba, shipped_checkpoint)
 from course_lib.models.classifier import MNISTClassifier, random_shift, train_classifier
-from course_lib.training import check_images, minibatch_indices, spread_subset
+from course_lib.data import check_images, minibatch_indices, spread_subset
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _mnist(n: int):
     from course_lib import load_offline_mnist
-    from course_lib.training import spread_subset
+    from course_lib.data import spread_subset
 
     x, y = load_offline_mnist("train", device="cuda")
     keep = spread_subset(len(x), n, "cuda")
@@ -37,7 +37,7 @@ def test_autocast_is_bf16_on_cuda():
 
 
 def test_minibatches_live_on_the_gpu():
-    from course_lib.training import minibatch_indices
+    from course_lib.data import minibatch_indices
 
     gen = torch.Generator(device="cuda").manual_seed(0)
     idx = next(iter(minibatch_indices(100, 10, "cuda", gen)))
@@ -71,7 +71,8 @@ def test_vae_trains_on_gpu_with_compile():
 
 def test_deep_conv_vae_with_cosine_schedule_and_fused_adam_on_gpu():
     from course_lib.models.vae import DeepConvVAE, VAETask
-    from course_lib.training import train_loop, warmup_cosine_lr
+    from course_lib.optim import warmup_cosine_lr
+    from course_lib.training import train_loop
 
     x, _ = _mnist(1024)
     model = DeepConvVAE()

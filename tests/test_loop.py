@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from course_lib.seed import make_generator
-from course_lib.training import Task, batch_mean, train_loop
+from course_lib.distributed import batch_mean
+from course_lib.training import Task, train_loop
 
 
 class LineTask(Task):

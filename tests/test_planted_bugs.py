@@ -28,7 +28,7 @@ from course_lib.models.gan import (MLPDiscriminator, MLPGenerator, gan_train_ste
                             train_gan)
 from course_lib.models.gpt import GPT, bits_per_char, generate
 from course_lib.responsible.privacy import laplace_mechanism, laplace_scale
-from course_lib.training import minibatch_indices
+from course_lib.data import minibatch_indices
 from course_lib.models.vae import (MLPVAE, evaluate_vae, gaussian_kl, iwae_bound, log_likelihood, negative_elbo,
                             reparameterize, train_vae)
 from course_lib.responsible.watermark import detect_watermark, embed_watermark, watermark_pattern, watermark_score

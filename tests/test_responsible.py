@@ -303,7 +303,7 @@ def test_canary_gpt_trains_through_the_spine_and_records_its_canaries(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ skewed training sets
 def test_skewed_subset_makes_exactly_one_class_rarer():
-    from course_lib.training import skewed_subset
+    from course_lib.data import skewed_subset
 
     y = torch.tensor([0] * 50 + [1] * 30 + [2] * 20)
     keep = skewed_subset(y, 1, 10)

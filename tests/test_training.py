@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from course_lib.training import make_optimizer
+from course_lib.optim import make_optimizer
 
 
 def adam(params, lr, device, betas=(0.9, 0.999)):
@@ -36,7 +36,7 @@ def test_adam_passes_betas_and_skips_fusion_where_there_is_none():
 
 
 def test_make_optimizer_keeps_the_default_adam_when_asked_and_records_it():
-    from course_lib.training import optimizer_description
+    from course_lib.optim import optimizer_description
 
     p = [torch.nn.Parameter(torch.zeros(3))]
     plain = make_optimizer(p, 1e-3, "cpu", fused=False)

@@ -11,7 +11,7 @@ from course_lib import cli, load_offline_mnist
 from course_lib.checkpoint import load_training_state, read_card
 from course_lib.models.vae import (ConvVAE, DeepConvVAE, LinearGaussianVAE, MLPVAE, evaluate_vae, gaussian_kl,
                                    iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize, train_vae)
-from course_lib.training import warmup_cosine_lr
+from course_lib.optim import warmup_cosine_lr
 from course_lib.seed import make_generator
 
 

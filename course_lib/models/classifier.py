@@ -17,8 +17,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..device import DeviceLike
-from ..training import (Callback, Task, all_sum, autocast, batch_mean, check_images, minibatch_indices, train_loop,
-                        world)
+from ..data import check_images, minibatch_indices
+from ..distributed import all_sum, batch_mean, world
+from ..training import Callback, Task, autocast, train_loop
 
 __all__ = ["MNISTClassifier", "random_shift", "ClassifierTask", "train_classifier", "config_of"]
 
@@ -185,7 +186,7 @@ def config_of(model: MNISTClassifier) -> dict[str, Any]:
 
 
 def task_from_run(run: Any) -> ClassifierTask:
-    from ..training import spread_subset
+    from ..data import spread_subset
 
     o = run.options
     x_train, y_train = run.load("train")

@@ -25,7 +25,9 @@ from torch import nn
 
 from ..checkpoint import CheckpointError, load_checkpoint, shipped_checkpoint
 from ..device import DeviceLike
-from ..training import Callback, Task, check_images, maybe_compile, minibatch_indices, shard, train_loop, world
+from ..data import check_images, minibatch_indices
+from ..distributed import shard, world
+from ..training import Callback, Task, maybe_compile, train_loop
 
 __all__ = [
     "DCGANGenerator",
@@ -387,7 +389,7 @@ def config_of(model: DCGAN) -> dict[str, Any]:
 def task_from_run(run: Any) -> DCGANTask:
     """The :class:`DCGANTask` of ``python -m course_lib train dcgan`` (see :mod:`course_lib.registry`)."""
     from ..evaluator import load_classifier
-    from ..training import skewed_subset, spread_subset
+    from ..data import skewed_subset, spread_subset
 
     o = run.options
     x_train, y_train = run.load("train")

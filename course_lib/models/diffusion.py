@@ -33,7 +33,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..training import Task, autocast, batch_mean, check_images, minibatch_indices, shard, world
+from ..data import check_images, minibatch_indices
+from ..distributed import batch_mean, shard, world
+from ..training import Task, autocast
 
 __all__ = [
     "Schedule", "linear_schedule", "cosine_schedule", "make_schedule", "expand", "snr",
@@ -656,7 +658,7 @@ def sample_toy(model: nn.Module, n: int, schedule: Schedule, dim: int = 2, steps
 def lr_at(lr: float, step: int, total: int, warmup: int = 200) -> float:
     """Linear warm-up over ``warmup`` steps, then cosine decay to ``lr / 10`` at step ``total``.
 
-    The same curve as :func:`course_lib.training.warmup_cosine_lr` with ``floor = lr / 10``, written as the
+    The same curve as :func:`course_lib.optim.warmup_cosine_lr` with ``floor = lr / 10``, written as the
     shipped checkpoint was trained (the two differ in the last bit of some rates)."""
     if step < warmup:
         return lr * (step + 1) / warmup
@@ -804,7 +806,7 @@ def train_diffusion(model: DiffusionUNet, x_train: Tensor, y_train: Tensor, epoc
 
 def task_from_run(run: Any) -> DiffusionTask:
     """The :class:`DiffusionTask` of ``python -m course_lib train diffusion`` (see :mod:`course_lib.registry`)."""
-    from ..training import spread_subset
+    from ..data import spread_subset
 
     o = run.options
     x_train, y_train = run.load("train")
@@ -849,8 +851,7 @@ def load_samples(path: Any = None) -> Tensor:
 
     from safetensors.torch import load_file
 
-    from ..checkpoint import CheckpointError
-    from ..checkpoint import shipped_checkpoint
+    from ..checkpoint import CheckpointError, shipped_checkpoint
 
     stem = shipped_checkpoint("diffusion_offline") if path is None else Path(path).with_suffix("")
     file = stem.with_suffix(".samples.safetensors")

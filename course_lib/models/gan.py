@@ -33,7 +33,8 @@ from torch import Tensor, nn
 from torch.optim import Optimizer
 
 from ..device import DeviceLike, get_device
-from ..training import Task, autocast, make_optimizer, train_loop
+from ..optim import make_optimizer
+from ..training import Task, autocast, train_loop
 
 __all__ = [
     "GeneratorLossKind",

@@ -40,7 +40,9 @@ from torch import nn
 from ..checkpoint import CheckpointError, load_checkpoint, read_card, shipped_checkpoint
 from ..device import DeviceLike
 from ..text import CharTokenizer, best_ngram_bits_per_char, load_corpus, train_val_text
-from ..training import Callback, Task, all_sum, autocast, shard, train_loop, warmup_cosine_lr, world
+from ..distributed import all_sum, shard, world
+from ..optim import warmup_cosine_lr
+from ..training import Callback, Task, autocast, train_loop
 
 __all__ = [
     "attention",
@@ -383,7 +385,7 @@ class GPTTask(Task):
     One "epoch" of the spine is ``eval_every`` optimiser steps (the last one may be shorter), followed by an
     evaluation of the validation bits per character. AdamW (PyTorch's default implementation; decay on weight
     matrices only), gradients clipped to norm 1, the learning rate from
-    :func:`course_lib.training.warmup_cosine_lr` (warm-up, then cosine decay to ``lr/10``).
+    :func:`course_lib.optim.warmup_cosine_lr` (warm-up, then cosine decay to ``lr/10``).
     """
 
     kind = KIND

@@ -29,8 +29,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..device import DeviceLike
-from ..training import (LR_SCHEDULES, Callback, Task, autocast, batch_mean, check_images, shard, train_loop,
-                        warmup_cosine_lr, world)
+from ..data import check_images
+from ..distributed import batch_mean, shard, world
+from ..optim import LR_SCHEDULES, warmup_cosine_lr
+from ..training import Callback, Task, autocast, train_loop
 
 __all__ = [
     "MLPVAE",
@@ -654,10 +656,10 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
         compile: run the forward pass through ``torch.compile``.
         likelihood, sigma: see :func:`log_likelihood`.
         optimizer: an existing optimizer to continue with; a new fused Adam otherwise
-            (:func:`course_lib.training.make_optimizer`).
+            (:func:`course_lib.optim.make_optimizer`).
         start_epoch: epochs already done (resuming).
         callback: ``callback(epoch_done, record, model)`` after each epoch.
-        lr_schedule: ``"constant"`` or ``"cosine"`` (:func:`course_lib.training.warmup_cosine_lr`: warm-up over
+        lr_schedule: ``"constant"`` or ``"cosine"`` (:func:`course_lib.optim.warmup_cosine_lr`: warm-up over
             the first 10 % of the steps, then a cosine decay to 0 over ``epochs``), set before every step.
 
     Returns:
@@ -688,7 +690,7 @@ def load_vae(path: str | Path, device: DeviceLike = "cpu") -> tuple[_VAEBase, di
 # ------------------------------------------------------------------------------------ the registry's hooks
 def task_from_run(run: Any) -> VAETask:
     """The :class:`VAETask` of ``python -m course_lib train vae`` (see :mod:`course_lib.registry`)."""
-    from ..training import skewed_subset, spread_subset
+    from ..data import skewed_subset, spread_subset
 
     o = run.options
     x_train, y_train = run.load("train")

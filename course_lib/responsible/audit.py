@@ -21,9 +21,9 @@ carry no label or watermark unless the caller adds one), the data (source, per-c
 every number in words, the command that filled it, a timestamp, the library versions and its own run time.
 
 **Members are exactly the training digits.** The attack's members are ``n_members`` (1,000) digits spread evenly
-(:func:`course_lib.training.spread_subset`) over the model's own training set, which :func:`training_set`
+(:func:`course_lib.data.spread_subset`) over the model's own training set, which :func:`training_set`
 rebuilds from the card as training did: the ``data_source`` split, then ``options.train_size`` evenly spaced
-digits, then the ``skew`` (:func:`course_lib.training.skewed_subset`). Cards without ``options`` (older
+digits, then the ``skew`` (:func:`course_lib.data.skewed_subset`). Cards without ``options`` (older
 checkpoints) are read through the recorded ``command``. The rebuilt set is checked against the card's
 ``data_sha256``, ``train_examples`` and ``skew.class_counts`` where the card has them; if it cannot be rebuilt
 or does not match, the audit says so and measures no membership, rather than attack the wrong digits.
@@ -45,7 +45,7 @@ import torch
 from ..checkpoint import CHECKPOINT_DIR, CheckpointError, library_versions, read_card
 from ..models.gpt import GPT_CARD_KINDS
 
-__all__ = ["AuditError", "TrainingSet", "IMAGE_VAE_KINDS", "GAN_KINDS", "DIFFUSION_KINDS", "GPT_KINDS",
+__all__ = ["copying", "COPY_QUANTILE", "AuditError", "TrainingSet", "IMAGE_VAE_KINDS", "GAN_KINDS", "DIFFUSION_KINDS", "GPT_KINDS",
            "AUDITABLE_KINDS", "PROVENANCE", "TEXT_PROVENANCE", "resolve_checkpoint", "auditable_checkpoints", "training_set",
            "kl_divergence", "audit_checkpoint", "write_audit", "describe", "headline"]
 
@@ -158,14 +158,14 @@ def training_set(card: dict[str, Any]) -> TrainingSet:
     """Rebuild the training digits of an image model from its card, as its training run selected them.
 
     The recipe mirrors the registry's tasks: the ``data_source`` training split; ``train_size`` evenly spaced
-    digits (:func:`~course_lib.training.spread_subset`); then, for the DCGAN and the VAEs, the skew
-    (:func:`~course_lib.training.skewed_subset` with the card's ``skew`` ``rare_digit`` / ``rare_factor``).
+    digits (:func:`~course_lib.data.spread_subset`); then, for the DCGAN and the VAEs, the skew
+    (:func:`~course_lib.data.skewed_subset` with the card's ``skew`` ``rare_digit`` / ``rare_factor``).
     The result is checked against the card's ``data_sha256`` (of the training tensor, as the task held it),
     ``train_examples`` and ``skew.class_counts`` when recorded. Never raises for a card it cannot follow:
     the returned ``problem`` says why.
     """
-    from ..data import load_mnist
-    from ..training import sha256_of, skewed_subset, spread_subset
+    from ..data import load_mnist, skewed_subset, spread_subset
+    from ..training import sha256_of
 
     kind = card.get("kind")
     source = card.get("data_source")
@@ -258,8 +258,7 @@ def _membership_result(s_in: torch.Tensor, s_out: torch.Tensor, attack: str, pro
 
 
 def _heldout(source: str) -> tuple[torch.Tensor, torch.Tensor, str]:
-    from ..data import load_mnist
-    from ..training import spread_subset
+    from ..data import load_mnist, spread_subset
 
     x, y = load_mnist(source, "heldout")  # type: ignore[arg-type]
     if len(x) > 1000:
@@ -269,13 +268,73 @@ def _heldout(source: str) -> tuple[torch.Tensor, torch.Tensor, str]:
 
 
 def _members(ts: TrainingSet, n_members: int) -> tuple[torch.Tensor, torch.Tensor, str]:
-    from ..training import spread_subset
+    from ..data import spread_subset
 
     assert ts.x is not None and ts.y is not None
     keep = spread_subset(len(ts.x), n_members)
     what = (f"all {len(keep):,} training digits" if len(keep) == len(ts.x) else
             f"{len(keep):,} of the {len(ts.x):,} training digits, spread evenly (spread_subset)")
     return ts.x[keep], ts.y[keep], what
+
+
+#: a sample closer to its nearest training digit than this quantile of the real held-out digits' nearest-training
+#: distances is "as close as the closest 1 % of real pairs": a model that draws like fresh data has 1 % such samples
+COPY_QUANTILE = 0.01
+
+
+def copying(samples: torch.Tensor, x_train: torch.Tensor, x_held: torch.Tensor, *, seed: int = 0,
+            n_closest: int = 3) -> dict[str, Any]:
+    """Are generated images closer to the training digits than to unseen ones? (chapter 1's memorisation ratio,
+    measured on a model's own samples with an interval).
+
+    ``samples (N, 1, 28, 28)``; ``x_train (M, …)`` the model's training digits, ``x_held (K, …)`` held-out digits of
+    the same distribution. Both reference sets are cut to ``n = min(M, K)`` digits spread evenly (a nearest
+    neighbour among more candidates is closer just because there are more). Per sample: ``d_train`` and ``d_held``,
+    the Euclidean distances (pixels in [0, 1]) to the nearest digit of each set, and ``log(d_train / d_held)``.
+
+    Returns (rounded): the medians of both distances; the mean log-ratio with a bootstrap 95 % interval (< 0: the
+    samples sit closer to the training digits than fresh digits would; 0 inside the interval: no difference at this
+    budget); ``near_copies``: how many samples are closer to a training digit than the closest ``COPY_QUANTILE`` of
+    real held-out digits are (about 1 % expected), with a Wilson interval; and the ``n_closest`` closest pairs
+    (sample index, index in ``x_train``, distance).
+    """
+    from ..data import spread_subset
+    from ..stats import bootstrap_interval, proportion_interval
+    from .privacy import nearest_neighbour_distance
+
+    n = min(len(x_train), len(x_held))
+    keep_train = spread_subset(len(x_train), n)
+    train = x_train[keep_train].reshape(n, -1).float().cpu()
+    held = x_held[spread_subset(len(x_held), n)].reshape(n, -1).float().cpu()
+    s = samples.reshape(len(samples), -1).float().cpu()
+    if s.shape[1] != train.shape[1]:
+        raise ValueError(f"samples have {s.shape[1]} values each and the training digits {train.shape[1]}")
+    d_train, d_held = nearest_neighbour_distance(s, train), nearest_neighbour_distance(s, held)
+    log_ratio = torch.log(d_train.clamp_min(1e-6) / d_held.clamp_min(1e-6)).double().numpy()
+    ratio = bootstrap_interval(log_ratio, seed=seed)
+    # the real-real floor: each held-out digit's distance to its nearest training digit
+    floor = float(torch.quantile(nearest_neighbour_distance(held, train).double(), COPY_QUANTILE))
+    k = int((d_train < floor).sum())
+    near = proportion_interval(k, len(s))
+    closest = torch.argsort(d_train)[:n_closest]
+    nearest_train = torch.cdist(s[closest], train).argmin(1)
+    if ratio.high < 0:
+        verdict = "closer to the training digits than to held-out ones"
+    elif ratio.low > 0:
+        verdict = "closer to held-out digits than to the training ones"
+    else:
+        verdict = "no difference at this budget"
+    return {
+        "samples": len(s), "reference": n,
+        "median_distance_training": round(float(d_train.median()), 3),
+        "median_distance_heldout": round(float(d_held.median()), 3),
+        "mean_log_ratio": round(ratio.estimate, 3), "low": round(ratio.low, 3), "high": round(ratio.high, 3),
+        "level": ratio.level, "verdict": verdict,
+        "near_copies": {"count": k, "share": round(k / len(s), 4), "low": round(near.low, 4),
+                        "high": round(near.high, 4), "threshold": round(floor, 3), "expected_share": COPY_QUANTILE},
+        "closest": [{"sample": int(i), "training_index": int(keep_train[j]), "distance": round(float(d_train[i]), 3)}
+                    for i, j in zip(closest.tolist(), nearest_train.tolist())],
+    }
 
 
 def _image_audit(stem: Path, model: torch.nn.Module, card: dict[str, Any], ts: TrainingSet, *, classifier: Any,
@@ -362,6 +421,18 @@ def _image_audit(stem: Path, model: torch.nn.Module, card: dict[str, Any], ts: T
            if train_counts is not None else "; the training class shares are unknown (training set not rebuilt)")
         + ("; rare_digit.sample_to_training_ratio = (the rare digit's share in the samples) / (its share in the "
            "training set): 1 = reproduced, < 1 = rarer still, > 1 = repaired" if "rare_digit" in shares else ""))
+    if ts.x is not None:
+        x_held_all, _, held_all_what = _heldout(ts.source or "offline")
+        out["copying"] = copying(samples, ts.x, x_held_all, seed=seed)
+        c = out["copying"]
+        protocol["copying"] = (
+            f"the same {n_samples:,} samples; each one's Euclidean distance (pixels in [0, 1]) to its nearest digit "
+            f"among {c['reference']:,} training digits and among {c['reference']:,} held-out digits ({held_all_what}), "
+            f"both sets spread evenly (spread_subset); mean of log(d_train / d_held) with a bootstrap "
+            f"{c['level']:.0%} interval (stats.bootstrap_interval, seed {seed}): below 0 = closer to the training "
+            f"digits; near_copies = samples closer to a training digit than the closest {COPY_QUANTILE:.0%} of real "
+            f"held-out digits are ({COPY_QUANTILE:.0%} expected), Wilson interval; closest = the nearest pairs "
+            f"(sample index, index in the training set) (copying)")
     if (ts.source or "offline") == "offline":
         # the number the chapters print for this model: chapter 5's protocol, from the one function that measures it
         x_ref, _ = load_offline_mnist("train")
@@ -462,7 +533,7 @@ def _data(card: dict[str, Any], ts: TrainingSet | None) -> dict[str, Any]:
 def describe(audit: dict[str, Any], lang: str = "en") -> dict[str, str]:
     """An audit section in words, one entry per measurement, in English or Chinese (``lang="zh"``).
 
-    The keys are those of the section that were measured (``membership``, ``class_shares``,
+    The keys are those of the section that were measured (``membership``, ``class_shares``, ``copying``,
     ``frechet_distance``, ``canaries``, ``text_watermark``) and always ``privacy`` and ``provenance``; the values
     are what :func:`headline` joins into one line. The Chinese chapter prints these, so that a Chinese reader
     never meets the card's English.
@@ -492,6 +563,18 @@ def describe(audit: dict[str, Any], lang: str = "en") -> dict[str, str]:
             text += (f"，少数类数字 {r['digit']} 的占比 {r['sample_share']:.3f}（训练集中 {r['training_share']:.3f}）" if zh
                      else f", rare digit {r['digit']} share {r['sample_share']:.3f} vs {r['training_share']:.3f} in training")
         out["class_shares"] = text
+    cp = audit.get("copying")
+    if cp:
+        nc = cp["near_copies"]
+        verdicts_zh = {"closer to the training digits than to held-out ones": "离训练数字比离留出数字更近",
+                       "closer to held-out digits than to the training ones": "离留出数字比离训练数字更近",
+                       "no difference at this budget": "在这个预算下看不出差别"}
+        out["copying"] = (f"复制检查：样本到最近训练数字与到最近留出数字的距离之比，取对数后均值为 {cp['mean_log_ratio']:+.3f} "
+                          f"[{cp['low']:+.3f}, {cp['high']:+.3f}]，{verdicts_zh[cp['verdict']]}；"
+                          f"有 {nc['count']} 个样本近乎复制（预期约 {nc['expected_share']:.0%}）" if zh else
+                          f"copying: mean log(d_train/d_held) {cp['mean_log_ratio']:+.3f} "
+                          f"[{cp['low']:+.3f}, {cp['high']:+.3f}], {cp['verdict']}; {nc['count']} near-copies "
+                          f"(~{nc['expected_share']:.0%} expected)")
     fd = audit.get("frechet_distance")
     if fd:
         interval = f" [{fd['low']:.1f}, {fd['high']:.1f}]" if "low" in fd else ""

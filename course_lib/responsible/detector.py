@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..device import DeviceLike, get_device
-from ..training import minibatch_indices
+from ..data import minibatch_indices
 
 __all__ = ["RealFakeCNN", "DetectorFit", "fit_detector", "train_detector", "as_8bit", "run_detector_study",
            "save_detector_study", "load_detector_study", "SHIPPED_DETECTOR", "DETECTOR_SETTINGS", "predict_generated", "detector_accuracy"]

@@ -166,7 +166,7 @@ def train_vae_dp(model: torch.nn.Module, x_train: torch.Tensor, epochs: int, tar
 def task_from_run(run: Any) -> DPVAETask:
     """The :class:`DPVAETask` of ``python -m course_lib train dp_vae`` (see :mod:`course_lib.registry`)."""
     from ..models.vae import MLPVAE
-    from ..training import spread_subset
+    from ..data import spread_subset
 
     o = run.options
     if run.device.type != "cpu":

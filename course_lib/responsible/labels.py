@@ -19,7 +19,6 @@ internet, so that chapter 6 can measure which label survives which step.
 """
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path

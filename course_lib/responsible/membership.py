@@ -279,9 +279,9 @@ def diffusion_loss_scores(model: nn.Module, x: Tensor, ts: tuple[int, ...] | lis
 
 def split_anchors(x_nonmembers: Tensor, n_anchors: int) -> tuple[Tensor, Tensor]:
     """``(anchors, remaining non-members)``: ``n_anchors`` images spread evenly over ``x_nonmembers``
-    (:func:`course_lib.training.spread_subset`) and the others, in their order. Works on any tensor indexed
+    (:func:`course_lib.data.spread_subset`) and the others, in their order. Works on any tensor indexed
     along its first dimension (e.g. the labels, to split them the same way)."""
-    from ..training import spread_subset
+    from ..data import spread_subset
 
     if not 0 <= n_anchors < len(x_nonmembers):
         raise ValueError(f"n_anchors must be between 0 and {len(x_nonmembers) - 1}, got {n_anchors}")

@@ -100,7 +100,7 @@ CELLS = [
 
         # en: one epoch of minibatches, drawn by index from the single tensor
         # zh: 一轮中的小批量：从同一个张量里按索引切出
-        from course_lib.training import minibatch_indices
+        from course_lib.data import minibatch_indices
 
         gen = torch.Generator().manual_seed(0)
         batches = list(minibatch_indices(len(x_train), 128, "cpu", gen))
@@ -155,7 +155,7 @@ CELLS = [
         and the two pipelines come closer. A second thread widens the gap for both VAEs: it speeds up the
         arithmetic of both loops, but not the `DataLoader`'s per-image work, which pytorch/examples does in the
         main process on a CPU. The *default Adam* column separates the two sources of the gain: the rest of it is
-        the optimiser step, which `course_lib.training.make_optimizer` fuses into one kernel per parameter tensor, and which
+        the optimiser step, which `course_lib.optim.make_optimizer` fuses into one kernel per parameter tensor, and which
         matters most where the forward pass is cheapest. On a GPU the arithmetic is fast again, which is why
         keeping the data on the device matters most there.
 
@@ -189,7 +189,7 @@ CELLS = [
         在模型计算量小的地方（MLP VAE）收益最大，因为此时 `DataLoader` 逐张处理图像的 Python 开销*就是*大部分时间；
         对 CPU 上的卷积模型而言，算术运算占了主导，两种管线的差距就缩小了。多用一个线程，两个 VAE 的差距都会拉大：
         第二个线程让两种循环的算术都变快，却帮不了 `DataLoader` 逐张处理图像的工作——pytorch/examples 在 CPU 上是在主进程里做这件事的。
-        “默认 Adam”一列把收益的两个来源分开：除数据管线之外，其余的收益来自优化器这一步——`course_lib.training.make_optimizer`
+        “默认 Adam”一列把收益的两个来源分开：除数据管线之外，其余的收益来自优化器这一步——`course_lib.optim.make_optimizer`
         把它融合成每个参数张量一次内核调用；前向计算越便宜，这一步就越要紧。到了 GPU 上，算术又变得很快，
         所以“数据留在设备上”在 GPU 上最为要紧。
 

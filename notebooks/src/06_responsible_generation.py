@@ -78,10 +78,9 @@ CELLS = [
         from course_lib.models.dcgan import load_dcgan
         from course_lib.checkpoint import shipped_checkpoint
         from course_lib.models.gpt import load_gpt
-        from course_lib.responsible import detector, labels, membership
-        from course_lib.responsible import text_watermark as tw
+        from course_lib.responsible import detector, labels, membership, text_watermark as tw
         from course_lib.text import load_corpus
-        from course_lib.training import spread_subset
+        from course_lib.data import spread_subset
         from course_lib.stats import bootstrap_interval
         from course_lib.models.vae import load_vae
         from course_lib.responsible.watermark import embed_watermark, watermark_score
@@ -931,7 +930,9 @@ CELLS = [
         from course_lib.evaluator import class_coverage, load_classifier
 
         dp_runs = {name: load_vae(shipped_checkpoint(name)) for name in ("dp_vae_epsinf", "dp_vae_eps8", "dp_vae_eps1")}
-        dp_classifier, _ = load_classifier()
+        # en: chapter 5's classifier: the instrument of this section and the next
+        # zh: 第 5 章的分类器：本节和下一节都用它来度量
+        classifier, _ = load_classifier()
         print(T("made by:", "训练命令："), dp_runs["dp_vae_eps8"][1]["command"])
         # en: the DP runs trained on 1,000 evenly spaced training digits: those are their members
         # zh: 这几次 DP 训练用的是均匀取出的 1,000 张训练数字：它们就是成员
@@ -948,7 +949,7 @@ CELLS = [
             # en: which digits 1,000 samples look like to chapter 5's classifier: how many, and the commonest one's share
             # zh: 在第 5 章的分类器看来，1,000 个样本像哪些数字：有几种，最常见的那个占多少
             hist = class_coverage(m.sample(1000, generator=torch.Generator().manual_seed(0)).reshape(-1, 1, 28, 28),
-                                  dp_classifier)["histogram"]
+                                  classifier)["histogram"]
             top = max(range(10), key=hist.__getitem__)
             print(f"{dp['target_epsilon']:>9.3g}{dp['epsilon']:>9.3g}{dp['delta']:>8.3g}{dp['noise_multiplier']:>9.3f}{dp['steps']:>7}"
                   f"{train_elbo:>13.1f}{held_elbo:>16.1f}{sum(c > 0 for c in hist):>8}{f'{top}: {hist[top] / 1000:.0%}':>12}")
@@ -1105,9 +1106,8 @@ CELLS = [
     ),
     code(
         """
-        from course_lib.evaluator import load_classifier, predict_proba
+        from course_lib.evaluator import predict_proba
 
-        classifier, _ = load_classifier()
         vae_skew, vae_skew_card = load_vae(shipped_checkpoint("conv_vae_rare0_offline"))
         dcgan_skew, dcgan_skew_card = load_dcgan(shipped_checkpoint("dcgan_rare0_offline"))
         rare = dcgan_skew_card["skew"]["rare_digit"]
