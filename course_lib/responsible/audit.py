@@ -573,7 +573,7 @@ def describe(audit: dict[str, Any], lang: str = "en") -> dict[str, str]:
                           f"[{cp['low']:+.3f}, {cp['high']:+.3f}]，{verdicts_zh[cp['verdict']]}；"
                           f"有 {nc['count']} 个样本近乎复制（预期约 {nc['expected_share']:.0%}）" if zh else
                           f"copying: mean log(d_train/d_held) {cp['mean_log_ratio']:+.3f} "
-                          f"[{cp['low']:+.3f}, {cp['high']:+.3f}], {cp['verdict']}; {nc['count']} near-copies "
+                          f"[{cp['low']:+.3f}, {cp['high']:+.3f}], {cp['verdict']}; {nc['count']} near-cop{'y' if nc['count'] == 1 else 'ies'} "
                           f"(~{nc['expected_share']:.0%} expected)")
     fd = audit.get("frechet_distance")
     if fd:

@@ -1260,13 +1260,28 @@ ho$，
         chapter say about it. `python -m course_lib audit NAME` (or `--all`) fills it by code, with the
         chapter's own protocols — the members rebuilt from the card's record of the training set, the same
         attacks, the same classifier — and writes it into the card, so that the numbers travel with the weights.
-        Each shipped generative model's audit, in one line:
+
+        One line of each image model's audit asks chapter 1's memorisation question of the model's own samples
+        (**copying**): for each of its 1,000 samples, the distance to the nearest training digit over the distance
+        to the nearest held-out digit, with both sets cut to the same size (a nearest neighbour among more
+        candidates is nearer just because there are more). The mean of the log-ratio gets a bootstrap interval:
+        below 0, the samples sit closer to what the model saw than fresh digits would; 0 inside, no difference at
+        this budget. A small negative mean is what any model that fits its data a little better than unseen data
+        shows; **copying** shows in the second number, the samples nearer to a training digit than the closest 1 %
+        of real held-out digits are to one (about 1 % expected), and the card keeps the closest pairs so that they
+        can be looked at. Each shipped generative model's audit, in one line:
         """,
         zh=r"""
         ## 7 · 审计卡
 
         模型卡记录模型是怎样做出来的；**审计部分**记录本章的测量对它说了什么。`python -m course_lib audit NAME`（或 `--all`）
         用本章自己的评测方案以代码填写它——按模型卡对训练集的记录重建成员、同样的攻击、同样的分类器——并写进模型卡，让这些数字与权重一同流转。
+
+        每个图像模型的审计里有一行，用模型自己的样本回答第 1 章的记忆问题（**复制检查**）：对 1,000 个样本中的每一个，
+        求它到最近训练数字的距离与到最近留出数字的距离之比，两个集合先截成同样大小（候选越多，最近邻就越近，仅仅因为候选多）。
+        对数比的均值带自助法区间：小于 0，说明样本比新鲜数字更靠近模型见过的数据；区间含 0，则在这个预算下看不出差别。
+        任何模型只要对训练数据拟合得比对未见数据稍好，都会给出一个略小于 0 的均值；**复制**要看第二个数：有多少样本离某个训练数字，
+        比最接近的 1% 真实留出数字离训练数字还近（预期约 1%）。模型卡还保存了最接近的几对，便于逐一查看。
         每个随书附带的生成模型的审计，各占一行：
         """,
     ),

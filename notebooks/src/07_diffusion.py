@@ -932,6 +932,41 @@ CELLS = [
     ),
     md(
         en=r"""
+        ### Does it copy its training digits?
+
+        A diffusion model is trained to undo the noise added to its training images, and a network large enough
+        for its data can learn to give them back: Carlini et al. {cite:p}`carlini2023diffusion` extracted training
+        images from Stable Diffusion and Imagen, and Somepalli et al. {cite:p}`somepalli2023diffusion` found
+        replicated content in such models' samples. Chapter 6's audit asks the question of the book's models, on
+        1,000 samples each (its section 7 explains the two numbers): the mean log-ratio of each sample's distance
+        to its nearest training digit over that to its nearest held-out digit, with a bootstrap interval, and the
+        number of near-copies, samples nearer to a training digit than the closest 1 % of real held-out digits are.
+        The card also keeps the closest pairs. The diffusion model beside the DCGAN, read from their cards:
+        """,
+        zh=r"""
+        ### 它会复制训练数字吗？
+
+        扩散模型被训练来去掉加在训练图像上的噪声；网络相对数据足够大时，它可能学会把这些图像原样交还：Carlini 等人
+        {cite:p}`zh-carlini2023diffusion` 从 Stable Diffusion 和 Imagen 中提取出了训练图像，Somepalli 等人
+        {cite:p}`zh-somepalli2023diffusion` 在这类模型的样本里发现了复制的内容。第 6 章的审计对本书的模型提出同样的问题，
+        每个模型用 1,000 个样本（两个数的含义见该章第 7 节）：每个样本到最近训练数字与到最近留出数字的距离之比，取对数后的均值及其自助法区间；
+        以及近乎复制的样本数——离某个训练数字比最接近的 1% 真实留出数字还近的样本。模型卡还保存了最接近的几对。
+        下面从模型卡中读出扩散模型和 DCGAN 的结果：
+        """,
+    ),
+    code(
+        """
+        from course_lib.responsible.audit import describe
+
+        for name in ("diffusion_offline", "dcgan_offline"):
+            audit = read_card(shipped_checkpoint(name))["audit"]
+            print(f"{name:<18}", describe(audit, T("en", "zh"))["copying"])
+            print(" " * 18, T("closest pairs (sample, training digit, distance):", "最接近的几对（样本、训练数字、距离）："),
+                  "; ".join(f"{p['sample']} ↔ {p['training_index']}: {p['distance']:.2f}" for p in audit["copying"]["closest"]))
+        """
+    ),
+    md(
+        en=r"""
         ### On full MNIST
 
         The same command with `--data full` trains on the 60,000 MNIST training digits (an opt-in download,
