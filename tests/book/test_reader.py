@@ -108,34 +108,45 @@ def test_every_downloaded_chapter_runs_against_the_wheel_alone(tmp_path):
     zip lays it out, runs with course_lib from the bundle's wheel and nothing of the repository: a chapter that
     read a file the bundle lacks (chapters 5 and 7 once read ../../bench/results.json) fails here.
 
-    The wheel is unpacked with `pip install --no-deps --no-index --target` (offline; its dependencies are this
-    environment's) and PYTHONPATH puts it before the editable install of the repository; a first cell added to
-    each notebook proves that the kernel imported the wheel's course_lib. Two kernels at a time, one thread
+    A fresh virtual environment gets the wheel (`pip install --no-deps --no-index --prefix`, offline: its data
+    files land in the venv's etc/jupyter as a student's install puts them) and this environment's packages as its
+    dependencies, through a `.pth` line: Python appends that folder without running the `.pth` files inside it,
+    so the repository's editable course_lib stays out. The notebooks run in that venv's own kernel; a first cell
+    added to each proves which Python ran it and which course_lib it imported. Two kernels at a time, one thread
     each (about 5 minutes on 2 cores).
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    import site as site_module
+
     (wheel,) = BUNDLE.glob("course_lib-*.whl")
-    site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--target",
-                    str(site), str(wheel)], check=True)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    (site,) = (venv / "lib").glob("python3*/site-packages")
+    (site / "dependencies.pth").write_text("".join(f"{p}\n" for p in site_module.getsitepackages()), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--prefix",
+                    str(venv), str(wheel)], check=True)
+    assert (venv / "etc" / "jupyter" / "jupyter_server_config.d" / "course_lib.json").is_file(), \
+        "installing the wheel does not switch on JupyterLab's CJK font (course_lib.lab)"
     student = tmp_path / "generative-ai-book"
     paths = []
     with zipfile.ZipFile(next(BUNDLE.glob("*.zip"))) as z:
         for name in sorted(n for n in z.namelist() if n.endswith(".ipynb")):
             nb = nbformat.reads(z.read(name).decode(), as_version=4)
-            nb.cells.insert(0, nbformat.v4.new_code_cell("import course_lib; print(course_lib.__file__)"))
+            nb.cells.insert(0, nbformat.v4.new_code_cell("import sys, course_lib; print(course_lib.__file__); print(sys.prefix)"))
             path = student / name.split("/", 1)[1]
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, path)
             paths.append(path)
     expected = {f"{lang}/{nb.name}" for lang in ("en", "zh") for nb in (ROOT / "notebooks" / lang).glob("*.ipynb")}
     assert {f"{p.parent.name}/{p.name}" for p in paths} == expected, "the download lacks chapters, or has others"
-    env = {**os.environ, "PYTHONPATH": str(site), "OMP_NUM_THREADS": "1"}
-    jupyter = Path(sys.executable).parent / "jupyter"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(OMP_NUM_THREADS="1", PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    execute = [str(python), "-c", "import sys; from nbclient.cli import main; sys.argv[0] = 'jupyter-execute'; main()"]
 
     def run(path: Path) -> tuple[Path, str]:
-        proc = subprocess.run([str(jupyter), "execute", "--inplace", "--timeout=600", path.name],
+        proc = subprocess.run([*execute, "--inplace", "--timeout=600", path.name],
                               cwd=path.parent, env=env, capture_output=True, text=True)
         return path, (proc.stderr[-1500:] if proc.returncode else "")
 
@@ -145,7 +156,8 @@ def test_every_downloaded_chapter_runs_against_the_wheel_alone(tmp_path):
     assert not failed, "chapters that fail from the download:\n" + "\n\n".join(f"{k}:\n{v}" for k, v in failed.items())
     for path, _ in results:
         nb = nbformat.read(path, as_version=4)
-        where = nb.cells[0].outputs[0]["text"].strip()
+        where, prefix = nb.cells[0].outputs[0]["text"].split()
+        assert Path(prefix).resolve() == venv.resolve(), f"{path.name}: the kernel ran in {prefix}, not the fresh venv"
         assert Path(where).resolve().is_relative_to(site.resolve()), f"{path.name}: the kernel imported {where}, not the wheel"
 
 
