@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import functools
 import gettext
 import html
 import os
@@ -240,6 +241,18 @@ def write_search_translations(app: Sphinx, exc: Exception | None) -> None:
     (Path(app.outdir) / "_static" / "search_zh.js").write_text(js, encoding="utf-8")
 
 
+def _from_tools(module: str) -> Any:
+    """A module of the repository's tools/ folder (the glossary, the twins' build): one definition of each thing."""
+    import importlib
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        return importlib.import_module(module)
+    finally:
+        sys.path.pop(0)
+
+
+@functools.lru_cache(maxsize=1)
 def search_words() -> list[str]:
     """The Chinese words the search index must keep whole: every form of every glossary term (book/glossary.yml).
 
@@ -247,13 +260,10 @@ def search_words() -> list[str]:
     cut 去噪 into 去 / 噪 (and one-character terms are not indexed), so a search for 去噪 found nothing, though
     three pages use it. jieba keeps a user-dictionary word whole, and its search mode also indexes the words of
     the dictionary inside it (去噪得分匹配 gives 去噪, 得分, 匹配 and itself)."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        from glossary import accepted_forms, load
-    finally:
-        sys.path.pop(0)
+    glossary = _from_tools("glossary")
     cjk = re.compile(r"[\u4e00-\u9fff]")
-    words = {form for term in load() for form in accepted_forms(term) if cjk.search(form) and " " not in form and len(form) > 1}
+    words = {form for term in glossary.load() for form in glossary.accepted_forms(term)
+             if cjk.search(form) and " " not in form and len(form) > 1}
     return sorted(words)
 
 
@@ -267,7 +277,7 @@ def use_search_words(app: Sphinx, config) -> None:
     config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
 
 
-_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"  # as tools/twins.py's CJK_CHARS
+_CJK = _from_tools("twins").CJK_CHARS  # the characters whose line breaks the notebooks' build joins too
 _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t]*\\n[ \\t]*(?=[{_CJK}])")
 
 
@@ -311,7 +321,7 @@ class SearchChineseGlossary(SearchChinese):
 
     def init(self, options: dict[str, str]) -> None:
         super().init(options)
-        self.glossary_words = search_words()
+        self.glossary_words = search_words()  # read once per build (cached)
 
     def split(self, input: str) -> list[str]:
         words = super().split(input)

@@ -422,12 +422,11 @@ def _image_audit(stem: Path, model: torch.nn.Module, card: dict[str, Any], ts: T
         + ("; rare_digit.sample_to_training_ratio = (the rare digit's share in the samples) / (its share in the "
            "training set): 1 = reproduced, < 1 = rarer still, > 1 = repaired" if "rare_digit" in shares else ""))
     if ts.x is not None:
-        x_held_all, _, held_all_what = _heldout(ts.source or "offline")
-        out["copying"] = copying(samples, ts.x, x_held_all, seed=seed)
+        out["copying"] = copying(samples, ts.x, x_held, seed=seed)  # the membership section's held-out digits
         c = out["copying"]
         protocol["copying"] = (
             f"the same {n_samples:,} samples; each one's Euclidean distance (pixels in [0, 1]) to its nearest digit "
-            f"among {c['reference']:,} training digits and among {c['reference']:,} held-out digits ({held_all_what}), "
+            f"among {c['reference']:,} training digits and among {c['reference']:,} held-out digits ({held_what}), "
             f"both sets spread evenly (spread_subset); mean of log(d_train / d_held) with a bootstrap "
             f"{c['level']:.0%} interval (stats.bootstrap_interval, seed {seed}): below 0 = closer to the training "
             f"digits; near_copies = samples closer to a training digit than the closest {COPY_QUANTILE:.0%} of real "

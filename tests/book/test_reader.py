@@ -125,7 +125,8 @@ def test_every_downloaded_chapter_runs_against_the_wheel_alone(tmp_path):
     python = venv / "bin" / "python"
     (site,) = (venv / "lib").glob("python3*/site-packages")
     (site / "dependencies.pth").write_text("".join(f"{p}\n" for p in site_module.getsitepackages()), encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--prefix",
+    # --ignore-installed: without it pip would first uninstall the course_lib of THIS environment (the editable one)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--ignore-installed", "--prefix",
                     str(venv), str(wheel)], check=True)
     assert (venv / "etc" / "jupyter" / "jupyter_server_config.d" / "course_lib.json").is_file(), \
         "installing the wheel does not switch on JupyterLab's CJK font (course_lib.lab)"
