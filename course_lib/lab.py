@@ -25,6 +25,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTCollection
+
+from .fonts import bundled_font_file
+
 __all__ = ["FONT_FAMILY", "custom_css", "write_web_font", "write_custom_folder"]
 
 #: The family name under which the font is served (to JupyterLab here, to the HTML book by book/_ext).
@@ -39,10 +43,6 @@ def write_web_font(dest: Path) -> Path | None:
     parsing error: FFTM: misaligned table"), so the first face ("WenQuanYi Micro Hei"; the second is its
     monospaced variant) is written out with fontTools (a matplotlib dependency) without FFTM.
     """
-    from fontTools.ttLib import TTCollection
-
-    from .plotting import bundled_font_file
-
     src = bundled_font_file()
     if src is None:
         return None

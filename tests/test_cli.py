@@ -102,7 +102,8 @@ def test_cli_loads_and_samples_every_vae_kind(tmp_path):
     import torch
 
     from course_lib import registry
-    from course_lib.checkpoint import load_any, save_checkpoint
+    from course_lib.checkpoint import save_checkpoint
+    from course_lib.evaluator import load_any
     from course_lib.evaluator import sample_checkpoint
     from course_lib.models.vae import VAE_KINDS, DeepConvVAE
 

@@ -357,7 +357,8 @@ def test_unet_shapes_conditioning_and_sample_range() -> None:
 
 
 def test_training_reduces_the_loss_and_checkpoint_round_trip(tmp_path) -> None:
-    from course_lib.checkpoint import load_any, save_checkpoint
+    from course_lib.checkpoint import save_checkpoint
+    from course_lib.evaluator import load_any
     from course_lib.models.diffusion import load_diffusion, train_diffusion
 
     torch.manual_seed(0)
@@ -377,7 +378,8 @@ def test_training_reduces_the_loss_and_checkpoint_round_trip(tmp_path) -> None:
 
 
 def test_cli_trains_resumes_and_samples(tmp_path) -> None:
-    from course_lib.checkpoint import load_any, read_card
+    from course_lib.checkpoint import read_card
+    from course_lib.evaluator import load_any
     from course_lib.cli import main
 
     common = ["--train-size", "64", "--batch-size", "32", "--channels", "8", "--emb-dim", "16", "--T", "20",
@@ -433,7 +435,7 @@ def test_shipped_card_commands_parse_to_its_options() -> None:
 
 
 def test_shipped_checkpoint_loads_and_samples() -> None:
-    from course_lib.checkpoint import load_any
+    from course_lib.evaluator import load_any
     from course_lib.evaluator import sample_checkpoint, shipped_checkpoint
 
     stem = shipped_checkpoint("diffusion_offline")

@@ -100,7 +100,8 @@ def test_on_device_loop_beats_dataloader_baseline():
 def test_diffusion_trains_on_the_gpu_in_bf16_and_samples_there(tmp_path):
     """Chapter 7's model through the CLI on the GPU: data on the device, the forward pass in bf16 autocast,
     the card says cuda, the loss falls, and sampling and the bound run on the device."""
-    from course_lib.checkpoint import load_any, read_card
+    from course_lib.checkpoint import read_card
+    from course_lib.evaluator import load_any
     from course_lib.cli import main
     from course_lib.models import diffusion as D
 

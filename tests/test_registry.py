@@ -58,11 +58,11 @@ def test_a_toy_model_goes_through_the_command_line(toy_kind, tmp_path, capsys):
 
 
 def test_the_toy_through_the_python_api(toy_kind, tmp_path):
-    from course_lib.checkpoint import load_any
+    from course_lib.evaluator import load_any
     from course_lib.training import TrainConfig, fit
 
     path = fit(TrainConfig(model="toy", epochs=1, out=str(tmp_path), device="cpu", progress=False,
-                           options={"width": 3}))
+                           options={"width": 3}), registry.get("toy"))
     model, card = load_any(path)
     x = model.sample(5, generator=torch.Generator().manual_seed(0))
     assert isinstance(model, toy_kind["Toy"]) and x.shape == (5, 1, 28, 28) and 0 <= float(x.min())
@@ -101,9 +101,11 @@ def test_unknown_architecture_and_model_through_the_api():
     from course_lib.training import TrainConfig, fit
 
     with pytest.raises(ValueError, match="--arch must be one of conv, deepconv, mlp, got 'transformer'"):
-        fit(TrainConfig(model="vae", options={"arch": "transformer"}))
+        fit(TrainConfig(model="vae", options={"arch": "transformer"}), registry.get("vae"))
     with pytest.raises(ValueError, match="unknown model 'flow'; the known models are: classifier"):
-        fit(TrainConfig(model="flow"))
+        registry.get("flow")
+    with pytest.raises(ValueError, match="the config asks for 'vae' but the model kind given is 'dcgan'"):
+        fit(TrainConfig(model="vae"), registry.get("dcgan"))
 
 
 def test_the_built_in_kinds():
@@ -113,7 +115,8 @@ def test_the_built_in_kinds():
 
 
 def test_every_shipped_checkpoint_loads_through_the_registry():
-    from course_lib.checkpoint import CHECKPOINT_DIR, load_any
+    from course_lib.checkpoint import CHECKPOINT_DIR
+    from course_lib.evaluator import load_any
 
     cards = sorted(p for p in CHECKPOINT_DIR.glob("*.json"))
     assert len(cards) >= 5

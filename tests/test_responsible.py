@@ -280,7 +280,7 @@ def test_dp_sgd_run_reaches_its_epsilon_and_adds_noise():
 # ------------------------------------------------------------------------------------------------ canary GPTs
 def test_canary_gpt_trains_through_the_spine_and_records_its_canaries(tmp_path):
     from course_lib.cli import main
-    from course_lib.checkpoint import load_any
+    from course_lib.evaluator import load_any
     from course_lib.models.gpt import load_gpt
     from course_lib.responsible import canary_task  # noqa: F401  (the registry imports it lazily)
 

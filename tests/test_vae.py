@@ -183,10 +183,11 @@ def test_short_training_lowers_heldout_negative_elbo():
 
 def train_from_args(argv: list[str]):
     """``python -m course_lib train vae ARGV`` through the spine; returns the .safetensors path."""
+    from course_lib import registry
     from course_lib.training import fit
 
     args = cli.build_parser().parse_args(["train", "vae", *argv])
-    return fit(cli.config_from_args(args, ["train", "vae", *argv]))
+    return fit(cli.config_from_args(args, ["train", "vae", *argv]), registry.get("vae"))
 
 
 def test_train_from_args_round_trip_and_resume(tmp_path):

@@ -2,7 +2,8 @@
 
 :class:`MNISTClassifier` is a small CNN; :func:`train_classifier` trains it (Adam with PyTorch's one-cycle
 schedule, random shifts as augmentation) through :func:`course_lib.training.train_loop`. The metrics built on it
-(Fréchet distance, class coverage, the real-vs-real floor) are in :mod:`course_lib.evaluator`.
+(Fréchet distance, class coverage) are in :mod:`course_lib.metrics`; what it says about one image (:func:`predict`,
+:func:`predict_proba`, :func:`accuracy`, :func:`features`) and :func:`load_classifier` are here.
 
 Command line: ``python -m course_lib train classifier [--data full] ...``.
 """
@@ -10,18 +11,21 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..device import DeviceLike
-from ..data import check_images, minibatch_indices
+from ..checkpoint import load_checkpoint, shipped_checkpoint
+from ..data import check_images, minibatch_indices, spread_subset
+from ..device import DeviceLike, get_device
 from ..distributed import all_sum, batch_mean, world
 from ..training import Callback, Task, autocast, train_loop
 
-__all__ = ["MNISTClassifier", "random_shift", "ClassifierTask", "train_classifier", "config_of"]
+__all__ = ["MNISTClassifier", "random_shift", "ClassifierTask", "train_classifier", "config_of", "predict",
+           "predict_proba", "accuracy", "features", "load_classifier", "heldout_accuracy"]
 
 KIND = "mnist_classifier"
 
@@ -146,8 +150,6 @@ class ClassifierTask(Task):
     def evaluate(self) -> dict[str, Any]:
         if self.x_eval is None or self.y_eval is None:
             return {}
-        from ..evaluator import accuracy
-
         return {self.eval_name: accuracy(self.model, self.x_eval, self.y_eval, device=self.device)}
 
 
@@ -180,14 +182,67 @@ def train_classifier(model: MNISTClassifier, x_train: torch.Tensor, y_train: tor
                       desc="classifier")
 
 
+# ------------------------------------------------------------------------------------ using it
+@torch.no_grad()
+def _batched(fn: Any, x: torch.Tensor, batch_size: int, dev: torch.device) -> torch.Tensor:
+    outs = [fn(x[i:i + batch_size].to(dev)).float() for i in range(0, len(x), batch_size)]
+    return torch.cat(outs)
+
+
+@torch.no_grad()
+def _logits(model: MNISTClassifier, x: torch.Tensor, batch_size: int, device: DeviceLike) -> torch.Tensor:
+    check_images(x)
+    dev = get_device(device) if device is not None else next(model.parameters()).device
+    model.to(dev).eval()
+    return _batched(model, x, batch_size, dev)
+
+
+def predict(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000, device: DeviceLike = None) -> torch.Tensor:
+    """Predicted digit for each image: ``(N, 1, 28, 28)`` → ``(N,)`` int64 (on the model's device)."""
+    return _logits(model, x, batch_size, device).argmax(dim=1)
+
+
+def predict_proba(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000,
+                  device: DeviceLike = None) -> torch.Tensor:
+    """The classifier's probability of each digit: ``(N, 1, 28, 28)`` → ``(N, 10)``, rows summing to 1 (on the
+    model's device). Its maximum is the classifier's confidence, e.g. to count only the samples it is sure of."""
+    return _logits(model, x, batch_size, device).softmax(dim=1)
+
+
+def accuracy(model: MNISTClassifier, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,
+             device: DeviceLike = None) -> float:
+    """Fraction of images whose predicted digit equals the label."""
+    pred = predict(model, x, batch_size, device)
+    return float((pred == y.to(pred.device)).float().mean())
+
+
+@torch.no_grad()
+def features(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000, device: DeviceLike = None) -> torch.Tensor:
+    """Feature-layer activations ``(N, hidden)`` (float32)."""
+    check_images(x)
+    dev = get_device(device) if device is not None else next(model.parameters()).device
+    model.to(dev).eval()
+    return _batched(model.features, x, batch_size, dev)
+
+
+def load_classifier(path: str | Path | None = None, device: DeviceLike = "cpu") -> tuple[MNISTClassifier, dict[str, Any]]:
+    """Load a classifier checkpoint (default: the shipped ``classifier_offline``). Returns ``(model, card)``."""
+    path = shipped_checkpoint("classifier_offline") if path is None else Path(path)
+    model, card = load_checkpoint(path, MNISTClassifier, KIND, device=device)
+    return model, card  # type: ignore[return-value]
+
+
+def heldout_accuracy(model: MNISTClassifier, x_heldout: torch.Tensor, y_heldout: torch.Tensor) -> dict[str, Any]:
+    """What ``python -m course_lib evaluate`` prints for a classifier: its accuracy on the held-out digits."""
+    return {"accuracy": round(accuracy(model, x_heldout, y_heldout), 4), "n": len(x_heldout)}
+
+
 # ------------------------------------------------------------------------------------ the registry's hooks
 def config_of(model: MNISTClassifier) -> dict[str, Any]:
     return {"channels": model.config["channels"], "hidden": model.config["hidden"]}
 
 
 def task_from_run(run: Any) -> ClassifierTask:
-    from ..data import spread_subset
-
     o = run.options
     x_train, y_train = run.load("train")
     x_held, y_held = run.load("heldout")

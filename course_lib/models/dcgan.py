@@ -17,17 +17,23 @@ Command line: ``python -m course_lib train dcgan [--data full] ...``.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
+from safetensors.torch import load_file, save_file
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
 
 from ..checkpoint import CheckpointError, load_checkpoint, shipped_checkpoint
+from ..data import check_images, minibatch_indices, skewed_subset, spread_subset
 from ..device import DeviceLike
-from ..data import check_images, minibatch_indices
 from ..distributed import shard, world
+from ..metrics import class_coverage, frechet_distance
+from .classifier import load_classifier
 from ..training import Callback, Task, maybe_compile, train_loop
+from .gan import gan_train_step
 
 __all__ = [
     "DCGANGenerator",
@@ -206,12 +212,26 @@ def _to_uint8(x: torch.Tensor) -> torch.Tensor:
     return (x.clamp(0, 1) * 255).round().to(torch.uint8).cpu()
 
 
+class QualityProbe(NamedTuple):
+    """What a DCGAN run measures after every epoch: the Fréchet distance and class coverage of ``samples``
+    samples (drawn with ``seed``) against ``reference`` images, through ``classifier``."""
+
+    classifier: nn.Module
+    reference: torch.Tensor
+    samples: int
+    seed: int
+
+
 class DCGANTask(Task):
     """Alternating discriminator and generator steps (:func:`course_lib.models.gan.gan_train_step`), two Adams.
 
     The optimisers are PyTorch's default Adam with ``betas=(0.5, 0.999)`` (DCGAN's recipe; the shipped
     ``dcgan_offline`` was trained with them). Each epoch's shuffling and noise come from one generator seeded
     ``(seed, epoch)``, so a resumed run continues exactly.
+
+    Optional, for the command line's runs: ``y_train`` (the labels, counted on the model card), ``quality`` (a
+    :class:`QualityProbe` recorded in the history after every epoch), ``snapshots`` (how many fixed-noise samples
+    to keep after every epoch, written by :meth:`save_files`; ``snapshots_done``: those of the run being resumed).
     """
 
     kind = KIND
@@ -219,7 +239,9 @@ class DCGANTask(Task):
 
     def __init__(self, model: DCGAN, x_train: torch.Tensor, *, batch_size: int = 64, lr: float = 2e-4,
                  device: DeviceLike = "auto", seed: int = 0, loss: str = "non_saturating", compile: bool = False,
-                 optimizers: tuple[Any, Any] | None = None, ema_decay: float = 0.998) -> None:
+                 optimizers: tuple[Any, Any] | None = None, ema_decay: float = 0.998,
+                 y_train: torch.Tensor | None = None, quality: QualityProbe | None = None, snapshots: int = 0,
+                 snapshots_done: dict[int, torch.Tensor] | None = None) -> None:
         check_images(x_train, "x_train")
         if batch_size < 1 or batch_size % model.discriminator.pack:
             raise ValueError(f"the batch size ({batch_size}) must be a positive multiple of the discriminator's "
@@ -235,9 +257,12 @@ class DCGANTask(Task):
             self.optimizers["g"], self.optimizers["d"] = optimizers
         self.g_run, self.d_run = maybe_compile(g, compile), maybe_compile(d, compile)
         self.gen = torch.Generator(device=self.device)
-        self.quality: Any = None  # (classifier, reference images, samples, seed) for a per-epoch quality curve
-        self.z_fixed: torch.Tensor | None = None  # noise for the per-epoch snapshots
-        self.snapshots: dict[int, torch.Tensor] = {}
+        if y_train is not None:
+            self.class_counts = torch.bincount(y_train.long(), minlength=10).tolist()
+        self.quality = quality
+        self.z_fixed = (torch.randn(snapshots, g.z_dim, generator=torch.Generator().manual_seed(12345)).to(self.device)
+                        if snapshots else None)  # the noise of the per-epoch snapshots
+        self.snapshots: dict[int, torch.Tensor] = dict(snapshots_done or {})
         self._epoch = 0
 
     def batches(self, epoch: int):  # type: ignore[override]
@@ -249,8 +274,6 @@ class DCGANTask(Task):
             yield shard(idx), len(idx)
 
     def step(self, idx: torch.Tensor, global_n: int) -> dict[str, torch.Tensor]:
-        from .gan import gan_train_step
-
         out = gan_train_step(self.g_run, self.d_run, self.optimizers["g"], self.optimizers["d"], self.x[idx],
                              self.model.generator.z_dim, kind=self.loss,
                              generator_rng=self.gen if world()[1] == 1 else self.noise_gen,
@@ -271,8 +294,8 @@ class DCGANTask(Task):
     def evaluate(self) -> dict[str, Any]:
         row: dict[str, Any] = {}
         if self.quality is not None:
-            classifier, x_ref, n, seed = self.quality
-            row.update(_quality(self.model, classifier, x_ref, n, seed))
+            q = self.quality
+            row.update(_quality(self.model, q.classifier, q.reference, q.samples, q.seed))
             self.model.train()
         if self.z_fixed is not None:
             g = self.model.sampling_generator
@@ -286,10 +309,6 @@ class DCGANTask(Task):
         """Write the per-epoch snapshots next to the checkpoint (called by :func:`course_lib.training.fit`)."""
         if not self.snapshots:
             return
-        import os
-
-        from safetensors.torch import save_file
-
         eps = sorted(self.snapshots)
         target = stem.with_suffix(".snapshots.safetensors")
         tmp = target.with_name(target.name + ".tmp")
@@ -302,8 +321,6 @@ class DCGANTask(Task):
         Each rank takes its part of every (shared) minibatch and draws its own noise. BatchNorm becomes
         SyncBatchNorm on CUDA; on CPUs each rank normalises with its part of the minibatch.
         """
-        from torch.nn.parallel import DistributedDataParallel as DDP
-
         _, size = world()
         if self.batch_size % (size * self.model.discriminator.pack):
             raise ValueError(f"under torchrun the batch size ({self.batch_size}) must be a multiple of the number of "
@@ -358,8 +375,6 @@ def load_snapshots(path: str | Path | None = None) -> tuple[torch.Tensor, torch.
     Returns:
         ``(epochs (E,), images (E, K, 1, 28, 28) float in [0, 1])``.
     """
-    from safetensors.torch import load_file
-
     stem = shipped_checkpoint("dcgan_offline") if path is None else Path(path).with_suffix("")
     file = stem.with_suffix(".snapshots.safetensors")
     if not file.is_file():
@@ -370,8 +385,6 @@ def load_snapshots(path: str | Path | None = None) -> tuple[torch.Tensor, torch.
 
 # ------------------------------------------------------------------------------------ the registry's hooks
 def _quality(model: DCGAN, classifier: Any, x_ref: torch.Tensor, n: int, seed: int) -> dict[str, float]:
-    from ..evaluator import class_coverage, frechet_distance
-
     gen = torch.Generator(device=next(model.parameters()).device)
     gen.manual_seed(seed)
     fake = model.sample(n, generator=gen)
@@ -388,9 +401,6 @@ def config_of(model: DCGAN) -> dict[str, Any]:
 
 def task_from_run(run: Any) -> DCGANTask:
     """The :class:`DCGANTask` of ``python -m course_lib train dcgan`` (see :mod:`course_lib.registry`)."""
-    from ..evaluator import load_classifier
-    from ..data import skewed_subset, spread_subset
-
     o = run.options
     x_train, y_train = run.load("train")
     if o["train_size"] is not None:
@@ -403,34 +413,30 @@ def task_from_run(run: Any) -> DCGANTask:
     model = run.model
     if model is None:
         model = make_dcgan(o["z_dim"], o["channels"], o["d_channels"], o["pack"], o["ema"] > 0, seed=run.seed)
-    task = DCGANTask(model, x_train, batch_size=run.batch_size, lr=run.lr, device=run.device, seed=run.seed,
-                     loss=o["loss"], compile=run.config.compile, ema_decay=o["ema"])
-    task.y_train_counts = torch.bincount(y_train.long(), minlength=10).tolist()
+    quality = None
     if (o["evaluator"] or "").lower() != "none":
         ev_path = Path(o["evaluator"]) if o["evaluator"] else shipped_checkpoint(f"classifier_{run.data}")
         if ev_path.with_suffix(".json").is_file():
             classifier, _ = load_classifier(ev_path, device=run.device)
             x_ref = x_train if len(x_train) <= 10_000 else x_train[:10_000]
-            task.quality = (classifier, x_ref, o["eval_samples"], run.seed + 7)
+            quality = QualityProbe(classifier, x_ref, o["eval_samples"], run.seed + 7)
         elif o["evaluator"]:
             raise CheckpointError(f"--evaluator {o['evaluator']}: no classifier checkpoint there. Train one with "
                                   f"`python -m course_lib train classifier`, or pass --evaluator none.")
-    if o["snapshots"]:
-        task.z_fixed = torch.randn(o["snapshots"], model.generator.z_dim,
-                                   generator=torch.Generator().manual_seed(12345)).to(task.device)
-        snap_file = run.stem.with_suffix(".snapshots.safetensors")
-        if run.config.resume and snap_file.is_file():
-            from safetensors.torch import load_file
-
-            t = load_file(str(snap_file))
-            task.snapshots = {int(e): img for e, img in zip(t["epochs"].tolist(), t["images"])}
-    return task
+    done = None
+    snap_file = run.stem.with_suffix(".snapshots.safetensors")
+    if o["snapshots"] and run.config.resume and snap_file.is_file():
+        t = load_file(str(snap_file))
+        done = {int(e): img for e, img in zip(t["epochs"].tolist(), t["images"])}
+    return DCGANTask(model, x_train, batch_size=run.batch_size, lr=run.lr, device=run.device, seed=run.seed,
+                     loss=o["loss"], compile=run.config.compile, ema_decay=o["ema"], y_train=y_train,
+                     quality=quality, snapshots=o["snapshots"], snapshots_done=done)
 
 
 def card_extra(run: Any, task: DCGANTask) -> dict[str, Any]:
     extra: dict[str, Any] = {"loss": task.loss, "ema_decay": task.ema_decay}
     if task.quality is not None:
-        _, x_ref, n, _ = task.quality
-        extra["quality_protocol"] = (f"{n} samples vs {len(x_ref)} training digits, features of the "
+        q = task.quality
+        extra["quality_protocol"] = (f"{q.samples} samples vs {len(q.reference)} training digits, features of the "
                                      f"classifier_{run.data} evaluator")
     return extra

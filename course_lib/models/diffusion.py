@@ -25,17 +25,22 @@ schedule), Ho & Salimans 2022 (classifier-free guidance), Song et al. 2021 (the 
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file
 from torch import Tensor, nn
 
-from ..data import check_images, minibatch_indices
+from ..checkpoint import CheckpointError, load_checkpoint, shipped_checkpoint
+from ..data import check_images, minibatch_indices, spread_subset
+from ..device import get_device
 from ..distributed import batch_mean, shard, world
-from ..training import Task, autocast
+from ..training import Task, autocast, train_loop
 
 __all__ = [
     "Schedule", "linear_schedule", "cosine_schedule", "make_schedule", "expand", "snr",
@@ -723,8 +728,6 @@ class DiffusionTask(Task):
         if not 1 <= batch_size <= len(x_train):
             raise ValueError(f"--batch-size {batch_size} must be between 1 and the {len(x_train)} training images")
         super().__init__(model, device, compile)
-        import copy
-
         self.ema = (ema if ema is not None else copy.deepcopy(model)).to(self.device).eval().requires_grad_(False)
         self.x = x_train.to(self.device) * 2 - 1
         self.y = y_train.to(self.device).long()
@@ -775,8 +778,6 @@ class DiffusionTask(Task):
     def weights_for_saving(self) -> nn.Module:
         """The EMA weights; float16 after the last epoch with ``fp16``."""
         if self.fp16 and self._epochs_done >= self.epochs:
-            import copy
-
             return copy.deepcopy(self.ema).half()
         return self.ema
 
@@ -796,8 +797,6 @@ def train_diffusion(model: DiffusionUNet, x_train: Tensor, y_train: Tensor, epoc
                     callback: Any = None) -> tuple[DiffusionUNet, list[dict[str, Any]]]:
     """Train ``model`` on ``L_simple`` through :func:`course_lib.training.train_loop`; returns
     ``(ema_model, history)`` (see :class:`DiffusionTask` for the arguments)."""
-    from ..training import train_loop
-
     task = DiffusionTask(model, x_train, y_train, epochs=epochs, batch_size=batch_size, lr=lr, p_uncond=p_uncond,
                          ema_decay=ema_decay, seed=seed, device=device, compile=compile)
     history = train_loop(task, epochs, progress_bar=progress_bar, callback=callback, desc="diffusion")
@@ -806,8 +805,6 @@ def train_diffusion(model: DiffusionUNet, x_train: Tensor, y_train: Tensor, epoc
 
 def task_from_run(run: Any) -> DiffusionTask:
     """The :class:`DiffusionTask` of ``python -m course_lib train diffusion`` (see :mod:`course_lib.registry`)."""
-    from ..data import spread_subset
-
     o = run.options
     x_train, y_train = run.load("train")
     keep = spread_subset(len(x_train), o["train_size"], x_train.device)  # the offline split is ordered by digit
@@ -833,11 +830,6 @@ def card_extra(run: Any, task: DiffusionTask) -> dict[str, Any]:
 
 def load_diffusion(path: Any = None, device: Any = "cpu") -> tuple[DiffusionUNet, dict[str, Any]]:
     """Load a diffusion checkpoint (default: the shipped ``diffusion_offline``) in float32, in eval mode."""
-    from pathlib import Path
-
-    from ..checkpoint import load_checkpoint
-    from ..device import get_device
-    from ..checkpoint import shipped_checkpoint
 
     path = shipped_checkpoint("diffusion_offline") if path is None else Path(path)
     model, card = load_checkpoint(path, load_factory, KIND, device="cpu")
@@ -847,11 +839,6 @@ def load_diffusion(path: Any = None, device: Any = "cpu") -> tuple[DiffusionUNet
 def load_samples(path: Any = None) -> Tensor:
     """The 1,000 samples that ``bench/diffusion.py`` drew with the checkpoint's default sampler (the ones its
     Fréchet distance was measured on), as ``(1000, 1, 28, 28)`` float in ``[0, 1]``."""
-    from pathlib import Path
-
-    from safetensors.torch import load_file
-
-    from ..checkpoint import CheckpointError, shipped_checkpoint
 
     stem = shipped_checkpoint("diffusion_offline") if path is None else Path(path).with_suffix("")
     file = stem.with_suffix(".samples.safetensors")

@@ -39,12 +39,14 @@ from torch import nn
 
 from ..checkpoint import CheckpointError, load_checkpoint, read_card, shipped_checkpoint
 from ..device import DeviceLike
-from ..text import CharTokenizer, best_ngram_bits_per_char, load_corpus, train_val_text
 from ..distributed import all_sum, shard, world
 from ..optim import warmup_cosine_lr
+from ..text import CharTokenizer, best_ngram_bits_per_char, load_corpus, snapshot_info, train_val_text
 from ..training import Callback, Task, autocast, train_loop
 
 __all__ = [
+    "GPTRunTask",
+    "run_task",
     "attention",
     "causal_mask",
     "sinusoidal_positions",
@@ -632,13 +634,53 @@ def config_of(model: GPT) -> dict[str, Any]:
     return dict(model.config)
 
 
-def task_from_run(run: Any) -> GPTTask:
-    """The :class:`GPTTask` of ``python -m course_lib train gpt`` (see :mod:`course_lib.registry`)."""
+class GPTRunTask(GPTTask):
+    """:class:`GPTTask` as ``python -m course_lib train gpt`` runs it.
+
+    Its model card also records the tokenizer and the best add-α unigram and bigram baselines; with
+    ``half_weights`` the checkpoint stores float16 weights, and :meth:`finish` rounds the model to them first so
+    that the card's metrics describe the weights that are stored.
+    """
+
+    def __init__(self, model: GPT, tokenizer: CharTokenizer, train_ids: torch.Tensor, val_ids: torch.Tensor, *,
+                 half_weights: bool = False, **kwargs: Any) -> None:
+        super().__init__(model, train_ids, val_ids, **kwargs)
+        self.tokenizer, self.half_weights = tokenizer, half_weights
+        self.unigram = best_ngram_bits_per_char(train_ids, val_ids, tokenizer.vocab_size, order=1)
+        self.bigram = best_ngram_bits_per_char(train_ids, val_ids, tokenizer.vocab_size, order=2)
+        self._rounded_to_half = False
+
+    def finish(self) -> dict[str, Any]:
+        """Validation bits per character of the best weights of this call (rounded to float16 with
+        ``half_weights``), beside the n-gram baselines."""
+        self.restore_best()
+        if self.half_weights:  # round first, so the metrics describe the weights that are stored
+            with torch.no_grad():
+                for p in self.model.parameters():
+                    p.copy_(p.half().float())
+            self._rounded_to_half = True
+        assert self.val_ids is not None
+        val = bits_per_char(self.model, self.val_ids)
+        (unigram, a_uni), (bigram, a_bi) = self.unigram, self.bigram
+        return {"val_bits_per_char": round(val, 4), "val_perplexity_per_char": round(2 ** val, 3),
+                "unigram_val_bits_per_char": round(unigram, 4), "bigram_val_bits_per_char": round(bigram, 4),
+                "baselines": f"add-alpha n-grams, best alpha on validation (unigram {a_uni}, bigram {a_bi})",
+                "best_step": min(self.best_record, key=lambda r: r[1])[0] if self.best_record else self._last_step}
+
+    def weights_for_saving(self) -> nn.Module:
+        """The model, as float16 once :meth:`finish` has rounded it (``half_weights``)."""
+        return copy.deepcopy(self.model).half() if self._rounded_to_half else self.model
+
+
+def run_task(run: Any, train_text: str, val_text: str, vocab_text: str, task_class: type[GPTRunTask] = GPTRunTask,
+             keep_best: bool = True, **extra: Any) -> GPTRunTask:
+    """The task of a GPT run on ``train_text`` (validation ``val_text``; the vocabulary: the characters of
+    ``vocab_text``), built from ``run.options`` (the options of ``gpt`` and ``canary_gpt``, see
+    :mod:`course_lib.registry`); ``extra`` goes to ``task_class``."""
     o = run.options
     if run.config.epochs is not None:
         raise ValueError("the GPT trains for a number of steps, not epochs: use --steps N instead of --epochs")
-    train_text, val_text = train_val_text(o["corpus"])
-    tok = CharTokenizer.from_text(load_corpus(o["corpus"]))
+    tok = CharTokenizer.from_text(vocab_text)
     train_ids, val_ids = tok.encode_tensor(train_text), tok.encode_tensor(val_text)
     config = {"vocab_size": tok.vocab_size, "block_size": o["block_size"], "n_layer": o["n_layer"],
               "d_model": o["d_model"], "n_head": o["n_head"], "dropout": o["dropout"], "positions": o["positions"]}
@@ -647,15 +689,12 @@ def task_from_run(run: Any) -> GPTTask:
         model = GPT(**config)
     elif config_of(model) != config:
         raise CheckpointError(f"--resume: {run.stem} was trained with {config_of(model)}, not {config}")
-    task = GPTTask(model, train_ids, val_ids, steps=o["steps"], batch_size=run.batch_size, lr=run.lr,
-                   weight_decay=o["weight_decay"], warmup=o["warmup"], eval_every=o["eval_every"], seed=run.seed,
-                   device=run.device, compile=run.config.compile, keep_best=True,
-                   log=lambda line: print(line, file=sys.stderr) if run.rank == 0 else None)
+    task = task_class(model, tok, train_ids, val_ids, half_weights=o["half_weights"], steps=o["steps"],
+                      batch_size=run.batch_size, lr=run.lr, weight_decay=o["weight_decay"], warmup=o["warmup"],
+                      eval_every=o["eval_every"], seed=run.seed, device=run.device, compile=run.config.compile,
+                      keep_best=keep_best, log=lambda line: print(line, file=sys.stderr) if run.rank == 0 else None,
+                      **extra)
     run.epochs = task.epochs
-    task.tokenizer, task.half_weights = tok, o["half_weights"]
-    task.unigram = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=1)
-    task.bigram = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=2)
-    task.finish = lambda: _final_metrics(task)  # type: ignore[method-assign]
     if run.rank == 0:
         print(f"corpus {o['corpus']}: {len(train_ids)} training / {len(val_ids)} validation characters, "
               f"vocabulary {tok.vocab_size}; unigram {task.unigram[0]:.3f}, bigram {task.bigram[0]:.3f} bits/char",
@@ -663,33 +702,20 @@ def task_from_run(run: Any) -> GPTTask:
     return task
 
 
-def _final_metrics(task: GPTTask) -> dict[str, Any]:
-    """Validation bits per character of the best weights of this call (rounded to float16 with --half-weights)."""
-    task.restore_best()
-    if task.half_weights:  # round first, so the metrics describe the weights that are stored
-        with torch.no_grad():
-            for p in task.model.parameters():
-                p.copy_(p.half().float())
-        task.weights_for_saving = lambda: copy.deepcopy(task.model).half()  # type: ignore[method-assign]
-    assert task.val_ids is not None
-    val = bits_per_char(task.model, task.val_ids)
-    (unigram, a_uni), (bigram, a_bi) = task.unigram, task.bigram
-    return {"val_bits_per_char": round(val, 4), "val_perplexity_per_char": round(2 ** val, 3),
-            "unigram_val_bits_per_char": round(unigram, 4), "bigram_val_bits_per_char": round(bigram, 4),
-            "baselines": f"add-alpha n-grams, best alpha on validation (unigram {a_uni}, bigram {a_bi})",
-            "best_step": min(task.best_record, key=lambda r: r[1])[0] if task.best_record else task._last_step}
+def task_from_run(run: Any) -> GPTRunTask:
+    """The task of ``python -m course_lib train gpt`` (see :mod:`course_lib.registry`): the book's text."""
+    train_text, val_text = train_val_text(run.options["corpus"])
+    return run_task(run, train_text, val_text, load_corpus(run.options["corpus"]))
 
 
-def data_card(run: Any, task: GPTTask) -> dict[str, Any]:
-    from ..text import snapshot_info
-
+def data_card(run: Any, task: GPTRunTask) -> dict[str, Any]:
     corpus = run.options["corpus"]
     return {"data": f"course_lib/corpus/book_{corpus}.txt (this book's prose, en + zh); validation = the last 10% "
                     f"of every document", "data_source": "book", "corpus": corpus,
             "data_sha256": snapshot_info(corpus).get("sha256"), "steps_requested": task.steps}
 
 
-def card_extra(run: Any, task: GPTTask) -> dict[str, Any]:
+def card_extra(run: Any, task: GPTRunTask) -> dict[str, Any]:
     return {"tokenizer": task.tokenizer.to_dict(), "steps": task._last_step, "warmup": task.warmup,
             "weights_dtype": "float16" if task.half_weights else "float32",
             "lr_schedule": "linear warm-up, cosine decay to lr/10"}

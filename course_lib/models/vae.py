@@ -28,8 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..checkpoint import CheckpointError, load_checkpoint, read_card
+from ..data import check_images, skewed_subset, spread_subset
 from ..device import DeviceLike
-from ..data import check_images
 from ..distributed import batch_mean, shard, world
 from ..optim import LR_SCHEDULES, warmup_cosine_lr
 from ..training import Callback, Task, autocast, train_loop
@@ -572,7 +573,8 @@ class VAETask(Task):
     def __init__(self, model: nn.Module, x_train: Tensor, *, epochs: int, batch_size: int = 128, lr: float = 1e-3,
                  beta: float = 1.0, device: DeviceLike = "auto", x_eval: Tensor | None = None, compile: bool = False,
                  likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA,
-                 optimizer: torch.optim.Optimizer | None = None, lr_schedule: str = "constant") -> None:
+                 optimizer: torch.optim.Optimizer | None = None, lr_schedule: str = "constant",
+                 y_train: Tensor | None = None, iwae_k: int = 0) -> None:
         _check_images(x_train, "x_train")
         if likelihood == "bernoulli":
             _check_pixel_range(x_train, "x_train")
@@ -590,6 +592,9 @@ class VAETask(Task):
         self.x_eval = x_eval.to(self.device, dtype) if x_eval is not None else None
         self.batch_size, self.lr, self.beta, self.lr_schedule = batch_size, lr, beta, lr_schedule
         self.likelihood, self.sigma = likelihood, sigma
+        self.iwae_k = iwae_k
+        if y_train is not None:
+            self.class_counts = torch.bincount(y_train.long(), minlength=10).tolist()
         self.steps_per_epoch = math.ceil(len(self.x) / batch_size)
         self.total_steps = max(1, epochs * self.steps_per_epoch)
         self.warmup_steps = max(1, round(0.1 * self.total_steps))
@@ -630,6 +635,20 @@ class VAETask(Task):
         return {"eval_neg_elbo": ev["neg_elbo"], "eval_recon": ev["recon"], "eval_kl": ev["kl"]}
 
 
+    def finish(self) -> dict[str, float]:
+        """For the model card: the held-out −ELBO of the final weights and its terms, and the IWAE bound with
+        ``iwae_k`` importance samples (when ``iwae_k > 0``); nothing without held-out images."""
+        if self.x_eval is None:
+            return {}
+        metrics = heldout_neg_elbo(self.model, self.x_eval)
+        if self.iwae_k > 0:
+            gen = torch.Generator(device=self.device)
+            gen.manual_seed(0)
+            with torch.no_grad():
+                bounds = [iwae_bound(self.model, self.x_eval[s:s + 500], k=self.iwae_k, generator=gen)
+                          for s in range(0, len(self.x_eval), 500)]
+            metrics[f"heldout_neg_iwae_k{self.iwae_k}_nats_per_image"] = round(-float(torch.cat(bounds).mean()), 3)
+        return metrics
 
 
 def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 128, lr: float = 1e-3,
@@ -678,8 +697,6 @@ def load_vae(path: str | Path, device: DeviceLike = "cpu") -> tuple[_VAEBase, di
     Returns:
         ``(model in eval mode, model card)``.
     """
-    from ..checkpoint import CheckpointError, load_checkpoint, read_card
-
     kind = read_card(path).get("kind")
     if kind not in VAE_KINDS:
         raise CheckpointError(f"{path} holds a {kind!r} model, not a VAE (expected one of {sorted(VAE_KINDS)}).")
@@ -690,8 +707,6 @@ def load_vae(path: str | Path, device: DeviceLike = "cpu") -> tuple[_VAEBase, di
 # ------------------------------------------------------------------------------------ the registry's hooks
 def task_from_run(run: Any) -> VAETask:
     """The :class:`VAETask` of ``python -m course_lib train vae`` (see :mod:`course_lib.registry`)."""
-    from ..data import skewed_subset, spread_subset
-
     o = run.options
     x_train, y_train = run.load("train")
     x_eval, _ = run.load("heldout")
@@ -711,34 +726,9 @@ def task_from_run(run: Any) -> VAETask:
             model = DeepConvVAE(z_dim, o["channels"], o["hidden"] if o["hidden"] is not None else 256)
         else:
             model = MLPVAE(z_dim, o["hidden"] if o["hidden"] is not None else 400)
-    task = VAETask(model, x_train, epochs=run.epochs, batch_size=run.batch_size, lr=run.lr, beta=o["beta"],
-                   device=run.device, x_eval=x_eval, compile=run.config.compile, lr_schedule=o["lr_schedule"])
-    task.iwae_k = o["iwae_k"]
-    task.y_train_counts = torch.bincount(y_train.long(), minlength=10).tolist()
-    task.finish = lambda: _final_metrics(task)  # type: ignore[method-assign]
-    return task
-
-
-def _final_metrics(task: VAETask) -> dict[str, float]:
-    """Held-out −ELBO of the final weights and the IWAE bound, for the model card."""
-    assert task.x_eval is not None
-    metrics = evaluate_heldout(task.model, task.x_eval)
-    if task.iwae_k > 0:
-        gen = torch.Generator(device=task.device)
-        gen.manual_seed(0)
-        with torch.no_grad():
-            bounds = [iwae_bound(task.model, task.x_eval[s:s + 500], k=task.iwae_k, generator=gen)
-                      for s in range(0, len(task.x_eval), 500)]
-        metrics[f"heldout_neg_iwae_k{task.iwae_k}_nats_per_image"] = round(-float(torch.cat(bounds).mean()), 3)
-    return metrics
-
-
-def evaluate_heldout(model: nn.Module, x_heldout: Tensor) -> dict[str, float]:
-    """What ``python -m course_lib evaluate`` adds for a VAE: the held-out −ELBO and its two terms."""
-    ev = evaluate_vae(model, x_heldout.to(next(model.parameters()).device))
-    return {"heldout_neg_elbo_nats_per_image": round(ev["neg_elbo"], 3),
-            "heldout_recon_nats_per_image": round(ev["recon"], 3),
-            "heldout_kl_nats_per_image": round(ev["kl"], 3)}
+    return VAETask(model, x_train, epochs=run.epochs, batch_size=run.batch_size, lr=run.lr, beta=o["beta"],
+                   device=run.device, x_eval=x_eval, compile=run.config.compile, lr_schedule=o["lr_schedule"],
+                   y_train=y_train, iwae_k=o["iwae_k"])
 
 
 def card_extra(run: Any, task: VAETask) -> dict[str, Any]:
@@ -748,5 +738,9 @@ def card_extra(run: Any, task: VAETask) -> dict[str, Any]:
 
 
 def heldout_neg_elbo(model: nn.Module, x_heldout: Tensor, y_heldout: Tensor | None = None) -> dict[str, float]:
-    """What ``python -m course_lib evaluate`` adds for a VAE: the held-out −ELBO in nats per image."""
-    return {"heldout_neg_elbo": round(evaluate_vae(model, x_heldout.to(next(model.parameters()).device))["neg_elbo"], 3)}
+    """The held-out −ELBO and its two terms, in nats per image: what a VAE's model card records and what
+    ``python -m course_lib evaluate`` adds for it (``y_heldout`` is not used: the registry's hook signature)."""
+    ev = evaluate_vae(model, x_heldout.to(next(model.parameters()).device))
+    return {"heldout_neg_elbo_nats_per_image": round(ev["neg_elbo"], 3),
+            "heldout_recon_nats_per_image": round(ev["recon"], 3),
+            "heldout_kl_nats_per_image": round(ev["kl"], 3)}

@@ -42,8 +42,20 @@ from typing import Any
 
 import torch
 
-from ..checkpoint import CHECKPOINT_DIR, CheckpointError, library_versions, read_card
-from ..models.gpt import GPT_CARD_KINDS
+from .. import registry
+from ..checkpoint import CHECKPOINT_DIR, CheckpointError, library_versions, load_checkpoint, read_card
+from ..data import load_mnist, load_offline_mnist, skewed_subset, spread_subset
+from ..device import get_device
+from ..evaluator import (FrechetToReference, checkpoint_fd, class_histogram, frechet_distance, kl_to_uniform, load_any,
+                         load_classifier, sample_checkpoint)
+from ..models.gpt import GPT, GPT_CARD_KINDS
+from ..stats import bootstrap_interval, proportion_interval
+from ..text import CharTokenizer
+from ..training import sha256_of
+from . import membership
+from .canary import Canary, exposure, greedy_extract
+from .membership import attack_summary
+from .privacy import nearest_neighbour_distance
 
 __all__ = ["copying", "COPY_QUANTILE", "AuditError", "TrainingSet", "IMAGE_VAE_KINDS", "GAN_KINDS", "DIFFUSION_KINDS", "GPT_KINDS",
            "AUDITABLE_KINDS", "PROVENANCE", "TEXT_PROVENANCE", "resolve_checkpoint", "auditable_checkpoints", "training_set",
@@ -95,8 +107,6 @@ def resolve_checkpoint(name_or_path: str | Path) -> Path:
 def auditable_checkpoints(folder: str | Path | None = None) -> list[Path]:
     """Stems of every checkpoint in ``folder`` (default: the shipped ones) whose card kind is registered and
     generative (an image generator or a GPT), sorted by name."""
-    from .. import registry
-
     folder = CHECKPOINT_DIR if folder is None else Path(folder)
     if not folder.is_dir():
         raise CheckpointError(f"--dir {folder}: no such folder")
@@ -141,19 +151,6 @@ class TrainingSet:
     notes: list[str] = field(default_factory=list)
 
 
-def _options(card: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The training options of a card: ``card["options"]``, or those of its recorded command."""
-    if isinstance(card.get("options"), dict):
-        return dict(card["options"]), "the card's options"
-    command = card.get("command")
-    if not command:
-        raise AuditError("the card records neither its options nor its command")
-    from ..cli import train_options_of_command
-
-    _, _, options = train_options_of_command(command)
-    return options, "the card's command (the card has no options)"
-
-
 def training_set(card: dict[str, Any]) -> TrainingSet:
     """Rebuild the training digits of an image model from its card, as its training run selected them.
 
@@ -164,8 +161,6 @@ def training_set(card: dict[str, Any]) -> TrainingSet:
     ``train_examples`` and ``skew.class_counts`` when recorded. Never raises for a card it cannot follow:
     the returned ``problem`` says why.
     """
-    from ..data import load_mnist, skewed_subset, spread_subset
-    from ..training import sha256_of
 
     kind = card.get("kind")
     source = card.get("data_source")
@@ -173,11 +168,11 @@ def training_set(card: dict[str, Any]) -> TrainingSet:
     if source not in ("offline", "full"):
         out.problem = f"the card's data_source is {source!r}; only the MNIST splits 'offline' and 'full' can be rebuilt"
         return out
-    try:
-        options, where = _options(card)
-    except ValueError as exc:
-        out.problem = f"cannot read the training options: {exc}"
+    if not isinstance(card.get("options"), dict):
+        out.problem = ("the card records no training options (cards written by `python -m course_lib train` "
+                       "have them): retrain with the card's command")
         return out
+    options = dict(card["options"])
     skew = card.get("skew") if isinstance(card.get("skew"), dict) else None
     rare_digit = options.get("rare_digit")
     rare_factor = options.get("rare_factor", 10)
@@ -204,7 +199,7 @@ def training_set(card: dict[str, Any]) -> TrainingSet:
         keep = skewed_subset(y, int(rare_digit), int(rare_factor))
         x, y = x[keep], y[keep]
         steps.append(f"digit {rare_digit} made {rare_factor}x rarer (skewed_subset)")
-    out.recipe = ", ".join(steps) + f"; options from {where}"
+    out.recipe = ", ".join(steps)
     out.class_counts = torch.bincount(y.long(), minlength=10).tolist()
     checks, failed = [], []
     if "train_examples" in card:
@@ -250,16 +245,12 @@ def _shares(counts: list[int]) -> list[float]:
 
 
 def _membership_result(s_in: torch.Tensor, s_out: torch.Tensor, attack: str, protocol: str) -> dict[str, Any]:
-    from .membership import attack_summary
-
     r = attack_summary(s_in, s_out, fpr=0.01)
     return {"attack": attack, "auc": round(r["auc"], 3), "tpr_at_1pct_fpr": round(r["tpr_at_fpr"], 3),
             "members": r["members"], "nonmembers": r["nonmembers"]}
 
 
 def _heldout(source: str) -> tuple[torch.Tensor, torch.Tensor, str]:
-    from ..data import load_mnist, spread_subset
-
     x, y = load_mnist(source, "heldout")  # type: ignore[arg-type]
     if len(x) > 1000:
         keep = spread_subset(len(x), 1000)
@@ -268,8 +259,6 @@ def _heldout(source: str) -> tuple[torch.Tensor, torch.Tensor, str]:
 
 
 def _members(ts: TrainingSet, n_members: int) -> tuple[torch.Tensor, torch.Tensor, str]:
-    from ..data import spread_subset
-
     assert ts.x is not None and ts.y is not None
     keep = spread_subset(len(ts.x), n_members)
     what = (f"all {len(keep):,} training digits" if len(keep) == len(ts.x) else
@@ -298,9 +287,6 @@ def copying(samples: torch.Tensor, x_train: torch.Tensor, x_held: torch.Tensor, 
     real held-out digits are (about 1 % expected), with a Wilson interval; and the ``n_closest`` closest pairs
     (sample index, index in ``x_train``, distance).
     """
-    from ..data import spread_subset
-    from ..stats import bootstrap_interval, proportion_interval
-    from .privacy import nearest_neighbour_distance
 
     n = min(len(x_train), len(x_held))
     keep_train = spread_subset(len(x_train), n)
@@ -339,10 +325,6 @@ def copying(samples: torch.Tensor, x_train: torch.Tensor, x_held: torch.Tensor, 
 
 def _image_audit(stem: Path, model: torch.nn.Module, card: dict[str, Any], ts: TrainingSet, *, classifier: Any,
                  n_samples: int, n_members: int, seed: int, device: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    from ..data import load_offline_mnist
-    from ..evaluator import (FrechetToReference, checkpoint_fd, class_histogram, frechet_distance, kl_to_uniform,
-                             load_classifier, sample_checkpoint)
-    from . import membership
 
     kind = card["kind"]
     protocol: dict[str, str] = {}
@@ -453,10 +435,6 @@ def _image_audit(stem: Path, model: torch.nn.Module, card: dict[str, Any], ts: T
 
 
 def _gpt_audit(stem: Path, card: dict[str, Any], device: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    from ..checkpoint import load_checkpoint
-    from ..models.gpt import GPT
-    from ..text import CharTokenizer
-    from .canary import Canary, exposure, greedy_extract
 
     out: dict[str, Any] = {"text_watermark": _TEXT_WATERMARK}
     protocol: dict[str, str] = {}
@@ -643,9 +621,6 @@ def audit_checkpoint(path: str | Path, *, classifier: Any = None, n_samples: int
     Raises:
         CheckpointError: no such checkpoint. AuditError: not a generative model this module can audit.
     """
-    from .. import registry
-    from ..checkpoint import load_any
-    from ..device import get_device
 
     t0 = time.perf_counter()
     if n_samples < 2:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..models.gpt import KVCache, generate
+
 __all__ = ["Canary", "CANARY_TEMPLATES", "make_canaries", "insert_canaries", "candidate_log_probs",
            "exposure", "rank_of", "greedy_extract"]
 
@@ -106,8 +108,6 @@ def candidate_log_probs(model: nn.Module, prefix_ids: list[int], digit_ids: list
     Returns:
         ``(10^d,)`` float64 tensor; entry ``i`` is the candidate whose digits spell ``i`` with leading zeros.
     """
-    from ..models.gpt import KVCache
-
     if len(digit_ids) != 10:
         raise ValueError("digit_ids must hold the ids of the ten characters '0'..'9'")
     d = int(n_digits)
@@ -167,8 +167,6 @@ def exposure(model: nn.Module, tokenizer, canary: Canary, batch_size: int = 2048
 
 def greedy_extract(model: nn.Module, tokenizer, canary: Canary) -> str:
     """The ``len(secret)`` characters the model writes after the prefix by greedy decoding."""
-    from ..models.gpt import generate
-
     dev = next(model.parameters()).device
     ids = torch.tensor([tokenizer.encode(canary.prefix)], device=dev)
     out = generate(model, ids, len(canary.secret), temperature=0)

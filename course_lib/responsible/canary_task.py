@@ -7,42 +7,37 @@ their exposure.
 """
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from ..models import gpt as _gpt
-from ..text import CharTokenizer, best_ngram_bits_per_char, load_corpus, train_val_text
-from .canary import insert_canaries, make_canaries
+from ..text import load_corpus, train_val_text
+from .canary import Canary, insert_canaries, make_canaries
 
-__all__ = ["KIND", "task_from_run", "data_card", "card_extra"]
+__all__ = ["KIND", "CanaryGPTTask", "task_from_run", "data_card", "card_extra"]
 
 KIND = "canary_gpt"
 
 
-def task_from_run(run: Any) -> _gpt.GPTTask:
+class CanaryGPTTask(_gpt.GPTRunTask):
+    """The GPT run whose card says what it is, a GPT that carries canaries (:func:`course_lib.models.gpt.load_gpt`
+    loads both kinds), and lists them."""
+
+    kind = KIND
+
+    def __init__(self, *args: Any, canaries: list[Canary], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.canaries = canaries
+
+
+def task_from_run(run: Any) -> CanaryGPTTask:
     o = run.options
-    if run.config.epochs is not None:
-        raise ValueError("the GPT trains for a number of steps, not epochs: use --steps N instead of --epochs")
     canaries = make_canaries(o["secret_digits"], seed=o["canary_seed"])
     train_text, val_text = train_val_text(o["corpus"])
     train_text = insert_canaries(train_text, canaries, o["repeats"], seed=o["canary_seed"])
     # the vocabulary covers the corpus and the canaries, whatever the number of repetitions (0 included)
-    tok = CharTokenizer.from_text(load_corpus(o["corpus"]) + "".join(c.text for c in canaries))
-    train_ids, val_ids = tok.encode_tensor(train_text), tok.encode_tensor(val_text)
-    config = {"vocab_size": tok.vocab_size, "block_size": o["block_size"], "n_layer": o["n_layer"],
-              "d_model": o["d_model"], "n_head": o["n_head"], "dropout": o["dropout"], "positions": o["positions"]}
-    model = run.model if run.model is not None else _gpt.GPT(**config)
-    task = _gpt.GPTTask(model, train_ids, val_ids, steps=o["steps"], batch_size=run.batch_size, lr=run.lr,
-                        weight_decay=o["weight_decay"], warmup=o["warmup"], eval_every=o["eval_every"], seed=run.seed,
-                        device=run.device, compile=run.config.compile, keep_best=False,
-                        log=lambda line: print(line, file=sys.stderr) if run.rank == 0 else None)
-    run.epochs = task.epochs
-    task.kind = KIND    # the card says what it is: a GPT that carries canaries (load_gpt loads both kinds)
-    task.tokenizer, task.half_weights = tok, o["half_weights"]
-    task.canaries = canaries
-    task.unigram = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=1)
-    task.bigram = best_ngram_bits_per_char(train_ids, val_ids, tok.vocab_size, order=2)
-    task.finish = lambda: _gpt._final_metrics(task)  # type: ignore[method-assign]
+    vocab_text = load_corpus(o["corpus"]) + "".join(c.text for c in canaries)
+    task = _gpt.run_task(run, train_text, val_text, vocab_text, CanaryGPTTask, keep_best=False, canaries=canaries)
+    assert isinstance(task, CanaryGPTTask)
     return task
 
 

@@ -13,8 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..checkpoint import library_versions, load_study, save_study, shipped_checkpoint
+from ..data import load_offline_mnist, minibatch_indices
 from ..device import DeviceLike, get_device
-from ..data import minibatch_indices
+from ..models.dcgan import load_dcgan
 
 __all__ = ["RealFakeCNN", "DetectorFit", "fit_detector", "train_detector", "as_8bit", "run_detector_study",
            "save_detector_study", "load_detector_study", "SHIPPED_DETECTOR", "DETECTOR_SETTINGS", "predict_generated", "detector_accuracy"]
@@ -154,9 +156,6 @@ def as_8bit(x: torch.Tensor) -> torch.Tensor:
 def run_detector_study(settings: dict | None = None) -> DetectorFit:
     """Train chapter 6's detector: the offline training digits against as many samples of the shipped
     ``dcgan_offline`` (8-bit), until the validation accuracy has not improved for ``patience`` epochs."""
-    from ..checkpoint import shipped_checkpoint
-    from ..data import load_offline_mnist
-    from ..models.dcgan import load_dcgan
 
     s = dict(DETECTOR_SETTINGS, **(settings or {}))
     x_train, _ = load_offline_mnist("train")
@@ -169,8 +168,6 @@ def run_detector_study(settings: dict | None = None) -> DetectorFit:
 def save_detector_study(fit: DetectorFit, path: str | Path, command: str | None = None,
                         settings: dict | None = None) -> Path:
     """Write the detector's weights (float64) and its validation curve to one safetensors file."""
-    from ..checkpoint import library_versions, save_study
-
     header = {"settings": dict(DETECTOR_SETTINGS, **(settings or {})), "val_accuracy": fit.val_accuracy,
               "best_epoch": fit.best_epoch, "command": command, "versions": library_versions()}
     return save_study(path, dict(fit.model.state_dict()), "detector_study", header)
@@ -178,8 +175,6 @@ def save_detector_study(fit: DetectorFit, path: str | Path, command: str | None 
 
 def load_detector_study(path: str | Path | None = None) -> tuple[DetectorFit, dict]:
     """The detector written by :func:`save_detector_study` (default: the shipped one) and its header."""
-    from ..checkpoint import load_study
-
     path = Path(path) if path is not None else SHIPPED_DETECTOR
     state, header = load_study(path, "detector_study", f"python -m course_lib study detector --out {path}")
     model = RealFakeCNN(header["settings"]["channels"]).double()

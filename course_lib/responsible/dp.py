@@ -21,6 +21,8 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from ..data import spread_subset
+from ..models.vae import MLPVAE, evaluate_vae, heldout_neg_elbo, negative_elbo
 from ..training import Task, train_loop
 
 __all__ = ["DPVAETask", "train_vae_dp", "task_from_run", "card_extra", "DP_CARD_KIND"]
@@ -99,8 +101,6 @@ class DPVAETask(Task):
         self.optimizers["opt"] = opt
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
-        from ..models.vae import negative_elbo
-
         total, count = 0.0, 0
         opt = self.optimizers["opt"]
         for (xb,) in self.loader:
@@ -121,18 +121,14 @@ class DPVAETask(Task):
         return {"train_loss": total / max(count, 1), "epsilon": self.epsilon}
 
     def evaluate(self) -> dict[str, Any]:
-        from ..models.vae import evaluate_vae
-
         if self.x_eval is None:
             return {}
         return {"eval_neg_elbo": evaluate_vae(self.model, self.x_eval)["neg_elbo"]}
 
     def finish(self) -> dict[str, Any]:
-        from ..models.vae import evaluate_heldout
-
         out: dict[str, Any] = {"epsilon": self.epsilon, "delta": self.delta}
         if self.x_eval is not None:
-            out.update(evaluate_heldout(self.model, self.x_eval))
+            out.update(heldout_neg_elbo(self.model, self.x_eval))
         return out
 
     def state_dict(self) -> dict[str, Any]:
@@ -165,8 +161,6 @@ def train_vae_dp(model: torch.nn.Module, x_train: torch.Tensor, epochs: int, tar
 # ------------------------------------------------------------------------------------ the registry's hooks
 def task_from_run(run: Any) -> DPVAETask:
     """The :class:`DPVAETask` of ``python -m course_lib train dp_vae`` (see :mod:`course_lib.registry`)."""
-    from ..models.vae import MLPVAE
-    from ..data import spread_subset
 
     o = run.options
     if run.device.type != "cpu":

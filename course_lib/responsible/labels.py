@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
+from ..fonts import bundled_font_file
+
 __all__ = ["AIGC_KEY", "AIGC_FIELDS", "implicit_label", "to_image", "explicit_label_box", "add_explicit_label", "save_png",
            "read_implicit_label", "copy_file", "reencode_jpeg", "crop", "screenshot", "to_digits"]
 
@@ -67,8 +69,6 @@ def to_image(x: torch.Tensor | np.ndarray, scale: int = 4) -> Image.Image:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    from ..plotting import bundled_font_file
-
     path = bundled_font_file()
     if path is None:  # pragma: no cover - the font is a dependency
         raise RuntimeError("no CJK font found for the visible label; install the dependencies (make venv)")

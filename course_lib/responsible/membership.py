@@ -36,6 +36,11 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
+from ..data import spread_subset
+from ..models.diffusion import q_sample
+from ..models.vae import negative_elbo, reparameterize
+from ..stats import bootstrap_interval_multi
+
 if TYPE_CHECKING:
     from ..stats import Interval
 
@@ -120,8 +125,6 @@ def attack_intervals(member_scores: Tensor, nonmember_scores: Tensor, fpr: float
     The AUC of a guessing attack is 0.5 and its TPR at ``fpr`` is ``fpr``: an attack beats guessing only where the
     interval lies above those values.
     """
-    from ..stats import bootstrap_interval_multi
-
     s_in = torch.as_tensor(member_scores, dtype=torch.float64).numpy()
     s_out = torch.as_tensor(nonmember_scores, dtype=torch.float64).numpy()
 
@@ -150,8 +153,6 @@ def vae_loss_scores(model: nn.Module, x: Tensor, draws: int = 8, seed: int = 0, 
     Returns:
         ``(N,)`` float64 scores on the CPU; higher = "more likely a training image".
     """
-    from ..models.vae import negative_elbo, reparameterize
-
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
     was = model.training
@@ -257,8 +258,6 @@ def diffusion_loss_scores(model: nn.Module, x: Tensor, ts: tuple[int, ...] | lis
         raise ValueError(f"x must have shape (N, 1, 28, 28), got {tuple(x.shape)}")
     if y is not None and len(y) != len(x):
         raise ValueError(f"y must hold one label per image: {len(y)} labels for {len(x)} images")
-    from ..models.diffusion import q_sample
-
     was = model.training
     model.eval()
     dev = next(model.parameters()).device
@@ -281,8 +280,6 @@ def split_anchors(x_nonmembers: Tensor, n_anchors: int) -> tuple[Tensor, Tensor]
     """``(anchors, remaining non-members)``: ``n_anchors`` images spread evenly over ``x_nonmembers``
     (:func:`course_lib.data.spread_subset`) and the others, in their order. Works on any tensor indexed
     along its first dimension (e.g. the labels, to split them the same way)."""
-    from ..data import spread_subset
-
     if not 0 <= n_anchors < len(x_nonmembers):
         raise ValueError(f"n_anchors must be between 0 and {len(x_nonmembers) - 1}, got {n_anchors}")
     is_anchor = torch.zeros(len(x_nonmembers), dtype=torch.bool)

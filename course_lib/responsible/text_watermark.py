@@ -21,7 +21,7 @@ import math
 import torch
 from torch import nn
 
-from ..models.gpt import KVCache
+from ..models.gpt import KVCache, filter_distribution
 
 __all__ = ["green_lists", "watermarked_generate", "green_count", "z_score", "detect", "false_positive_rate"]
 
@@ -66,8 +66,6 @@ def watermarked_generate(model: nn.Module, idx: torch.Tensor, max_new_tokens: in
     Returns:
         ``(B, t + max_new_tokens)`` token ids.
     """
-    from ..models.gpt import filter_distribution
-
     if temperature <= 0:
         raise ValueError("the watermark changes the sampling distribution: use temperature > 0")
     if delta < 0:

@@ -1,0 +1,172 @@
+"""The metrics that judge a generator of MNIST digits through the classifier (:mod:`course_lib.models.classifier`).
+
+A generative model is judged by what its samples look like *to a fixed, independent observer*. For MNIST that
+observer is a small convolutional classifier, trained once and then frozen. Two numbers come from it:
+
+* **Classifier-feature Fréchet distance** (:func:`frechet_distance`): fit a Gaussian to the classifier's
+  penultimate-layer features of the real images and another to those of the generated images, and take the
+  Fréchet (2-Wasserstein) distance between the two Gaussians,
+  ``FD = ||mu_r - mu_g||^2 + Tr(S_r + S_g - 2 (S_r S_g)^{1/2})`` — FID (Heusel et al., 2017) with an MNIST
+  classifier in place of Inception. Computed by torchmetrics' ``FrechetInceptionDistance`` with
+  :class:`ClassifierFeatures` as its feature extractor; :func:`frechet_over_draws` gives it an interval.
+* **Class coverage** (:func:`class_coverage`): the classifier's labels of the samples, how many of the 10
+  digits appear, and ``KL(class histogram || uniform)`` in nats (0 for perfectly balanced samples, ``log 10``
+  for a generator that draws one digit only).
+
+What these numbers are for a checkpoint (with the real-vs-real floor that gives them a scale) is
+:func:`course_lib.evaluator.evaluate_checkpoint`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+
+from .data import check_images
+from .device import DeviceLike, get_device
+from .models.classifier import MNISTClassifier, predict
+from .stats import Interval, seed_interval
+
+__all__ = ["ClassifierFeatures", "frechet_distance", "FrechetToReference", "frechet_over_draws", "class_histogram",
+           "kl_to_uniform", "class_coverage"]
+
+
+class ClassifierFeatures(nn.Module):
+    """The classifier's feature layer as a torchmetrics feature extractor: ``(N, 1, 28, 28)`` → ``(N, d)``.
+
+    ``num_features`` tells ``FrechetInceptionDistance`` the dimension without a dummy forward pass. Features
+    are computed in float32 and in eval mode whatever the caller's mode.
+    """
+
+    def __init__(self, classifier: MNISTClassifier) -> None:
+        super().__init__()
+        self.classifier = classifier
+        self.num_features = classifier.hidden
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.classifier.eval()
+        with torch.no_grad():
+            return self.classifier.features(x.float())
+
+
+def frechet_distance(real: torch.Tensor, fake: torch.Tensor, classifier: MNISTClassifier,
+                     batch_size: int = 1000, device: DeviceLike = None) -> float:
+    """Classifier-feature Fréchet distance between two sets of images (lower is closer).
+
+    Uses ``torchmetrics.image.fid.FrechetInceptionDistance`` with :class:`ClassifierFeatures` as the feature
+    extractor (statistics accumulated in float64). Both sets need at least 2 images; the value is biased
+    upwards for small sets, so compare numbers computed with the same set sizes.
+
+    Args:
+        real, fake: ``(N, 1, 28, 28)`` and ``(M, 1, 28, 28)`` images in ``[0, 1]``.
+    """
+    check_images(real, "real")
+    check_images(fake, "fake")
+    if len(real) < 2 or len(fake) < 2:
+        raise ValueError(f"the Fréchet distance needs at least 2 images per set, got {len(real)} and {len(fake)}")
+    dev = get_device(device) if device is not None else next(classifier.parameters()).device
+    classifier.to(dev).eval()
+    metric = FrechetInceptionDistance(feature=ClassifierFeatures(classifier)).to(dev)
+    for imgs, is_real in ((real, True), (fake, False)):
+        for i in range(0, len(imgs), batch_size):
+            metric.update(imgs[i:i + batch_size].to(dev), real=is_real)
+    return float(metric.compute())
+
+
+class FrechetToReference:
+    """Fréchet distances of several image sets to one fixed reference set (e.g. the training digits).
+
+    The reference features are computed once (torchmetrics' ``reset_real_features=False``), so each call
+    only runs the classifier on the new images. ``FrechetToReference(x_train, clf)(fake)`` equals
+    ``frechet_distance(x_train, fake, clf)``.
+    """
+
+    def __init__(self, reference: torch.Tensor, classifier: MNISTClassifier, batch_size: int = 1000,
+                 device: DeviceLike = None) -> None:
+        check_images(reference, "reference")
+        self.dev = get_device(device) if device is not None else next(classifier.parameters()).device
+        classifier.to(self.dev).eval()
+        self.batch_size = batch_size
+        self.metric = FrechetInceptionDistance(feature=ClassifierFeatures(classifier),
+                                               reset_real_features=False).to(self.dev)
+        for i in range(0, len(reference), batch_size):
+            self.metric.update(reference[i:i + batch_size].to(self.dev), real=True)
+
+    def __call__(self, images: torch.Tensor) -> float:
+        """Fréchet distance of ``images`` ``(M, 1, 28, 28)`` (M >= 2) to the reference set."""
+        check_images(images, "images")
+        if len(images) < 2:
+            raise ValueError(f"the Fréchet distance needs at least 2 images, got {len(images)}")
+        self.metric.reset()
+        for i in range(0, len(images), self.batch_size):
+            self.metric.update(images[i:i + self.batch_size].to(self.dev), real=False)
+        return float(self.metric.compute())
+
+
+def frechet_over_draws(sample: Callable[[int, int], torch.Tensor], reference: torch.Tensor | FrechetToReference,
+                       classifier: MNISTClassifier | None = None, n: int = 1000, draws: int = 3, seed: int = 0,
+                       level: float = 0.95) -> tuple[Interval, list[float]]:
+    """The Fréchet distance of a generator with an interval over independent draws of samples.
+
+    One set of ``n`` samples gives one FD; another set gives another (the sampling noise of the measurement).
+    This draws ``draws`` sets, ``sample(n, seed + d)`` for ``d = 0 … draws − 1``, measures each against the same
+    reference, and returns Student's t interval of their mean (:func:`course_lib.stats.seed_interval`) with the
+    per-draw values. Every chapter that prints a model's FD calls this with the same arguments, so a model has
+    one FD wherever it is printed.
+
+    Args:
+        sample: ``sample(n, seed) -> (n, 1, 28, 28)`` images in ``[0, 1]`` (e.g. from :func:`course_lib.evaluator.sample_checkpoint`).
+        reference: the reference images (e.g. the training digits), or a :class:`FrechetToReference` built on them.
+        classifier: the measuring instrument (not needed with a :class:`FrechetToReference`).
+        n: samples per draw (the protocol: as many as the held-out digits).
+        draws: independent draws (at least 2).
+    """
+    if draws < 2:
+        raise ValueError(f"an interval needs at least 2 draws, got {draws}")
+    if isinstance(reference, FrechetToReference):
+        to_ref = reference
+    else:
+        if classifier is None:
+            raise ValueError("give the classifier that measures the features (or a FrechetToReference)")
+        to_ref = FrechetToReference(reference, classifier)
+    values = [to_ref(sample(n, seed + d)) for d in range(draws)]
+    return seed_interval(values, level=level), values
+
+
+def class_histogram(images: torch.Tensor, classifier: MNISTClassifier, batch_size: int = 1000,
+                    device: DeviceLike = None) -> torch.Tensor:
+    """How many images the classifier assigns to each digit: ``(10,)`` int64 (on the CPU)."""
+    return torch.bincount(predict(classifier, images, batch_size, device).cpu(), minlength=10)
+
+
+def kl_to_uniform(counts: torch.Tensor) -> float:
+    """``KL(p || uniform)`` in nats for a histogram ``counts`` of shape ``(K,)``: ``sum_k p_k log(K p_k)``.
+
+    Empty classes contribute 0 (``0 log 0 = 0``); the maximum, for a single class, is ``log K``.
+    """
+    counts = torch.as_tensor(counts, dtype=torch.float64)
+    if counts.dim() != 1 or counts.sum() <= 0 or (counts < 0).any():
+        raise ValueError("counts must be a 1-D histogram of non-negative counts with a positive total")
+    p = counts / counts.sum()
+    k = len(p)
+    return float(torch.where(p > 0, p * torch.log(p * k), torch.zeros_like(p)).sum())
+
+
+def class_coverage(images: torch.Tensor, classifier: MNISTClassifier, batch_size: int = 1000,
+                   device: DeviceLike = None) -> dict[str, Any]:
+    """Class coverage of a set of images, as judged by the classifier.
+
+    Returns:
+        ``{"histogram": list of 10 counts, "classes_present": digits predicted at least once,
+        "min_share": share of the rarest digit, "kl_to_uniform": KL(histogram || uniform) in nats}``.
+    """
+    counts = class_histogram(images, classifier, batch_size, device)
+    return {
+        "histogram": counts.tolist(),
+        "classes_present": int((counts > 0).sum()),
+        "min_share": float(counts.min()) / float(counts.sum()),
+        "kl_to_uniform": kl_to_uniform(counts),
+    }
