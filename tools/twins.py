@@ -13,6 +13,12 @@ A chapter source ``notebooks/src/NN_name.py`` defines ``CELLS``, a list built wi
   prose in each language and code written **once** (``T(...)`` and ``# en:``/``# zh:`` as in ``code``). It
   becomes a markdown cell, the same hidden-toggle admonition in both notebooks (prose, the code as a Python
   block, then the ``*_after`` prose), and ``tests/test_solutions.py`` executes the code after the chapter.
+  Three optional arguments say how an nbgrader assignment grades the exercise (``tools/assignments.py``; they
+  change nothing in the notebooks): ``grade`` — autograder test code written once like ``code`` (``T(...)``
+  for the messages a student reads; lines outside ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``
+  markers stay visible to the student, and with no markers the whole test is hidden), ``points`` — what the
+  test is worth, or with no ``grade`` what the manually graded answer is worth, and ``written`` — points for a
+  written answer graded by hand beside the autograded test (the solution's prose is its model answer).
 
 So the code of the twins is the same by construction, apart from comments and the strings shown to the
 reader; ``tests/test_twins.py`` checks that on the notebooks themselves. The first markdown cell gets a
@@ -44,6 +50,9 @@ class Cell:
     src: str = ""
     tags: tuple[str, ...] = ()
     number: int | None = None  # the exercise a "solution" cell solves
+    grade: str = ""  # a solution's autograder test (nbgrader), written once like ``src``
+    points: int = 1  # what ``grade`` is worth, or with no ``grade`` what the hand-graded answer is worth
+    written: int = 0  # points of a written answer graded by hand beside ``grade``
 
 
 def md(en: str, zh: str) -> Cell:
@@ -59,15 +68,22 @@ def code(src: str, tags: tuple[str, ...] = ()) -> Cell:
 SOLUTION_TITLE = {"en": "Solution", "zh": "答案"}
 
 
-def solution(number: int, en: str, zh: str, code: str = "", en_after: str = "", zh_after: str = "") -> Cell:
-    """The solution of exercise ``number``: prose in each language around code written once (executed by a test)."""
+def solution(number: int, en: str, zh: str, code: str = "", en_after: str = "", zh_after: str = "", *,
+             grade: str = "", points: int = 1, written: int = 0) -> Cell:
+    """The solution of exercise ``number``: prose in each language around code written once (executed by a test).
+    ``grade``, ``points`` and ``written`` say how an nbgrader assignment grades it (see the module docstring)."""
     if not isinstance(number, int) or number < 1:
         raise ValueError(f"a solution needs the positive number of its exercise, got {number!r}")
     if not code.strip() and not (en.strip() and zh.strip()):
         raise ValueError(f"solution {number}: give its code, or prose in both languages")
+    if grade.strip() and not code.strip():
+        raise ValueError(f"solution {number}: an autograder test needs solution code to test")
+    if points < 1 or written < 0 or (written and not grade.strip()):
+        raise ValueError(f"solution {number}: points must be >= 1, and written points go beside a grade test")
     text = {"en": textwrap.dedent(en).strip(), "zh": textwrap.dedent(zh).strip(),
             "en_after": textwrap.dedent(en_after).strip(), "zh_after": textwrap.dedent(zh_after).strip()}
-    return Cell("solution", text=text, src=textwrap.dedent(code).strip("\n"), number=number)
+    return Cell("solution", text=text, src=textwrap.dedent(code).strip("\n"), number=number,
+                grade=textwrap.dedent(grade).strip("\n"), points=points, written=written)
 
 
 def render_solution(cell: Cell, lang: str) -> str:
