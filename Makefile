@@ -12,7 +12,7 @@ TORCH_SPEC  ?= torch==2.13.0
 TORCH_INDEX ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv book test unit nbval nbval-perturbed portability booktest notebooks lab clean bench pdf
+.PHONY: help venv book test unit nbval nbval-perturbed portability booktest notebooks lab clean bench pdf assignments
 
 help:
 	@echo "make book       build the HTML book into _build/html"
@@ -21,6 +21,7 @@ help:
 	@echo "make lab        start JupyterLab on the notebooks"
 	@echo "make pdf        print the book as one PDF per language into _build/pdf"
 	@echo "make bench      print the training-throughput benchmark table"
+	@echo "make assignments  write nbgrader source notebooks of every chapter into _build/assignments/{en,zh}"
 	@echo "make portability  nbval natively and under two numeric perturbations (other CPU kernels)"
 
 $(STAMP): pyproject.toml Makefile jupyter-config/course_lib.json
@@ -102,6 +103,12 @@ lab: $(STAMP)
 # front page on one sheet and that no code frame is left empty at a page's foot (book/_ext/print_pdf.py).
 pdf: book
 	$(PY) book/_ext/print_pdf.py
+
+# nbgrader assignments from notebooks/src, one course directory per language (tools/assignments.py):
+# _build/assignments/<lang>/{nbgrader_config.py,source/<chapter>/<chapter>.ipynb}. In that folder,
+# `nbgrader generate_assignment <chapter>` writes the student version and `nbgrader autograde <chapter>` grades.
+assignments: $(STAMP)
+	$(PY) tools/assignments.py --out _build/assignments
 
 bench: $(STAMP)
 	$(PY) bench/throughput.py
