@@ -287,6 +287,23 @@ CELLS = [
         zh_after=r"""
         数字 1 用墨远少于其他数字；0 和 8 用墨最多。
         """,
+        grade=r"""
+        # en: The tests read `ink`: for each training image, in the order of `x_train`, its number of pixels above 0.5.
+        # zh: 测试读取 `ink`：`x_train` 中每张训练图像（按原顺序）取值大于 0.5 的像素个数。
+        assert len(ink) == len(x_train), T("`ink` needs one count per training image", "`ink` 应当为每张训练图像给出一个计数")
+        ### BEGIN HIDDEN TESTS
+        pixels = x_train.detach().cpu().numpy().reshape(len(x_train), -1)
+        expected = (pixels > 0.5).sum(axis=1)
+        got = np.asarray(torch.as_tensor(ink).detach().cpu(), dtype=float).reshape(-1)
+        assert np.array_equal(got, expected), T("`ink` does not count the pixels above 0.5 of each image",
+                                                "`ink` 没有正确统计每张图像中大于 0.5 的像素")
+        labels = y_train.cpu().numpy()
+        means = np.array([got[labels == d].mean() for d in range(10)])
+        assert 50 < means.mean() < 200 and means.argmin() == 1, T("implausible counts per digit", "各数字的计数不合理")
+        ### END HIDDEN TESTS
+        """,
+        points=2,
+        written=1,
     ),
     solution(
         2,
@@ -297,6 +314,17 @@ CELLS = [
         # en: cuda:0 on a machine with an NVIDIA GPU, else mps or cpu
         # zh: 有 NVIDIA GPU 的机器上是 cuda:0，否则是 mps 或 cpu
         print(x.device, y.device)
+        """,
+        grade=r"""
+        # en: The tests read `x` and `y`: the training part loaded onto the device that "auto" picks.
+        # zh: 测试读取 `x` 和 `y`：用 "auto" 选中的设备加载的训练部分。
+        ### BEGIN HIDDEN TESTS
+        want = get_device("auto").type
+        assert x.device.type == want and y.device.type == want, T(
+            f"the tensors are on {x.device} and {y.device}, not on {want}", f"张量位于 {x.device} 和 {y.device}，而不是 {want}")
+        assert torch.equal(x.cpu(), x_train.cpu()) and torch.equal(y.cpu(), y_train.cpu()), T(
+            "`x` and `y` are not the training part", "`x` 和 `y` 不是训练部分")
+        ### END HIDDEN TESTS
         """,
     ),
     md(
