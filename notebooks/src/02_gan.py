@@ -1097,6 +1097,27 @@ CELLS = [
         zh_after=r"""
         共有四个交点：$p_g$ 更宽，在两侧尾部占优，在两个数据模式之间也占优。训练出的网络在这四个点处与 $\tfrac12$ 都只差零点零几。
         """,
+        grade=r"""
+        # en: The tests read `crossings`: the points of [-4, 4] where D*(x) = 1/2, to within the grid step of `xs`.
+        # zh: 测试读取 `crossings`：[-4, 4] 中 D*(x) = 1/2 的点，精确到 `xs` 的网格间距。
+        ### BEGIN HIDDEN TESTS
+        from scipy.optimize import brentq
+        from scipy.stats import norm
+
+        def gap_1d(x):  # p_data - p_g, from the densities' definitions
+            return 0.5 * norm.pdf(x, -1.5, 0.5) + 0.5 * norm.pdf(x, 1.0, 0.6) - norm.pdf(x, 0.0, 1.5)
+
+        fine = np.linspace(-4, 4, 8001)
+        v = gap_1d(fine)
+        roots = [brentq(gap_1d, a, b) for a, b, va, vb in zip(fine[:-1], fine[1:], v[:-1], v[1:]) if va * vb < 0]
+        got = np.sort(np.asarray(crossings, dtype=float).reshape(-1))
+        assert len(got) == len(roots), T(f"{len(got)} crossings found, but D* = 1/2 at {len(roots)} points",
+                                         f"找到 {len(got)} 个交点，但 D* = 1/2 的点有 {len(roots)} 个")
+        assert np.abs(got - np.array(roots)).max() < 0.02, T("the crossings are not where p_data = p_g",
+                                                            "交点不在 p_data = p_g 的位置")
+        ### END HIDDEN TESTS
+        """,
+        points=2,
     ),
     solution(
         2,
@@ -1119,6 +1140,7 @@ CELLS = [
             q = ((grid >= theta) & (grid <= theta + 1)).astype(float)
             print(theta, round(C_of_G(p, q), 3), round(-(1 - min(theta, 1)) * math.log(4), 3))
         """,
+        points=2,
     ),
     solution(
         3,
@@ -1143,6 +1165,18 @@ CELLS = [
         zh_after=r"""
         在 $\ell = -8$ 处 $D(G(z)) \approx 3.4 \times 10^{-4}$：饱和损失的梯度大约小 3,000 倍。
         """,
+        grade=r"""
+        # en: The tests read `g`: the gradient of the non-saturating loss at l = -8 (the last one your loop computes).
+        # zh: 测试读取 `g`：非饱和损失在 l = -8 处的梯度（循环最后计算的那个）。
+        ### BEGIN HIDDEN TESTS
+        # en: d/dl (-log sigmoid(l)) = sigmoid(l) - 1, in float64
+        # zh: d/dl (-log sigmoid(l)) = sigmoid(l) - 1，用 float64 计算
+        expected = 1 / (1 + math.exp(8.0)) - 1
+        assert abs(float(g) - expected) < 1e-5, T(f"g = {float(g):.6g}, but the non-saturating gradient is {expected:.6g}",
+                                                  f"g = {float(g):.6g}，但非饱和损失的梯度是 {expected:.6g}")
+        ### END HIDDEN TESTS
+        """,
+        written=1,
     ),
     solution(
         4,
@@ -1172,6 +1206,7 @@ CELLS = [
         但训练 1,500 步后，只有一小部分样本落在某个中心的 $3\sigma$ 以内，所以算作被覆盖的模式很少。
         在这个设置下，打包让样本变清晰的速度比 $k = 4$ 慢，需要训练更久（要下结论，还需要像那项研究一样多的种子）。
         """,
+        points=2,
     ),
     md(
         en=r"""
