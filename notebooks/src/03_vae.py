@@ -1121,6 +1121,22 @@ CELLS = [
         by_hand = math.log(s2 / s1) + (s1**2 + (m1 - m2)**2) / (2 * s2**2) - 0.5
         print(by_hand, float(kl_divergence(Normal(m1, s1), Normal(m2, s2))))
         """,
+        grade=r"""
+        # en: The tests read `m1, s1, m2, s2` (two different Gaussians) and `by_hand`, your closed form of their KL.
+        # zh: 测试读取 `m1, s1, m2, s2`（两个不同的高斯分布）和 `by_hand`：你推导出的它们的 KL 闭式解。
+        ### BEGIN HIDDEN TESTS
+        from scipy.stats import norm
+        assert (m1, s1) != (m2, s2) and min(s1, s2) > 0, T("pick two different Gaussians", "请选两个不同的高斯分布")
+        # en: KL(p || q) = integral of p (log p - log q), on a grid wide enough for p
+        # zh: KL(p || q) = p (log p - log q) 的积分，在足以覆盖 p 的网格上计算
+        u = np.linspace(m1 - 14 * s1, m1 + 14 * s1, 200_001)
+        lp, lq = norm.logpdf(u, m1, s1), norm.logpdf(u, m2, s2)
+        integral = np.trapezoid(np.exp(lp) * (lp - lq), u)
+        assert abs(float(by_hand) - integral) < 1e-6 * max(1.0, integral), T(
+            f"by_hand = {float(by_hand):.6f}, but the KL is {integral:.6f}", f"by_hand = {float(by_hand):.6f}，但 KL 是 {integral:.6f}")
+        ### END HIDDEN TESTS
+        """,
+        written=1,
     ),
     solution(
         2,
@@ -1146,6 +1162,25 @@ CELLS = [
         print(exact)
         print(g_base.mean(0), g_base.var(0) / g_rep.var(0), g_sf.var(0) / g_rep.var(0))
         """,
+        grade=r"""
+        # en: The tests read `g_base`: one row of gradient estimates w.r.t. (mu, logvar) per sample, on `lin_off` at `x0`.
+        # zh: 测试读取 `g_base`：在 `lin_off` 和 `x0` 上，每个样本一行对 (mu, logvar) 的梯度估计。
+        assert g_base.shape[1] == exact.shape[0], T("one column per component of (mu, logvar)", "(mu, logvar) 的每个分量一列")
+        ### BEGIN HIDDEN TESTS
+        est = g_base.double()
+        se = est.std(0) / math.sqrt(len(est))
+        z_scores = ((est.mean(0) - exact.double()) / se).abs()
+        assert len(est) >= 1000 and bool((z_scores < 5).all()), T(
+            f"the estimator is biased: its mean is {z_scores.max():.1f} standard errors from the exact gradient",
+            f"估计量有偏：其均值与精确梯度相差 {z_scores.max():.1f} 个标准误差")
+        # en: the baseline must cut the score function's variance (the chapter's g_sf, same model and point)
+        # zh: 基线必须降低得分函数估计量的方差（与本章的 g_sf 比较：同一模型、同一点）
+        assert bool((est.var(0) < g_sf.double().var(0)).all()), T("the baseline does not reduce the variance",
+                                                                  "基线没有降低方差")
+        ### END HIDDEN TESTS
+        """,
+        points=2,
+        written=1,
     ),
     solution(
         3,
@@ -1167,6 +1202,24 @@ CELLS = [
         print(T(f"ELBO gap {gap:.2f} nats; k = 100 recovers {recovered:.2f} nats of it ({recovered / gap:.0%})",
                 f"ELBO 差距 {gap:.2f} 奈特；k = 100 收回了其中的 {recovered:.2f} 奈特（{recovered / gap:.0%}）"))
         """,
+        grade=r"""
+        # en: The tests read `gap` (the ELBO gap of section 3.8's table, in nats) and `recovered` (what k = 100 recovers of it).
+        # zh: 测试读取 `gap`（3.8 节表格中的 ELBO 差距，单位奈特）和 `recovered`（k = 100 收回的部分）。
+        ### BEGIN HIDDEN TESTS
+        rows = {label: float(v.double().mean()) for label, v in table}
+        want_recovered = rows["-ELBO"] - rows["-L_100 (IWAE)"]
+        # en: either grid's -log p(x) stands in for the exact value
+        # zh: 两种网格的 -log p(x) 都可以代替精确值
+        want_gaps = [rows["-ELBO"] - float(v.double().mean()) for label, v in table[-2:]]
+        assert abs(float(recovered) - want_recovered) < 0.01, T(
+            f"recovered = {float(recovered):.2f}, but -ELBO minus -L_100 is {want_recovered:.2f} nats",
+            f"recovered = {float(recovered):.2f}，但 -ELBO 减 -L_100 是 {want_recovered:.2f} 奈特")
+        assert min(abs(float(gap) - w) for w in want_gaps) < 0.01, T(
+            "`gap` is not -ELBO minus -log p(x) of the table", "`gap` 不是表中 -ELBO 减 -log p(x)")
+        assert 0 < float(recovered) < float(gap), T("k = 100 recovers part of the gap, not more", "k = 100 只收回差距的一部分")
+        ### END HIDDEN TESTS
+        """,
+        written=1,
     ),
     solution(
         4,
@@ -1192,6 +1245,25 @@ CELLS = [
         没有 KL 项，就没有任何东西把编码约束在原点附近：它们散布的范围比先验宽许多倍，编码器的标准差也缩向零（噪声只会损害重构）。
         于是先验的大部分质量都落在没有任何训练数字被映射到的区域，`model.sample` 解码的正是解码器从未学过的地方。
         """,
+        grade=r"""
+        # en: The tests read `mu_ae` and `lv_ae`: the encoder's means and log-variances of the held-out digits, for the beta = 0 model.
+        # zh: 测试读取 `mu_ae` 和 `lv_ae`：beta = 0 模型对留出数字编码得到的均值和对数方差。
+        assert tuple(mu_ae.shape) == (len(x_held), 2) and tuple(lv_ae.shape) == (len(x_held), 2), T(
+            "one 2-D code per held-out digit", "每个留出数字一个二维编码")
+        ### BEGIN HIDDEN TESTS
+        # en: trained the same way with beta = 1, 90% of the codes lie within radius 4 and the median sd is 0.2;
+        # en: with beta = 0 they spread to radius 12 and the sd shrinks to 0.02
+        # zh: 同样训练、beta = 1 时，90% 的编码落在半径 4 以内，标准差的中位数为 0.2；
+        # zh: beta = 0 时编码散布到半径 12，标准差缩到 0.02
+        radius = mu_ae.double().norm(dim=1)
+        sd = (0.5 * lv_ae.double()).exp()
+        assert float(radius.quantile(0.9)) > 6, T("these codes stay near the origin: was the KL term dropped (beta = 0)?",
+                                                   "这些编码仍在原点附近：是否去掉了 KL 项（beta = 0）？")
+        assert float(sd.median()) < 0.1, T("the encoder's standard deviations did not shrink: was the KL term dropped?",
+                                           "编码器的标准差没有缩小：是否去掉了 KL 项？")
+        ### END HIDDEN TESTS
+        """,
+        written=1,
     ),
     solution(
         5,
@@ -1219,6 +1291,7 @@ CELLS = [
                 to_train = torch.cdist(samples, x_train.flatten(1)).min(1).values.mean()
             print(s, round(ev["kl"], 1), round(float(to_train), 2))
         """,
+        points=2,
     ),
     md(
         en=r"""
