@@ -1080,6 +1080,26 @@ CELLS = [
                           eval_every=50, device="cpu", seed=0)
         print(h[-1]["val_bpc"], hist_small[-1]["val_bpc"])
         """,
+        grade=r"""
+        # en: The tests read `sin_model` (the live-demo model with sinusoidal positions) and `h`, its training history.
+        # zh: 测试读取 `sin_model`（使用正弦位置编码的现场演示模型）和 `h`（它的训练记录）。
+        ### BEGIN HIDDEN TESTS
+        pe = sin_model.position_table().detach().double().cpu()
+        n_pos, d = pe.shape
+        p_ = torch.arange(n_pos, dtype=torch.float64)[:, None]
+        angle = p_ / 10000 ** (torch.arange(0, d, 2, dtype=torch.float64) / d)
+        # en: PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(p / 10000^(2i/d))
+        # zh: PE(p, 2i) = sin(p / 10000^(2i/d))，PE(p, 2i+1) = cos(p / 10000^(2i/d))
+        assert torch.allclose(pe[:, 0::2], angle.sin(), atol=1e-5) and torch.allclose(pe[:, 1::2], angle.cos(), atol=1e-5), T(
+            "the model's positions are not the sinusoidal encoding", "模型的位置编码不是正弦位置编码")
+        assert h[-1]["step"] == hist_small[-1]["step"] == 100, T("train for the same 100 steps as the live demo",
+                                                                "与现场演示一样训练 100 步")
+        assert h[-1]["val_bpc"] < math.log2(tok.vocab_size) - 1, T("the model learned nothing", "模型什么也没学到")
+        assert abs(h[-1]["val_bpc"] - hist_small[-1]["val_bpc"]) < 1.0, T(
+            "not the live demo's model and budget: the two runs are far apart", "与现场演示的模型和训练量不同：两次结果相差太远")
+        ### END HIDDEN TESTS
+        """,
+        written=1,
         en_after=r"""
         Compare the two numbers. The learned table starts near zero and must be learned from the data; the
         sinusoids give every position a distinct code from the first step, but a fixed one.
@@ -1121,6 +1141,21 @@ CELLS = [
         # zh: 换字之前的位置也不为零
         print((ya - yb).abs().amax(dim=(0, 1, 3))[:pos])
         """,
+        grade=r"""
+        # en: The tests read `ya` and `yb`: the first layer's attention outputs, without the mask, for the two sentences.
+        # zh: 测试读取 `ya` 和 `yb`：去掉掩码后，第一层注意力对两个句子的输出。
+        ### BEGIN HIDDEN TESTS
+        with torch.no_grad():
+            q_, k_, v_ = mha.split_heads(model.blocks[0].ln1(x))
+            w_ = torch.softmax(q_ @ k_.transpose(-2, -1) / math.sqrt(q_.shape[-1]), dim=-1)
+        assert torch.allclose(ya, w_ @ v_, atol=1e-5), T("`ya` is not attention over every position (is the mask still on?)",
+                                                        "`ya` 不是对所有位置的注意力（掩码还在吗？）")
+        moved = (ya - yb).abs().amax(dim=(0, 1, 3))
+        assert float(moved[:pos].min()) > 1e-6, T("without the mask every position before the change must move",
+                                                  "去掉掩码后，改动之前的每个位置都应当变化")
+        ### END HIDDEN TESTS
+        """,
+        written=1,
     ),
     solution(
         4,
@@ -1136,6 +1171,22 @@ CELLS = [
         code=r"""
         gpt.filter_distribution(torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05])), top_p=0.8)
         """,
+        grade=r"""
+        # en: The tests read the value your cell ends with: the distribution top-p keeps for p = 0.8.
+        # zh: 测试读取你的单元格最后的值：p = 0.8 时 top-p 保留下来的分布。
+        ### BEGIN HIDDEN TESTS
+        # en: IPython's output history (the chapter uses `_` as a name of its own)
+        # zh: IPython 的输出记录（本章把 `_` 用作普通变量名）
+        assert Out, T("your cell must end with the filtered distribution", "你的单元格应当以过滤后的分布结尾")
+        kept = torch.as_tensor(Out[max(Out)]).double().reshape(-1)
+        # en: running sums 0.5, 0.8, ...: the first two tokens reach 0.8, renormalised
+        # zh: 累计和为 0.5, 0.8, ……：前两个词元已达到 0.8，再重新归一化
+        assert torch.allclose(kept, torch.tensor([0.625, 0.375, 0.0, 0.0], dtype=torch.float64), atol=1e-6), T(
+            f"top-p with p = 0.8 keeps the first two tokens, renormalised; got {kept.tolist()}",
+            f"p = 0.8 的 top-p 保留前两个词元并重新归一化；得到的是 {kept.tolist()}")
+        ### END HIDDEN TESTS
+        """,
+        written=1,
     ),
     md(
         en=r"""
