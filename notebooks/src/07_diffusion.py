@@ -1140,6 +1140,29 @@ CELLS = [
         $t = 50$ 时 $q_t$ 的两个分量几乎不重叠，$x_t$ 几乎能确定 $x_0$ 来自哪个分量，于是后验均值在两者之间从 $-2$ 附近跳到 $1$ 附近。
         $t = 400$ 时两个分量大量重叠，后验均值是一个平滑的折中，接近于向总体均值的线性收缩。
         """,
+        grade=r"""
+        # en: The tests read `xs` (the grid of x_t) and, for the last t of your loop, `ab_` (its alpha-bar) and `sc_`
+        # en: (the score of q_t on `xs`), from which Tweedie's formula gives E[x_0 | x_t].
+        # zh: 测试读取 `xs`（x_t 的网格），以及循环最后一个 t 的 `ab_`（它的 alpha-bar）和 `sc_`（q_t 在 `xs` 上的得分），
+        # zh: 由它们按 Tweedie 公式得到 E[x_0 | x_t]。
+        ### BEGIN HIDDEN TESTS
+        a_ = float(ab_)
+        assert any(abs(a_ - float(linear.alpha_bars[t])) < 1e-12 for t in (50, 400)), T(
+            "`ab_` is not the linear schedule's alpha-bar at t = 50 or 400", "`ab_` 不是线性调度在 t = 50 或 400 处的 alpha-bar")
+        grid_ = xs.detach().double()
+        tweedie = (grid_ + (1 - a_) * sc_.detach().double()) / math.sqrt(a_)
+        # en: the exact posterior mean of the mixture: each component's Gaussian posterior mean, weighted by its
+        # en: posterior probability given x_t
+        # zh: 混合分布的精确后验均值：各分量的高斯后验均值，按给定 x_t 时该分量的后验概率加权
+        v_ = a_ * sd ** 2 + 1 - a_
+        logw = -(grid_[:, None] - math.sqrt(a_) * mus) ** 2 / (2 * v_)
+        means_ = mus + sd ** 2 * math.sqrt(a_) / v_ * (grid_[:, None] - math.sqrt(a_) * mus)
+        exact_ = (torch.softmax(logw, 1) * means_).sum(1)
+        assert torch.allclose(tweedie, exact_, atol=1e-6), T("Tweedie's formula does not give the posterior mean here",
+                                                             "这里 Tweedie 公式没有给出后验均值")
+        ### END HIDDEN TESTS
+        """,
+        written=1,
     ),
     solution(
         3,
@@ -1152,6 +1175,7 @@ CELLS = [
             print(T("steps", "步数"), k, T("| modes", "| 模式数"), c.modes_covered,
                   T("| quality", "| 高质量比例"), round(c.high_quality, 3), "| KL", round(c.kl_to_uniform, 3))
         """,
+        points=2,
         en_after=r"""
         With very few steps each deterministic jump relies on one prediction of $\hat x_0$ made from a very noisy
         $x_t$, so expect the points to land less precisely on the modes (a smaller high-quality share); the
