@@ -12,6 +12,8 @@
   labelling measures require, and what survives copying, re-encoding, cropping and resampling.
 * :mod:`.detector` — a small CNN that tells real digits from generated ones.
 * :mod:`.dp` — DP-SGD with Opacus for the MLP VAE.
+* :mod:`.dp_audit` — an empirical lower bound on ε from an attack's scores (Clopper–Pearson, Jagielski et al. 2020;
+  one training run, Steinke et al. 2023), set beside the accountant's upper bound.
 * :mod:`.audit` — the ``"audit"`` section of every generative model's card, filled by code from the measurements
   above (``python -m course_lib audit NAME`` or ``--all``).
 """
