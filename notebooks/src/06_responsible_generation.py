@@ -28,7 +28,7 @@ CELLS = [
         * measure how strongly tiny GPTs **memorise** a secret inserted into their training text 0, 1, 4 and 16
           times (exact **exposure**), and whether greedy decoding gives it away;
         * pay the **price of differential privacy**: the same VAE trained with DP-SGD at ε = ∞, 8 and 1, its
-          quality, and the attack it stops;
+          quality, the attack it stops, and an **audit** that bounds its ε from below;
         * ask whether a **skewed training set** gives a skewed generator, for the VAE and the DCGAN;
         * read the **audit section** that `python -m course_lib audit` writes into every shipped model's card.
 
@@ -53,7 +53,7 @@ CELLS = [
         * 训练一个识别生成数字的小型**检测器**，并在一个它从未见过的生成器上检验它。
 
         * 测量微型 GPT 对插入训练文本 0、1、4、16 次的秘密**记住**了多少（精确的**暴露度**），以及贪心解码会不会把它说出来；
-        * 付出**差分隐私的代价**：用 DP-SGD 在 ε = ∞、8、1 下训练同一个 VAE，看它的质量，以及它挡住了什么攻击；
+        * 付出**差分隐私的代价**：用 DP-SGD 在 ε = ∞、8、1 下训练同一个 VAE，看它的质量、它挡住了什么攻击，再用一次**审计**从下方给它的 ε 定界；
         * 对 VAE 和 DCGAN 分别追问：**偏斜的训练集**会不会带来偏斜的生成器；
         * 阅读 `python -m course_lib audit` 写进每个随书模型的模型卡里的**审计部分**。
 
@@ -940,11 +940,11 @@ CELLS = [
         print(f"{pad(T('target ε', '目标 ε'), 9)}{pad(T('spent ε', '实际 ε'), 9)}{'δ':>8}{pad(T('noise σ', '噪声 σ'), 9)}{pad(T('steps', '步数'), 7)}"
               f"{pad(T('train -ELBO', '训练 -ELBO'), 13)}{pad(T('held-out -ELBO', '留出 -ELBO'), 16)}"
               f"{pad(T('digits', '数字数'), 8)}{pad(T('top digit', '最多的数字'), 12)}")
-        dp_table = {}
+        dp_table, dp_scores = {}, {}
         for name, (m, card) in dp_runs.items():
             dp = card["dp"]
             train_elbo, held_elbo = evaluate_vae(m, dp_members)["neg_elbo"], evaluate_vae(m, x_held)["neg_elbo"]
-            s_in, s_out = membership.loss_threshold_attack(m, dp_members, nonmembers)
+            s_in, s_out = dp_scores[name] = membership.loss_threshold_attack(m, dp_members, nonmembers)
             dp_table[name] = {"held": held_elbo, "train": train_elbo, **membership.attack_intervals(s_in, s_out, fpr=0.01)}
             # en: which digits 1,000 samples look like to chapter 5's classifier: how many, and the commonest one's share
             # zh: 在第 5 章的分类器看来，1,000 个样本像哪些数字：有几种，最常见的那个占多少
@@ -1051,6 +1051,223 @@ CELLS = [
         ε = 1 时，上界只有百分之几。ε = 8 时它等于 1，也就是在这个假阳性率下根本没有上界（$e^{8} \approx 3{,}000$）：
         实际部署的系统常用这一量级的预算，它对一个有把握的攻击者几乎没有承诺，尽管我们试过的攻击在实践中被挡住了。
         对基线则根本没有上界，无论我们碰巧试过的攻击多么弱。
+        """,
+    ),
+    md(
+        en=r"""
+        ### Auditing the guarantee: a lower bound on ε
+
+        The accountant's ε is an **upper** bound, and a proof: it holds for every pair of neighbouring datasets and
+        every attack. An **audit** asks the opposite question — how large must ε be, at least, for an attack to have
+        done what it did? If a run is $(\varepsilon, \delta)$-DP, every threshold $t$ of every attack obeys
+        $\mathrm{TPR}(t) \le e^{\varepsilon}\,\mathrm{FPR}(t) + \delta$, and, for the opposite decision,
+        $\mathrm{TNR}(t) \le e^{\varepsilon}\,\mathrm{FNR}(t) + \delta$. So an attack that reaches a TPR and an FPR
+        proves
+
+        $$\varepsilon \;\ge\; \log \frac{\mathrm{TPR} - \delta}{\mathrm{FPR}} .$$
+
+        The rates are measured on finitely many digits, so Jagielski, Ullman & Oprea {cite:p}`jagielski2020auditing`
+        put one-sided **Clopper–Pearson** bounds in their place: a $\mathrm{TPR}_{\mathrm{lo}}$ that the true TPR
+        exceeds, and an $\mathrm{FPR}_{\mathrm{hi}}$ that the true FPR stays under, each with probability 97.5 %, so
+        that both hold — and the bound on ε with them — with probability at least 95 %. The threshold must not be
+        picked on the counts it is bounded with (the best of 2,000 thresholds would flatter the attack): we pick it on
+        a random half of the members and of the non-members (seed 0, fixed in advance) and bound the other halves at
+        that one threshold.
+
+        Jagielski et al. train one model per trial. Reading one model's 1,000 members and 996 non-members as trials
+        is a shortcut, since they share one training run; Steinke, Nasr & Jagielski {cite:p}`steinke2023onerun`
+        show what one run does allow. Let each of $m$ candidate examples — **canaries** — enter the training set by
+        its own fair coin; an auditor guesses "in" for the $k$ highest scores and "out" for the $k$ lowest. Under
+        $\varepsilon$-DP the number of right guesses among these $r = 2k$ is no more likely to be large than a
+        $\mathrm{Binomial}(r, e^{\varepsilon}/(1 + e^{\varepsilon}))$ count, and under $(\varepsilon, \delta)$-DP a
+        term that grows with $m\delta$ is added to its tail. We try $k$ = 25, 50, 100 and 200 and share the 5 %
+        among the four (Bonferroni). One caveat: our members and non-members were fixed by the book's random split of
+        the digits, not by a coin per digit — close to their setting, not exactly it.
+
+        `course_lib.responsible.dp_audit` implements both; every bound below holds with 95 % confidence, and it is
+        printed at the accountant's δ. The table applies them to section 5's attack scores:
+        """,
+        zh=r"""
+        ### 审计隐私保证：ε 的下界
+
+        隐私会计给出的 ε 是一个**上界**，而且是证明出来的：它对每一对相邻数据集、每一种攻击都成立。**审计**问的是反方向的问题：
+        攻击既然做到了它所做到的，ε 至少得有多大？如果一次训练满足 $(\varepsilon, \delta)$-差分隐私，那么任何攻击的任何阈值 $t$ 都满足
+        $\mathrm{TPR}(t) \le e^{\varepsilon}\,\mathrm{FPR}(t) + \delta$；对相反的判断，也有
+        $\mathrm{TNR}(t) \le e^{\varepsilon}\,\mathrm{FNR}(t) + \delta$。所以，一个达到了某个真阳性率和假阳性率的攻击就证明了
+
+        $$\varepsilon \;\ge\; \log \frac{\mathrm{TPR} - \delta}{\mathrm{FPR}}$$
+
+        这两个比率是在有限张数字上测出来的，所以 Jagielski、Ullman 与 Oprea {cite:p}`zh-jagielski2020auditing` 用单侧的
+        **Clopper–Pearson 界**（下文简称 CP 界）代替它们：真实的 TPR 高于 $\mathrm{TPR}_{\mathrm{lo}}$、真实的 FPR 低于
+        $\mathrm{FPR}_{\mathrm{hi}}$，各自成立的概率为 97.5%，于是两者同时成立、ε 的下界也随之成立的概率至少是 95%。
+        阈值不能在用来求界的同一批计数上挑选（从 2,000 个阈值里挑最好的，会把攻击说得比实际更强）：我们在成员和非成员各自随机取出的一半上挑阈值
+        （种子为 0，事先定好），再只在这一个阈值上，用另一半求界。
+
+        Jagielski 等人每做一次试验就训练一个模型。把同一个模型的 1,000 个成员和 996 个非成员当作多次试验，是一种走捷径的做法，
+        因为它们共用同一次训练；Steinke、Nasr 与 Jagielski {cite:p}`zh-steinke2023onerun` 说明了只训练一次究竟能得出什么。
+        设 $m$ 个候选样本——**金丝雀**——各自掷一枚均匀硬币决定是否进入训练集；审计者对得分最高的 $k$ 个猜“在”，对最低的 $k$ 个猜“不在”。
+        在 $\varepsilon$-差分隐私下，这 $r = 2k$ 次猜测中猜对的次数，取大值的可能性不超过一个 $\mathrm{Binomial}(r, e^{\varepsilon}/(1 + e^{\varepsilon}))$ 计数；
+        在 $(\varepsilon, \delta)$-差分隐私下，它的尾部还要加上一项随 $m\delta$ 增长的量。我们试了 $k$ = 25、50、100、200 四种，
+        把 5% 平分给这四次尝试（邦费罗尼校正）。需要说明的一点是：我们的成员与非成员是由本书对数字的随机划分定下来的，而不是每张数字各掷一次硬币——
+        与他们的设定接近，但并不完全相同。
+
+        `course_lib.responsible.dp_audit` 实现了这两种审计；下面每个下界都在 95% 的置信度下成立，并且都在隐私会计所用的 δ 下给出。
+        下表把它们用在第 5 节的攻击得分上：
+        """,
+    ),
+    code(
+        """
+        from course_lib.responsible import dp_audit
+
+        # en: members and non-members of section 5's attack; the δ the accountant used
+        # zh: 第 5 节攻击中的成员与非成员；隐私会计所用的 δ
+        audits = {}
+        for name, (s_in, s_out) in dp_scores.items():
+            delta = dp_runs[name][1]["dp"]["delta"]
+            audits[name] = (dp_audit.epsilon_lower_bound(s_in, s_out, delta=delta, level=0.95, selection="split", seed=0),
+                            dp_audit.one_run_epsilon_lower_bound(s_in, s_out, delta=delta, k=(25, 50, 100, 200), level=0.95))
+        n_in, n_out = len(dp_scores["dp_vae_eps8"][0]), len(dp_scores["dp_vae_eps8"][1])
+        delta = dp_runs["dp_vae_eps8"][1]["dp"]["delta"]
+        # en: the most a perfect attack could prove with these many digits (every member scored above every non-member)
+        # zh: 用这么多张数字，一个完美的攻击（每个成员的得分都高于每个非成员）最多能证明多少
+        cap_cp = dp_audit.max_auditable_epsilon(n_in, n_out, delta=delta, level=0.95, selection="split")
+        cap_one = {d: dp_audit.one_run_epsilon_lower_bound(np.ones(n_in), np.zeros(n_out), delta=d, k=(25, 50, 100, 200)).epsilon
+                   for d in (delta, 1e-5)}
+
+
+        def fmt_eps(e):
+            return "∞" if math.isinf(e) else f"{e:.2f}"
+
+
+        print(T("Empirical lower bounds on ε at 95% confidence (loss-threshold attack of section 5)",
+                "95% 置信度下 ε 的经验下界（第 5 节的损失阈值攻击）"))
+        print(f"{pad(T('target ε', '目标 ε'), 9)}{pad(T('accountant ε', '隐私会计 ε'), 14)}{pad(T('audit ε ≥', '审计 ε ≥'), 11)}"
+              f"{pad(T('at the threshold', '所选阈值处'), 26)}{pad(T('one run ε ≥', '单次训练 ε ≥'), 14)}"
+              f"{pad(T('ε lies in', 'ε 所在范围'), 16)}  " + T("what it means", "含义"))
+        for name, (cp, one) in audits.items():
+            dp = dp_runs[name][1]["dp"]
+            eps = dp["epsilon"]
+            # en: which inequality gave the bound, with its two Clopper–Pearson bounds (each at 97.5%)
+            # zh: 下界来自哪个不等式，以及它用到的两个 Clopper–Pearson 界（各为 97.5%）
+            rates = ("—" if cp.epsilon == 0 else f"TPR ≥ {cp.tpr_low:.3f}, FPR ≤ {cp.fpr_high:.3f}" if cp.direction == "tpr/fpr"
+                     else f"TNR ≥ {1 - cp.fpr_high:.3f}, FNR ≤ {1 - cp.tpr_low:.3f}")
+            lower = max(cp.epsilon, one.epsilon)
+            if math.isfinite(eps) and lower > eps:
+                meaning = T("contradicts the accountant: a bug", "与隐私会计矛盾：有错误")
+            elif lower == 0:
+                meaning = T("no leak proved", "没有证明任何泄露")
+            elif math.isinf(eps):
+                meaning = T("a leak proved; no guarantee", "证明了泄露；本无保证")
+            else:
+                meaning = T("a leak proved, within the guarantee", "证明了泄露，仍在保证之内")
+            print(f"{dp['target_epsilon']:>9.3g}{fmt_eps(eps):>14}{cp.epsilon:>11.2f}{rates:>26}{one.epsilon:>14.2f}"
+                  f"{'[' + f'{lower:.2f}, ' + fmt_eps(eps) + (')' if math.isinf(eps) else ']'):>16}  " + meaning)
+        print()
+        m_delta = (n_in + n_out) * delta
+        print(T(f"Ceiling: a perfect attack on {n_in:,} members and {n_out:,} non-members proves at most ε ≥ {cap_cp:.2f} (Clopper–Pearson, split);",
+                f"上限：针对 {n_in:,} 个成员和 {n_out:,} 个非成员，一个完美的攻击至多证明 ε ≥ {cap_cp:.2f}（CP 界，对半拆分）；"))
+        print(T(f"         in one run, ε ≥ {cap_one[delta]:.2f} at the card's δ = {delta:g} (m·δ = {m_delta:.1f}), and ε ≥ {cap_one[1e-5]:.2f} at δ = 1e-5.",
+                f"      单次训练审计在模型卡的 δ = {delta:g}（m·δ = {m_delta:.1f}）下至多证明 ε ≥ {cap_one[delta]:.2f}，在 δ = 1e-5 下至多证明 ε ≥ {cap_one[1e-5]:.2f}。"))
+        for name in ("dp_vae_eps8", "dp_vae_eps1"):
+            eps = dp_runs[name][1]["dp"]["epsilon"]
+            print(f"ε = {eps:.2f} "
+                  + (T("lies above the ceiling: no audit of this kind on this many digits could refute it",
+                       "高于上限：在这么多张数字上，这种审计配上什么攻击都推翻不了它") if eps > cap_cp else
+                     T("lies below the ceiling: a strong enough attack could test it; ours proves ",
+                       "低于上限：足够强的攻击可以检验它；我们的攻击证明的是 ") + f"ε ≥ {audits[name][0].epsilon:.2f}"))
+        """
+    ),
+    code(
+        """
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+        names = list(audits)
+        for i, name in enumerate(names):
+            eps, lower = dp_runs[name][1]["dp"]["epsilon"], max(audits[name][0].epsilon, audits[name][1].epsilon)
+            top = 10.0 if math.isinf(eps) else eps
+            ax.plot([lower, top], [i, i], color="tab:blue", lw=6, alpha=0.35, solid_capstyle="butt")
+            ax.plot([lower], [i], "o", color="tab:red", label=T("audit: ε at least", "审计：ε 至少为") if i == 0 else None)
+            if math.isinf(eps):
+                ax.annotate("", xy=(10.4, i), xytext=(9.6, i), arrowprops={"arrowstyle": "->", "color": "tab:blue"})
+            else:
+                ax.plot([eps], [i], "s", color="tab:blue", label=T("accountant: ε at most", "隐私会计：ε 至多为") if i == 1 else None)
+        ax.axvline(cap_cp, ls="--", color="gray", label=T("the most a perfect attack proves", "完美攻击至多能证明的"))
+        ax.set_yticks(range(len(names)),
+                      [T("no privacy (ε = ∞)", "无隐私（ε = ∞）") if math.isinf(dp_runs[n][1]["dp"]["target_epsilon"])
+                       else f"ε = {dp_runs[n][1]['dp']['target_epsilon']:g}" for n in names])
+        ax.set_xlim(-0.2, 10.5)
+        ax.set_ylim(-0.6, len(names) - 0.1)
+        ax.set_xlabel("ε")
+        ax.set_title(T("Where the true ε lies (95% confidence)", "真实的 ε 落在哪里（95% 置信度）"), fontsize=10)
+        ax.legend(fontsize=8, loc="upper right")
+
+        # en: randomized response is exactly ε-DP and as easy to attack as ε allows: its audit shows what n buys
+        # zh: 随机响应恰好满足 ε-差分隐私，而且在 ε 允许的范围内最容易被攻击：它的审计说明 n 能买到多少
+        ns = [100, 300, 1000, 3000, 10000, 30000, 100000]
+        grid = np.unique(np.geomspace(100, 1e6, 60).round().astype(int))
+        ax2.plot(grid, [dp_audit.max_auditable_epsilon(int(n), delta=0.0) for n in grid], "k--",
+                 label=T("perfect attack (the ceiling)", "完美攻击（上限）"))
+        for true_eps, color in ((1.0, "tab:green"), (4.0, "tab:orange"), (8.0, "tab:purple")):
+            lbs = [dp_audit.epsilon_lower_bound(*dp_audit.randomized_response_scores(true_eps, n, seed=0), delta=0.0).epsilon
+                   for n in ns]
+            ax2.plot(ns, lbs, "o-", color=color, label=T(f"randomized response, ε = {true_eps:g}", f"随机响应，ε = {true_eps:g}"))
+            ax2.axhline(true_eps, color=color, ls=":", lw=1)
+        ax2.axvline(n_in, color="gray", lw=1, label=T("this chapter: 1,000 members", "本章：1,000 个成员"))
+        ax2.set_xscale("log")
+        ax2.set_xlabel(T("members = non-members audited (n)", "参与审计的成员数 = 非成员数（n）"))
+        ax2.set_ylabel(T("lower bound on ε (95%)", "ε 的下界（95%）"))
+        ax2.set_title(T("An audit can prove at most about log n", "审计至多能证明约 log n"), fontsize=10)
+        ax2.legend(fontsize=8, loc="upper left")
+        fig.tight_layout()
+        plt.show()
+        """
+    ),
+    md(
+        en=r"""
+        Only the baseline's audit proves anything, and what it proves is small: the attack's surest calls are of
+        *non-members* (the digits the model fits worst), and they show that the baseline is not $\varepsilon$-DP for
+        the printed ε. For the two private models the audits prove nothing: the true ε lies anywhere between 0 and
+        the accountant's. How loose is the guarantee in practice? This audit cannot tell, and the reasons are the
+        point — it is expected to fall far short:
+
+        * **The accountant bounds the worst case**: every dataset, every neighbour, every output, and an attacker
+          who sees every intermediate gradient. The audit measures one attack, on one model trained on natural
+          digits — an *average* case. Audits that come close to the accountant's ε craft worst-case canaries (an
+          input, or a gradient, unlike any other), look inside the training run, and train many models
+          {cite:p}`nasr2021adversary`.
+        * **The attack is weak.** A loss threshold on the ELBO was barely better than guessing even on the
+          non-private baseline (section 5's AUC); a lower bound can never be larger than what the attack sees.
+        * **$n$ caps the bound.** Even a perfect attack — every member scored above every non-member — proves only
+          about $\log n$: the right panel shows the ceiling for $n$ members and $n$ non-members, and randomized
+          response, a mechanism that is exactly ε-DP and as easy to attack as ε allows, climbing to its ε only when
+          $n$ is large enough. At this chapter's $n$, the ε = 8 guarantee is beyond the reach of *any* audit.
+        * **δ = 1/N costs the one-run audit everything.** Its δ term grows with $m\delta \approx 2$: a mechanism that
+          publishes each candidate in full with probability δ is $(0, \delta)$-DP and gives away two of them on
+          average, and the theorem must allow for it — so at the card's δ one run proves nothing even for a perfect
+          attack, while at δ = 10⁻⁵ it could (the ceiling line above).
+
+        So an audit that finds nothing is not evidence that a model is *more* private than its ε: it is a statement
+        about the attack, the data and $n$. Its real use is the other way round — a lower bound above the
+        accountant's ε would prove the implementation or its analysis wrong; the table's last column would say so.
+        """,
+        zh=r"""
+        只有基线的审计证明了一点东西，而且证明的很少：攻击最有把握的判断是针对*非成员*的（模型拟合得最差的那些数字），
+        它们说明基线不满足表中所印 ε 下的 $\varepsilon$-差分隐私。对两个隐私模型，审计什么也没证明：真实的 ε 可以落在 0 到隐私会计给出的值之间的任何地方。
+        这个保证在实践中有多松？这次审计回答不了，而回答不了的原因正是要点所在——它本来就应当远远够不着：
+
+        * **隐私会计给出的是最坏情况的上界**：对每一个数据集、每一个相邻数据集、每一种输出，以及一个能看到每一步中间梯度的攻击者都成立。
+          审计测的则是一种攻击、一个在自然数字上训练的模型——是*平均*情况。能逼近隐私会计 ε 的审计，要精心构造最坏情况的金丝雀
+          （与其他样本都不一样的输入或梯度），要看进训练过程内部，还要训练许多个模型 {cite:p}`zh-nasr2021adversary`。
+        * **攻击太弱。** 即使在没有隐私保护的基线上，基于证据下界的损失阈值攻击也只比随机猜测好一点点（见第 5 节的 AUC）；
+          下界不可能超出攻击所能看到的东西。
+        * **$n$ 封住了下界。** 即使是完美的攻击——每个成员的得分都高于每个非成员——也只能证明约 $\log n$：右图画出了 $n$ 个成员和 $n$ 个非成员时的上限，
+          以及随机响应——一个恰好满足 ε-差分隐私、而且在 ε 允许的范围内最容易被攻击的机制——只有在 $n$ 足够大时才爬升到它的 ε。
+          在本章的 $n$ 下，ε = 8 的保证超出了*任何*审计的能力范围。
+        * **δ = 1/N 让单次训练审计一无所获。** 它的 δ 项随 $m\delta \approx 2$ 增长：一个以概率 δ 把每个候选样本原样公布的机制满足
+          $(0, \delta)$-差分隐私，平均会泄露其中两个，而定理必须把这种机制也考虑在内——所以在模型卡的 δ 下，单次训练审计即使面对完美的攻击也证明不了任何东西；
+          而在 δ = 10⁻⁵ 下就可以（见上面的上限一行）。
+
+        所以，一次什么也没发现的审计，并不能证明模型比它的 ε *更*隐私：它说的是攻击、数据和 $n$ 的情况。审计真正的用处在反方向——
+        如果下界超过了隐私会计的 ε，就证明实现或者分析有错；表格的最后一列会把这一点说出来。
         """,
     ),
     md(
@@ -1342,7 +1559,8 @@ ho$，
           sees repeated: a secret inserted once already ranks high enough among 100,000 candidates to count as memorised at the 5 % level, and at 16
           copies it ranks first (section 4). DP-SGD takes the attack's edge away; its bound holds for every attack, but
           at 1 % FPR it says something only at ε = 1 (at ε = 8 it is vacuous), and the price in quality is steep when
-          the data are as few as 1,000 digits (section 5).
+          the data are as few as 1,000 digits (section 5). An audit from below proves a leak only for the non-private
+          baseline; with 1,000 members not even a perfect attack could test ε = 8.
         * **Accountability and transparency.** The labels that China's measures (in force 2025-09-01) require
           fail in different ways: the metadata label survives only a byte-for-byte copy, the visible label a
           re-encoding but not a crop, the keyed watermark a JPEG export and most screenshots but not a crop
@@ -1382,6 +1600,10 @@ ho$，
            classifier is sure of. Recompute A = ρ_skewed / ρ_balanced for the VAE with the thresholds 0.5, 0.9
            and 0.99, and say how many samples each threshold keeps. Does the verdict "no amplification" depend on
            the threshold?
+        7. **How many digits would an audit need?** With `dp_audit.max_auditable_epsilon`, find the smallest number
+           $n$ of members (and as many non-members) for which a *perfect* attack could prove ε ≥ 1, and ε ≥ 8, at the
+           card's δ — with the split of section 5 and with `selection="bonferroni"`. Then audit the ε = ∞ model's
+           scores (`dp_scores["dp_vae_epsinf"]`) both ways. Which way of choosing the threshold proves more, and why?
         """,
         zh=r"""
 
@@ -1394,7 +1616,8 @@ ho$，
           报告低假阳性率处的数字，用来自同一分布的成员与非成员作比较，并记住：攻击失败不等于有保证。
           GPT 会记住反复见到的东西：秘密只插入一次，在 100,000 个候选中的名次就已高到在 5% 水平上算作记住了，插入 16 次则排在第一（第 4 节）。
           DP-SGD 拿走了攻击的优势；它的上界对所有攻击都成立，但在 1% 假阳性率处只有 ε = 1 时才有实际意义（ε = 8 时形同虚设），
-          而且数据只有 1,000 张数字时，质量上的代价很高（第 5 节）。
+          而且数据只有 1,000 张数字时，质量上的代价很高（第 5 节）。从下方做的审计只在没有隐私保护的基线上证明了泄露；
+          只有 1,000 个成员时，即使完美的攻击也检验不了 ε = 8。
         * **问责与透明度。** 我国标识办法（2025 年 9 月 1 日起施行）要求的几种标识各有各的失效方式：元数据标识只经得住逐字节复制，
           显式标识经得住重新编码却经不住裁剪，带密钥水印经得住 JPEG 导出和大多数截屏，却经不住裁剪（第 2.1 节）。文本水印需要几十个字符，
           每字符代价不到一比特，重复的字符对只计一次时在本书文本上没有误报，替换五分之一到三分之一的字符后就逐渐失效（第 2.2 节）。
@@ -1419,6 +1642,9 @@ ho$，
            达到 ε = 1 所需的 σ（`opacus.accountants.utils.get_noise_multiplier`），并与 ε = 1 模型卡中的 σ 比较。
         6. **测量仪器的阈值。** 第 6 节的 `rare_shares(g, confident=...)` 只统计分类器有把握的样本。分别取阈值 0.5、0.9 和 0.99，
            重新计算 VAE 的 A = ρ_偏斜 / ρ_均衡，并说明每个阈值留下了多少样本。“没有放大”这个结论取决于阈值吗？
+        7. **审计需要多少张数字？** 用 `dp_audit.max_auditable_epsilon` 求出：在模型卡的 δ 下，成员（以及同样多的非成员）至少要有多少个，
+           一个*完美的*攻击才能证明 ε ≥ 1，以及 ε ≥ 8——分别按第 5 节的对半拆分和 `selection="bonferroni"` 来求。
+           再用这两种方式审计 ε = ∞ 模型的得分（`dp_scores["dp_vae_epsinf"]`）。哪种选阈值的方式证明得更多？为什么？
         """,
     ),
     solution(
@@ -1573,6 +1799,48 @@ ho$，
         zh_after=r"""
         阈值越严，被计入的 VAE 样本越少，A 也随之变化：这个比值既是模型的性质，也是测量仪器的性质。
         关于“放大”的结论，只能连同阈值以及它留下的样本比例一起来读，正如第 6 节的表格所做的那样。
+        """,
+    ),
+    solution(
+        7,
+        en="",
+        zh="",
+        code=r"""
+        delta = dp_runs["dp_vae_eps8"][1]["dp"]["delta"]
+        for selection in ("split", "bonferroni"):
+            for target in (1.0, 8.0):
+                # en: double n until a perfect attack reaches the target, then bisect (the ceiling rises with n)
+                # zh: 把 n 加倍，直到完美攻击能达到目标，再二分查找（上限随 n 增大）
+                hi = 2
+                while dp_audit.max_auditable_epsilon(hi, delta=delta, selection=selection) < target:
+                    hi *= 2
+                lo = hi // 2
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if dp_audit.max_auditable_epsilon(mid, delta=delta, selection=selection) >= target:
+                        hi = mid
+                    else:
+                        lo = mid
+                print(selection, f"ε ≥ {target:g}:", f"n = {hi:,}")
+        s_in, s_out = dp_scores["dp_vae_epsinf"]
+        for selection in ("split", "bonferroni"):
+            b = dp_audit.epsilon_lower_bound(s_in, s_out, delta=delta, selection=selection)
+            print(selection, f"ε ≥ {b.epsilon:.2f}", T("| thresholds tried:", "| 试过的阈值数："), b.tried,
+                  T("| digits bounded:", "| 用来求界的数字："), b.members + b.nonmembers)
+        """,
+        en_after=r"""
+        The ceiling grows like $\log n$, so each unit of ε costs about $e$ times more digits: a perfect attack proves
+        ε ≥ 1 with a few dozen digits, but ε ≥ 8 only with tens of thousands — more than the 5,000 digits this book
+        has offline. Bonferroni bounds all the digits, but pays for trying every threshold with a far stricter
+        confidence per threshold; the split bounds only half of them at one threshold. For a perfect attack the
+        split needs fewer digits, and on the ε = ∞ model's scores it proves more too: a weak attack's edge sits in a
+        few extreme scores, where a confidence bound at 0.05 / 2,000 instead of 0.05 is much wider.
+        """,
+        zh_after=r"""
+        上限大致按 $\log n$ 增长，所以 ε 每多一个单位，需要的数字就多大约 $e$ 倍：完美的攻击用几十张数字就能证明 ε ≥ 1，
+        但要证明 ε ≥ 8 就需要好几万张——比本书离线可用的 5,000 张数字还多。邦费罗尼校正用上了所有数字，但为了试遍每个阈值，
+        每个阈值上的置信度都要严格得多；对半拆分只用一半数字，而且只在一个阈值上求界。对完美的攻击，对半拆分需要的数字更少；
+        在 ε = ∞ 模型的得分上它证明的也更多：弱攻击的优势只体现在少数几个极端得分上，在那里，0.05 / 2,000 的置信界比 0.05 的宽得多。
         """,
     ),
     md(
