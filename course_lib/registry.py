@@ -20,6 +20,15 @@ An entry (:class:`ModelKind`) says, as data:
   line says (the architecture and the loss: the run must go on as it began);
 * ``data_card``, ``card_extra`` — optional ``f(run, task) -> dict`` of model-card fields (what the data is;
   anything else worth recording).
+* ``audit`` — what ``python -m course_lib audit`` measures on a checkpoint of this kind: ``"images"`` (an image
+  generator: membership, class shares, copying, Fréchet distance), ``"text"`` (a GPT: canaries, the text
+  watermark) or ``None`` (not audited: a classifier);
+* ``membership`` — optional ``membership(model, x_members, y_members, x_heldout, y_heldout, seed) ->
+  MembershipScores``: the kind's membership-inference attack (:mod:`course_lib.responsible.membership`); an
+  ``"images"`` kind without one gets every audit section but membership.
+
+A kind whose options include ``--train-size`` / ``--rare-digit`` selects its training digits with
+:func:`course_lib.data.select_training_set`; the audit rebuilds them from the card the same way.
 
 Callables may be given as ``"module:attribute"`` strings, imported on first use, so that reading the table
 (e.g. for ``--help``) imports no model code. The built-in entries are at the bottom of this file; a new
@@ -33,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Option", "ModelKind", "register", "get", "names", "for_card_kind", "card_kinds", "generator_kinds",
-           "REGISTRY"]
+           "audited_card_kinds", "REGISTRY"]
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,13 @@ class ModelKind:
     data_card: Any = None
     card_extra: Any = None
     fixed_on_resume: tuple[str, ...] = ()
+    audit: str | None = None
+    membership: Any = None
 
     def __post_init__(self) -> None:
-        for name in ("make_task", "config", "evaluate", "data_card", "card_extra"):
+        if self.audit not in (None, "images", "text"):
+            raise ValueError(f"audit must be 'images', 'text' or None, got {self.audit!r}")
+        for name in ("make_task", "config", "evaluate", "data_card", "card_extra", "membership"):
             value = getattr(self, name)
             if isinstance(value, str):
                 setattr(self, name, _Lazy(value))
@@ -165,6 +178,12 @@ def generator_kinds() -> tuple[str, ...]:
     return tuple(ck for kind in REGISTRY.values() if kind.generator for ck in kind.card_kinds)
 
 
+def audited_card_kinds(audit: str | None = None) -> tuple[str, ...]:
+    """The card kinds that ``python -m course_lib audit`` measures (only those of one ``audit`` kind, if given)."""
+    return tuple(ck for k in REGISTRY.values() if k.audit is not None and (audit is None or k.audit == audit)
+                 for ck in k.card_kinds)
+
+
 def factory(card_kind: str) -> Callable[..., Any]:
     """The class (or function) that rebuilds a model of ``card_kind`` from its card's ``config``."""
     f = for_card_kind(card_kind).card_kinds[card_kind]  # type: ignore[union-attr]
@@ -219,6 +238,7 @@ register(ModelKind(
     defaults={"epochs": 30, "batch_size": 64, "lr": 2e-4},
     fixed_on_resume=("z_dim", "channels", "d_channels", "pack", "ema", "loss"),
     card_extra="course_lib.models.dcgan:card_extra",
+    audit="images", membership="course_lib.responsible.membership:dcgan_membership",
 ))
 
 register(ModelKind(
@@ -247,6 +267,7 @@ register(ModelKind(
     fixed_on_resume=("arch", "z_dim", "hidden", "channels", "beta", "lr_schedule"),
     evaluate="course_lib.models.vae:heldout_neg_elbo",
     card_extra="course_lib.models.vae:card_extra",
+    audit="images", membership="course_lib.responsible.membership:vae_membership",
 ))
 
 register(ModelKind(
@@ -266,6 +287,7 @@ register(ModelKind(
     defaults={"epochs": 60, "batch_size": 256, "lr": 1e-3},
     evaluate="course_lib.models.vae:heldout_neg_elbo",
     card_extra="course_lib.responsible.dp:card_extra",
+    audit="images", membership="course_lib.responsible.membership:vae_membership",
 ))
 
 def _gpt_options(*, steps: int, n_layer: int, d_model: int, block_size: int, dropout: float,
@@ -307,6 +329,7 @@ register(ModelKind(
     data_choices=("book",),
     data_card="course_lib.models.gpt:data_card",
     card_extra="course_lib.models.gpt:card_extra",
+    audit="text",
 ))
 
 register(ModelKind(
@@ -326,6 +349,7 @@ register(ModelKind(
     data_choices=("book",),
     data_card="course_lib.responsible.canary_task:data_card",
     card_extra="course_lib.responsible.canary_task:card_extra",
+    audit="text",
 ))
 
 register(ModelKind(
@@ -349,4 +373,5 @@ register(ModelKind(
     defaults={"epochs": 100, "batch_size": 128, "lr": 2e-3},
     fixed_on_resume=("channels", "emb_dim", "T", "schedule", "p_uncond", "ema", "patch", "sample_steps"),
     card_extra="course_lib.models.diffusion:card_extra",
+    audit="images", membership="course_lib.responsible.membership:diffusion_membership",
 ))

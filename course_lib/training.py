@@ -22,7 +22,8 @@ training subsets and the image check in :mod:`course_lib.data` (:func:`~course_l
 How to add a model — one module and one registry entry
 -------------------------------------------------------
 Put the ``nn.Module`` (and its maths) in ``course_lib/models/NAME.py``; write a :class:`Task` (how to build the
-model, one epoch of training, evaluation); register it in :mod:`course_lib.registry`. The shortest complete
+model, one epoch of training, evaluation); register it in :mod:`course_lib.registry` (what the command line, the
+evaluator and the audit need of it: options, defaults, hooks such as a membership attack). The shortest complete
 example (``tests/test_registry.py`` runs exactly this through the command line)::
 
     import torch
@@ -60,7 +61,8 @@ example (``tests/test_registry.py`` runs exactly this through the command line):
         defaults={"epochs": 2, "batch_size": 64, "lr": 1e-3},
         make_task=lambda run: ToyTask(run.model or Toy(run.options["width"]), run.load("train")[0],
                                       run.batch_size, run.lr, run.device),
-        config=lambda m: {"width": m.width}))
+        config=lambda m: {"width": m.width},
+        audit="images"))                               # python -m course_lib audit measures its samples
 
 ``Task.train_epoch`` (default: every minibatch of :meth:`Task.batches` through :meth:`Task.step`, averaging the
 returned losses) and ``Task.evaluate`` (default: nothing) are overridden where a model needs more — a GAN's

@@ -14,6 +14,7 @@ import shutil
 import pytest
 import torch
 
+import course_lib.data
 from course_lib import load_offline_mnist
 from course_lib.checkpoint import read_card, shipped_checkpoint
 from course_lib.evaluator import load_any
@@ -114,7 +115,7 @@ def test_an_audit_that_ignored_the_skew_would_be_caught(models, monkeypatch, tmp
     audit says it cannot rebuild the training set instead of attacking the wrong digits."""
     for f in ("vae_skew.json", "vae_skew.safetensors"):
         shutil.copy(models / f, tmp_path / f)
-    monkeypatch.setattr(audit_mod, "skewed_subset", lambda y, digit, factor=10: torch.arange(len(y)))
+    monkeypatch.setattr(course_lib.data, "skewed_subset", lambda y, digit, factor=10: torch.arange(len(y)))
     audit = audit_mod.audit_checkpoint(tmp_path / "vae_skew", n_samples=20)
     assert audit["membership"]["status"] == "not measured" and "auc" not in audit["membership"]
     assert "does not match the card" in audit["membership"]["reason"]
@@ -307,7 +308,7 @@ def test_the_shipped_audits_are_what_the_code_measures():
     from course_lib.checkpoint import CHECKPOINT_DIR
 
     audited = [p.with_suffix("") for p in sorted(CHECKPOINT_DIR.glob("*.json"))
-               if "audit" in read_card(p) and read_card(p)["kind"] not in audit_mod.DIFFUSION_KINDS]
+               if "audit" in read_card(p) and read_card(p)["kind"] != "diffusion_unet"]
     assert {"dcgan_offline", "vae_overfit_offline", "gpt_book"} <= {p.name for p in audited}
     for stem in audited:
         stored = read_card(stem)["audit"]

@@ -195,3 +195,20 @@ def test_real_mnist_checksums_and_offline_digits_are_mnist_training_images():
     first = torch.cat([torch.nonzero(yt[:5848] == d).flatten()[:500] for d in range(10)])
     assert torch.equal(torch.sort(yo).values, torch.sort(yt[first]).values)
     assert torch.allclose(xo.sum(), xt[first].sum(), rtol=1e-5)
+
+
+def test_select_training_set_spreads_then_skews_and_copies_nothing_it_keeps_whole():
+    x, y = load_offline_mnist("train")
+    same_x, same_y = data.select_training_set(x, y)
+    assert same_x is x and same_y is y, "nothing left out: the tensors themselves, not a 188 MB copy on full MNIST"
+    assert data.select_training_set(x, y, train_size=len(x) + 5)[0] is x
+    xs, ys = data.select_training_set(x, y, train_size=1000)
+    keep = data.spread_subset(len(x), 1000)
+    assert torch.equal(xs, x[keep]) and torch.equal(ys, y[keep])
+    assert torch.bincount(ys, minlength=10).tolist() == [100] * 10  # the split is ordered by digit: spread keeps all
+    xk, yk = data.select_training_set(x, y, train_size=1000, rare_digit=3, rare_factor=10)
+    counts = torch.bincount(yk, minlength=10).tolist()
+    assert counts[3] == 10 and sum(counts) == 910, "the skew applies to the spread subset, in that order"
+    assert torch.equal(xk, xs[data.skewed_subset(ys, 3, 10)])
+    with pytest.raises(ValueError, match="--train-size must be >= 1"):
+        data.select_training_set(x, y, train_size=0)

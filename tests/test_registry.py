@@ -2,6 +2,7 @@
 evaluate on the command line; bad arguments are clear errors."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -11,6 +12,7 @@ import torch
 import course_lib.training
 from course_lib import registry
 from course_lib.cli import main
+from course_lib.responsible.membership import MembershipScores
 
 
 def _docstring_example() -> str:
@@ -55,6 +57,28 @@ def test_a_toy_model_goes_through_the_command_line(toy_kind, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "toy_offline"), "--samples", "100", "--json", "--device", "cpu"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["kind"] == "toy" and res["fd"] > 0 and sum(res["histogram"]) == 100
+    # audit: what the registry entry asks for (audit="images"), every section but membership (no attack named)
+    capsys.readouterr()
+    toy = tmp_path / "toy_offline"
+    assert main(["audit", str(toy), "--samples", "50", "--device", "cpu", "--json"]) == 0
+    audit = json.loads((tmp_path / "toy_offline.json").read_text())["audit"]
+    assert audit["kind"] == "toy" and sum(audit["class_shares"]["counts"]) == 50
+    assert audit["membership"]["status"] == "not measured" and "no membership attack" in audit["membership"]["reason"]
+    assert audit["data"]["training_examples"] == 4000 and "data_sha256" in audit["data"]["check"]
+    assert audit["copying"]["samples"] == 50 and audit["frechet_distance"]["value"] > 0
+    # with a membership hook in its entry, the audit runs it on the rebuilt training digits
+    calls = []
+
+    def distance_to_mean(model, x_in, y_in, x_held, y_held, seed=0):
+        calls.append((len(x_in), len(x_held)))
+        centre = model.sample(64, generator=torch.Generator().manual_seed(seed)).mean(0)
+        score = lambda x: -(x - centre).flatten(1).pow(2).sum(1)  # noqa: E731
+        return MembershipScores(score(x_in), score(x_held), "toy: distance to the mean sample", "score = -distance")
+
+    registry.register(dataclasses.replace(registry.get("toy"), membership=distance_to_mean), replace=True)
+    assert main(["audit", str(toy), "--samples", "50", "--device", "cpu"]) == 0
+    m = json.loads((tmp_path / "toy_offline.json").read_text())["audit"]["membership"]
+    assert calls == [(1000, 1000)] and m["attack"] == "toy: distance to the mean sample" and 0 <= m["auc"] <= 1
 
 
 def test_the_toy_through_the_python_api(toy_kind, tmp_path):

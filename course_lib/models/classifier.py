@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..checkpoint import load_checkpoint, shipped_checkpoint
-from ..data import check_images, minibatch_indices, spread_subset
+from ..data import check_images, minibatch_indices, select_training_set
 from ..device import DeviceLike, get_device
 from ..distributed import all_sum, batch_mean, world
 from ..training import Callback, Task, autocast, train_loop
@@ -246,9 +246,7 @@ def task_from_run(run: Any) -> ClassifierTask:
     o = run.options
     x_train, y_train = run.load("train")
     x_held, y_held = run.load("heldout")
-    if o["train_size"] is not None:
-        keep = spread_subset(len(x_train), o["train_size"], x_train.device)
-        x_train, y_train = x_train[keep], y_train[keep]
+    x_train, y_train = select_training_set(x_train, y_train, train_size=o["train_size"])
     model = run.model if run.model is not None else MNISTClassifier(channels=o["channels"], hidden=o["hidden"])
     return ClassifierTask(model, x_train, y_train, epochs=run.epochs, batch_size=run.batch_size, lr=run.lr,
                           device=run.device, x_eval=x_held, y_eval=y_held, augment=o["augment"], seed=run.seed,

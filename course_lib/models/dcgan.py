@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from ..checkpoint import CheckpointError, load_checkpoint, shipped_checkpoint
-from ..data import check_images, minibatch_indices, skewed_subset, spread_subset
+from ..data import check_images, minibatch_indices, select_training_set
 from ..device import DeviceLike
 from ..distributed import shard, world
 from ..metrics import class_coverage, frechet_distance
@@ -403,11 +403,8 @@ def task_from_run(run: Any) -> DCGANTask:
     """The :class:`DCGANTask` of ``python -m course_lib train dcgan`` (see :mod:`course_lib.registry`)."""
     o = run.options
     x_train, y_train = run.load("train")
-    if o["train_size"] is not None:
-        keep = spread_subset(len(x_train), o["train_size"], x_train.device)
-        x_train, y_train = x_train[keep], y_train[keep]
-    keep = skewed_subset(y_train, o["rare_digit"], o["rare_factor"])
-    x_train, y_train = x_train[keep], y_train[keep]
+    x_train, y_train = select_training_set(x_train, y_train, train_size=o["train_size"], rare_digit=o["rare_digit"],
+                                           rare_factor=o["rare_factor"])
     if run.batch_size % o["pack"]:
         raise ValueError(f"--batch-size {run.batch_size} must be a multiple of --pack {o['pack']}")
     model = run.model

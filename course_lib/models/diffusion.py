@@ -37,7 +37,7 @@ from safetensors.torch import load_file
 from torch import Tensor, nn
 
 from ..checkpoint import CheckpointError, load_checkpoint, shipped_checkpoint
-from ..data import check_images, minibatch_indices, spread_subset
+from ..data import check_images, minibatch_indices, select_training_set
 from ..device import get_device
 from ..distributed import batch_mean, shard, world
 from ..training import Task, autocast, train_loop
@@ -729,7 +729,7 @@ class DiffusionTask(Task):
             raise ValueError(f"--batch-size {batch_size} must be between 1 and the {len(x_train)} training images")
         super().__init__(model, device, compile)
         self.ema = (ema if ema is not None else copy.deepcopy(model)).to(self.device).eval().requires_grad_(False)
-        self.x = x_train.to(self.device) * 2 - 1
+        self.x = x_train.to(self.device)  # the digits in [0, 1], as loaded (the card hashes them); scaled per batch
         self.y = y_train.to(self.device).long()
         self.batch_size, self.lr, self.p_uncond, self.ema_decay = batch_size, lr, p_uncond, ema_decay
         self.seed, self.epochs, self.fp16 = seed, epochs, fp16
@@ -755,7 +755,7 @@ class DiffusionTask(Task):
         t = shard(torch.randint(1, T + 1, (global_n,), device=dev, generator=self.gen))
         eps = shard(torch.randn((global_n, *self.x.shape[1:]), device=dev, generator=self.gen))
         drop = shard(torch.rand(global_n, device=dev, generator=self.gen) < self.p_uncond)
-        x0, yb = self.x[idx], self.y[idx].clone()
+        x0, yb = self.x[idx] * 2 - 1, self.y[idx].clone()
         yb[drop] = NULL_CLASS
         with autocast(dev):
             pred = self.net(q_sample(x0, t, self.model.schedule, eps), t, yb).float()
@@ -807,8 +807,7 @@ def task_from_run(run: Any) -> DiffusionTask:
     """The :class:`DiffusionTask` of ``python -m course_lib train diffusion`` (see :mod:`course_lib.registry`)."""
     o = run.options
     x_train, y_train = run.load("train")
-    keep = spread_subset(len(x_train), o["train_size"], x_train.device)  # the offline split is ordered by digit
-    x_train, y_train = x_train[keep], y_train[keep]
+    x_train, y_train = select_training_set(x_train, y_train, train_size=o["train_size"])
     ema = None
     if run.model is not None:  # resuming: the checkpoint holds the EMA; the trained weights come from the state
         ema = run.model.float()

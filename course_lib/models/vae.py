@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..checkpoint import CheckpointError, load_checkpoint, read_card
-from ..data import check_images, skewed_subset, spread_subset
+from ..data import check_images, select_training_set, spread_subset
 from ..device import DeviceLike
 from ..distributed import batch_mean, shard, world
 from ..optim import LR_SCHEDULES, warmup_cosine_lr
@@ -711,11 +711,10 @@ def task_from_run(run: Any) -> VAETask:
     x_train, y_train = run.load("train")
     x_eval, _ = run.load("heldout")
     # Evenly spaced subsets: the offline split is ordered by digit, so "the first N" would be all zeros.
-    keep = spread_subset(len(x_train), o["train_size"], x_train.device)
-    x_train, y_train = x_train[keep], y_train[keep]
-    keep = skewed_subset(y_train, o["rare_digit"], o["rare_factor"])
-    x_train, y_train = x_train[keep], y_train[keep]
-    x_eval = x_eval[spread_subset(len(x_eval), o["eval_size"], x_eval.device)]
+    x_train, y_train = select_training_set(x_train, y_train, train_size=o["train_size"], rare_digit=o["rare_digit"],
+                                           rare_factor=o["rare_factor"])
+    if o["eval_size"] is not None:
+        x_eval = x_eval[spread_subset(len(x_eval), o["eval_size"], x_eval.device)]
     model = run.model
     if model is None:
         arch = o["arch"]

@@ -2,19 +2,19 @@
 
 :func:`audit_checkpoint` measures one checkpoint and returns its ``"audit"`` section; :func:`write_audit` writes
 it into the card (``card["audit"]``, atomically, every other field kept). ``python -m course_lib audit NAME``
-(or ``--all``) does both. What is measured depends on the card's ``kind``:
+(or ``--all``) does both. What is measured depends on the card's ``kind``, through its entry in
+:mod:`course_lib.registry` (``audit`` and ``membership``):
 
-* **image VAEs** (``mlp_vae``, ``conv_vae``, ``deep_conv_vae``, ``dp_mlp_vae``): the loss-threshold membership
-  attack (:func:`course_lib.responsible.membership.loss_threshold_attack`, chapter 6 §1), and the class shares
-  of ``n_samples`` samples as the evaluator classifier labels them, their KL divergence to the uniform
-  distribution and to the training set's class distribution, and their Fréchet distance to the training digits;
-* **DCGAN** (``dcgan``): the LOGAN attack on its discriminator (:func:`~course_lib.responsible.membership.logan_attack`)
-  and the same class shares;
-* **diffusion** (``diffusion_unet``): the class shares, and a loss-threshold attack on its denoising loss
-  (:func:`~course_lib.responsible.membership.diffusion_loss_scores`);
-* **GPTs** (``gpt``, ``canary_gpt``): for a canary GPT (a card with ``canaries``), the exact exposure and the greedy extraction of every
-  canary recorded in its card (:mod:`course_lib.responsible.canary`); for every GPT, a note that the keyed
-  text watermark exists (:mod:`course_lib.responsible.text_watermark`) and is not applied by default.
+* **image generators** (``audit="images"``): the membership attack the entry names
+  (:mod:`course_lib.responsible.membership`: the loss-threshold attack for the image VAEs, chapter 6 §1; LOGAN on
+  the DCGAN's discriminator; the denoising loss for the diffusion model), the class shares of ``n_samples``
+  samples as the evaluator classifier labels them, their KL divergence to the uniform distribution and to the
+  training set's class distribution, how close the samples come to their training digits (:func:`copying`), and
+  their Fréchet distance to the training digits;
+* **GPTs** (``audit="text"``: ``gpt``, ``canary_gpt``): for a canary GPT (a card with ``canaries``), the exact
+  exposure and the greedy extraction of every canary recorded in its card (:mod:`course_lib.responsible.canary`);
+  for every GPT, a note that the keyed text watermark exists (:mod:`course_lib.responsible.text_watermark`) and is
+  not applied by default.
 
 Every audit also records the privacy guarantee (the card's ``dp`` section, or none: ε = ∞), provenance (samples
 carry no label or watermark unless the caller adds one), the data (source, per-class counts), the protocol of
@@ -22,9 +22,9 @@ every number in words, the command that filled it, a timestamp, the library vers
 
 **Members are exactly the training digits.** The attack's members are ``n_members`` (1,000) digits spread evenly
 (:func:`course_lib.data.spread_subset`) over the model's own training set, which :func:`training_set`
-rebuilds from the card as training did: the ``data_source`` split, then ``options.train_size`` evenly spaced
-digits, then the ``skew`` (:func:`course_lib.data.skewed_subset`). Cards without ``options`` (older
-checkpoints) are read through the recorded ``command``. The rebuilt set is checked against the card's
+rebuilds from the card as training did: the ``data_source`` split, then
+:func:`course_lib.data.select_training_set` with the card's ``options`` (``train_size`` evenly spaced digits,
+then the ``skew``), the one function every task selects its digits with. The rebuilt set is checked against the card's
 ``data_sha256``, ``train_examples`` and ``skew.class_counts`` where the card has them; if it cannot be rebuilt
 or does not match, the audit says so and measures no membership, rather than attack the wrong digits.
 Non-members are the held-out digits (1,000; spread evenly over the test set for full MNIST) less the 4 spread
@@ -44,11 +44,11 @@ import torch
 
 from .. import registry
 from ..checkpoint import CHECKPOINT_DIR, CheckpointError, library_versions, load_checkpoint, read_card
-from ..data import load_mnist, load_offline_mnist, skewed_subset, spread_subset
+from ..data import load_mnist, load_offline_mnist, select_training_set, spread_subset
 from ..device import get_device
 from ..evaluator import (FrechetToReference, checkpoint_fd, class_histogram, frechet_distance, kl_to_uniform, load_any,
                          load_classifier, sample_checkpoint)
-from ..models.gpt import GPT, GPT_CARD_KINDS
+from ..models.gpt import GPT
 from ..stats import bootstrap_interval, proportion_interval
 from ..text import CharTokenizer
 from ..training import sha256_of
@@ -57,15 +57,9 @@ from .canary import Canary, exposure, greedy_extract
 from .membership import attack_summary
 from .privacy import nearest_neighbour_distance
 
-__all__ = ["copying", "COPY_QUANTILE", "AuditError", "TrainingSet", "IMAGE_VAE_KINDS", "GAN_KINDS", "DIFFUSION_KINDS", "GPT_KINDS",
-           "AUDITABLE_KINDS", "PROVENANCE", "TEXT_PROVENANCE", "resolve_checkpoint", "auditable_checkpoints", "training_set",
+__all__ = ["copying", "COPY_QUANTILE", "AuditError", "TrainingSet", "PROVENANCE", "TEXT_PROVENANCE", "resolve_checkpoint", "auditable_checkpoints", "training_set",
            "kl_divergence", "audit_checkpoint", "write_audit", "describe", "headline"]
 
-IMAGE_VAE_KINDS = ("mlp_vae", "conv_vae", "deep_conv_vae", "dp_mlp_vae")
-GAN_KINDS = ("dcgan",)
-DIFFUSION_KINDS = ("diffusion_unet",)
-GPT_KINDS = GPT_CARD_KINDS   # the book's GPT and the canary GPTs
-AUDITABLE_KINDS = IMAGE_VAE_KINDS + GAN_KINDS + DIFFUSION_KINDS + GPT_KINDS
 
 #: What every audit of an image model says about provenance.
 PROVENANCE = ("samples carry no label/watermark unless the caller adds course_lib.responsible.labels "
@@ -78,10 +72,6 @@ _TEXT_WATERMARK = ("not applied by default; course_lib.responsible.text_watermar
                    "green-list watermark to the sampler (Kirchenbauer et al. 2023, arXiv:2301.10226) and "
                    "text_watermark.detect finds it with a one-sided z-test, from the key and the text alone")
 
-#: Draws of z per image in the VAE loss-threshold attack (chapter 6's protocol).
-VAE_DRAWS = 2
-#: PacGAN anchors taken from the held-out digits in the LOGAN attack (chapter 6's protocol).
-LOGAN_ANCHORS = 4
 
 
 class AuditError(ValueError):
@@ -117,7 +107,7 @@ def auditable_checkpoints(folder: str | Path | None = None) -> list[Path]:
             kind = json.loads(card_path.read_text(encoding="utf-8")).get("kind")
         except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
             continue
-        if kind in known and kind in AUDITABLE_KINDS:
+        if kind in known and kind in registry.audited_card_kinds():
             out.append(card_path.with_suffix(""))
     return out
 
@@ -182,7 +172,8 @@ def training_set(card: dict[str, Any]) -> TrainingSet:
                            f"rare_factor {rare_factor})")
             return out
         rare_digit, rare_factor = skew.get("rare_digit"), skew.get("rare_factor", 10)
-    if rare_digit is not None and kind not in ("dcgan", "mlp_vae", "conv_vae", "deep_conv_vae"):
+    entry = registry.for_card_kind(str(kind), missing_ok=True)
+    if rare_digit is not None and (entry is None or "rare_digit" not in {o.dest for o in entry.options}):
         out.problem = f"a skewed training set is recorded, but {kind!r} training has no skew option"
         return out
     try:
@@ -191,13 +182,13 @@ def training_set(card: dict[str, Any]) -> TrainingSet:
         out.problem = f"the {source} training split is not available here ({type(exc).__name__}: {exc})"
         return out
     train_size = options.get("train_size")
-    keep = spread_subset(len(x), train_size)
-    x, y = x[keep], y[keep]
-    steps = [f"the {source} training split ({len(x):,} digits)" if len(x) == len(keep) and train_size is None else
-             f"{len(x):,} evenly spaced digits of the {source} training split (train_size {train_size})"]
+    n_split = len(x)
+    x, y = select_training_set(x, y, train_size=train_size,
+                               rare_digit=None if rare_digit is None else int(rare_digit), rare_factor=int(rare_factor))
+    n_spread = n_split if train_size is None else min(int(train_size), n_split)
+    steps = [f"the {source} training split ({n_split:,} digits)" if n_spread == n_split else
+             f"{n_spread:,} evenly spaced digits of the {source} training split (train_size {train_size})"]
     if rare_digit is not None:
-        keep = skewed_subset(y, int(rare_digit), int(rare_factor))
-        x, y = x[keep], y[keep]
         steps.append(f"digit {rare_digit} made {rare_factor}x rarer (skewed_subset)")
     out.recipe = ", ".join(steps)
     out.class_counts = torch.bincount(y.long(), minlength=10).tolist()
@@ -209,8 +200,7 @@ def training_set(card: dict[str, Any]) -> TrainingSet:
         ok = list(skew["class_counts"]) == out.class_counts
         (checks if ok else failed).append("skew.class_counts" + ("" if ok else f" {skew['class_counts']} (rebuilt: {out.class_counts})"))
     if card.get("data_sha256"):
-        candidates = [x.float()] + ([x.float() * 2 - 1] if kind in DIFFUSION_KINDS else [])
-        ok = any(sha256_of(c) == card["data_sha256"] for c in candidates)
+        ok = sha256_of(x.float()) == card["data_sha256"]
         (checks if ok else failed).append("data_sha256" + ("" if ok else " (the rebuilt digits hash differently)"))
     if failed:
         out.problem = ("the rebuilt training set does not match the card: " + "; ".join(failed) +
@@ -335,36 +325,20 @@ def _image_audit(stem: Path, model: torch.nn.Module, card: dict[str, Any], ts: T
     else:
         x_in, y_in, members_what = _members(ts, n_members)
         x_held, y_held, held_what = _heldout(ts.source or "offline")
-        # chapter 6's non-members: the held-out digits less the LOGAN_ANCHORS anchors that the packing
-        # discriminator needs, the same for every attack so that the attacks' rows compare
-        _, x_out = membership.split_anchors(x_held, LOGAN_ANCHORS)
-        _, y_out = membership.split_anchors(y_held, LOGAN_ANCHORS)
-        nonmembers_what = (f"{held_what} less {LOGAN_ANCHORS} spread evenly (the anchors of the LOGAN attack, left "
-                           f"out of every attack's non-members)")
-        if kind in IMAGE_VAE_KINDS:
-            s_in, s_out = membership.loss_threshold_attack(model, x_in, x_out, draws=VAE_DRAWS, seed=seed)
-            attack = "loss threshold (Yeom et al. 2018): score = per-image ELBO"
-            how = (f"score = the image's ELBO (= -loss), averaged over {VAE_DRAWS} draws of z seeded {seed} "
-                   f"(membership.loss_threshold_attack); members = {members_what}; non-members = {nonmembers_what}")
-        elif kind in GAN_KINDS:
-            pack = int(getattr(model.discriminator, "pack", 1))
-            s_in, s_out = (membership.logan_attack(model, x_in, x_held, n_anchors=LOGAN_ANCHORS) if pack > 1 else
-                           membership.logan_attack(model, x_in, x_out))
-            attack = "LOGAN (Hayes et al. 2019): score = discriminator logit"
-            how = ("score = the discriminator's logit (eval mode; membership.logan_attack)" +
-                   (f", each image packed with each of the {LOGAN_ANCHORS} anchors in turn (PacGAN, pack {pack}) "
-                    f"and the logits averaged" if pack > 1 else "") +
-                   f"; members = {members_what}; non-members = {nonmembers_what}")
-        else:  # diffusion
-            s_in = membership.diffusion_loss_scores(model, x_in, seed=seed, y=y_in)
-            s_out = membership.diffusion_loss_scores(model, x_out, seed=seed, y=y_out)
-            attack = "loss threshold on the denoising loss: score = -L_simple"
-            how = (f"score = minus the image's denoising loss L_simple with its true class label, averaged over "
-                   f"t in {list(membership.DIFFUSION_TIMESTEPS)} with one fixed noise per t (seeded {seed}; "
-                   f"membership.diffusion_loss_scores); members = {members_what}; non-members = {nonmembers_what}")
-        out["membership"] = _membership_result(s_in, s_out, attack, how)
-        protocol["membership"] = (how + ". AUC = area under the ROC (trapezoids); TPR at 1% FPR read off the ROC by "
-                                  "linear interpolation (membership.attack_summary). 0.5 and 0.01 are guessing.")
+        hook = registry.for_card_kind(kind).membership  # type: ignore[union-attr]
+        if hook is None:
+            out["membership"] = {"status": "not measured",
+                                 "reason": f"the registry names no membership attack for {kind!r} models"}
+        else:
+            # chapter 6's non-members: the held-out digits less the LOGAN_ANCHORS anchors that the packing
+            # discriminator needs, the same for every attack so that the attacks' rows compare
+            scores = hook(model, x_in, y_in, x_held, y_held, seed=seed)
+            nonmembers_what = (f"{held_what} less {membership.LOGAN_ANCHORS} spread evenly (the anchors of the LOGAN "
+                               f"attack, left out of every attack's non-members)")
+            how = f"{scores.score}; members = {members_what}; non-members = {nonmembers_what}"
+            out["membership"] = _membership_result(scores.members, scores.nonmembers, scores.attack, how)
+            protocol["membership"] = (how + ". AUC = area under the ROC (trapezoids); TPR at 1% FPR read off the ROC "
+                                      "by linear interpolation (membership.attack_summary). 0.5 and 0.01 are guessing.")
     # ---- class shares of samples
     ev_path = classifier
     if classifier is None or isinstance(classifier, (str, Path)):
@@ -487,7 +461,7 @@ def _privacy(card: dict[str, Any]) -> dict[str, Any]:
 
 def _data(card: dict[str, Any], ts: TrainingSet | None) -> dict[str, Any]:
     out: dict[str, Any] = {"source": card.get("data_source"), "description": card.get("data")}
-    if card.get("kind") in GPT_KINDS:
+    if card.get("kind") in registry.audited_card_kinds("text"):
         out["source"] = out["source"] or "book"
         out.update({k: card[k] for k in ("corpus", "data_sha256", "repeats") if k in card})
         return out
@@ -525,7 +499,7 @@ def describe(audit: dict[str, Any], lang: str = "en") -> dict[str, str]:
                              f"（成员 {m['members']} 个，非成员 {m['nonmembers']} 个）" if zh else
                              f"membership AUC {m['auc']:.3f}, TPR@1%FPR {m['tpr_at_1pct_fpr']:.3f} "
                              f"({m['members']} vs {m['nonmembers']})")
-    elif m.get("status") and audit.get("kind") not in GPT_KINDS:
+    elif m.get("status") and audit.get("kind") not in registry.audited_card_kinds("text"):
         out["membership"] = "未测成员推断" if zh else "membership not measured"
     cs = audit.get("class_shares")
     if cs:
@@ -577,7 +551,7 @@ def describe(audit: dict[str, Any], lang: str = "en") -> dict[str, str]:
         out["privacy"] = f"差分隐私 ε = {priv['epsilon']}" if zh else f"ε = {priv['epsilon']}"
     else:
         out["privacy"] = "无差分隐私（ε = ∞）" if zh else "no DP (ε = ∞)"
-    text_model = audit.get("kind") in GPT_KINDS
+    text_model = audit.get("kind") in registry.audited_card_kinds("text")
     if zh:
         out["provenance"] = ("生成的文本不带标识或水印，除非调用方用 course_lib.responsible.text_watermark 加上带密钥的绿名单水印"
                              if text_model else
@@ -633,12 +607,12 @@ def audit_checkpoint(path: str | Path, *, classifier: Any = None, n_samples: int
     if kind not in registry.card_kinds():
         raise AuditError(f"{stem} holds a {kind!r} model, which no registered model loads; "
                          f"known kinds: {', '.join(registry.card_kinds())}")
-    if kind not in AUDITABLE_KINDS:
+    if kind not in registry.audited_card_kinds():
         raise AuditError(f"{stem} is a {kind!r} model, not a generative one: there is nothing to audit "
-                         f"(audited kinds: {', '.join(AUDITABLE_KINDS)})")
+                         f"(audited kinds: {', '.join(registry.audited_card_kinds())})")
     dev = get_device(device)
     audit: dict[str, Any] = {"kind": kind}
-    if kind in GPT_KINDS:
+    if kind in registry.audited_card_kinds("text"):
         measured, protocol = _gpt_audit(stem, card, dev)
         ts = None
     else:
@@ -649,7 +623,7 @@ def audit_checkpoint(path: str | Path, *, classifier: Any = None, n_samples: int
                                           n_members=n_members, seed=seed, device=dev)
     audit.update(measured)
     audit["privacy"] = _privacy(card)
-    audit["provenance"] = TEXT_PROVENANCE if kind in GPT_KINDS else PROVENANCE
+    audit["provenance"] = TEXT_PROVENANCE if kind in registry.audited_card_kinds("text") else PROVENANCE
     audit["data"] = _data(card, ts)
     protocol["privacy"] = ("copied from the card's dp section (the Opacus accountant's ε at the card's δ)" if
                            isinstance(card.get("dp"), dict) else "the card has no dp section: trained without DP")

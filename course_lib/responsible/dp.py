@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..data import spread_subset
+from ..data import select_training_set
 from ..models.vae import MLPVAE, evaluate_vae, heldout_neg_elbo, negative_elbo
 from ..training import Task, train_loop
 
@@ -166,9 +166,9 @@ def task_from_run(run: Any) -> DPVAETask:
     if run.device.type != "cpu":
         raise ValueError(f"dp_vae trains on the CPU (Opacus's per-example gradients); got --device {run.device}. "
                          f"Pass --device cpu.")
-    x_train, _ = run.load("train")
+    x_train, y_train = run.load("train")
     x_eval, _ = run.load("heldout")
-    x_train = x_train[spread_subset(len(x_train), o["train_size"], x_train.device)]
+    x_train, _ = select_training_set(x_train, y_train, train_size=o["train_size"])
     model = run.model if run.model is not None else MLPVAE(o["z_dim"], o["hidden"])
     return DPVAETask(model, x_train, epochs=run.epochs, target_epsilon=o["epsilon"], delta=o["delta"],
                      batch_size=run.batch_size, lr=run.lr, max_grad_norm=o["max_grad_norm"],

@@ -31,7 +31,7 @@ PacGAN anchors taken out of the non-members).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -44,7 +44,8 @@ from ..stats import bootstrap_interval_multi
 if TYPE_CHECKING:
     from ..stats import Interval
 
-__all__ = ["ROC", "roc_curve", "auc", "tpr_at_fpr", "attack_summary", "attack_intervals", "vae_loss_scores", "discriminator_scores",
+__all__ = ["MembershipScores", "vae_membership", "dcgan_membership", "diffusion_membership", "VAE_DRAWS",
+           "LOGAN_ANCHORS", "ROC", "roc_curve", "auc", "tpr_at_fpr", "attack_summary", "attack_intervals", "vae_loss_scores", "discriminator_scores",
            "diffusion_loss_scores", "DIFFUSION_TIMESTEPS", "loss_threshold_attack", "logan_attack", "split_anchors"]
 
 
@@ -318,3 +319,61 @@ def logan_attack(dcgan: nn.Module, x_members: Tensor, x_nonmembers: Tensor,
         return discriminator_scores(disc, x_members), discriminator_scores(disc, x_nonmembers)
     anchors, rest = split_anchors(x_nonmembers, n_anchors)
     return discriminator_scores(disc, x_members, anchors), discriminator_scores(disc, rest, anchors)
+
+
+# ------------------------------------------------------------------------------------ the registry's hooks
+#: Draws of z per image in the VAE loss-threshold attack (chapter 6's protocol).
+VAE_DRAWS = 2
+#: PacGAN anchors taken from the held-out digits in the LOGAN attack (chapter 6's protocol); every kind's
+#: non-members leave them out, so that the attacks' rows compare.
+LOGAN_ANCHORS = 4
+
+
+class MembershipScores(NamedTuple):
+    """What a model kind's membership hook returns: the scores of the members and of the non-members (higher =
+    "more likely a member"), the attack's name and how its score is computed, in words."""
+
+    members: Tensor
+    nonmembers: Tensor
+    attack: str
+    score: str
+
+
+def vae_membership(model: nn.Module, x_members: Tensor, y_members: Tensor, x_heldout: Tensor, y_heldout: Tensor,
+                   seed: int = 0) -> MembershipScores:
+    """The membership hook of the image VAEs (their registry entries): :func:`loss_threshold_attack` against the
+    held-out digits less the :data:`LOGAN_ANCHORS` anchors (:func:`split_anchors`)."""
+    _, x_out = split_anchors(x_heldout, LOGAN_ANCHORS)
+    s_in, s_out = loss_threshold_attack(model, x_members, x_out, draws=VAE_DRAWS, seed=seed)
+    return MembershipScores(s_in, s_out, "loss threshold (Yeom et al. 2018): score = per-image ELBO",
+                            f"score = the image's ELBO (= -loss), averaged over {VAE_DRAWS} draws of z seeded {seed} "
+                            f"(membership.loss_threshold_attack)")
+
+
+def dcgan_membership(model: nn.Module, x_members: Tensor, y_members: Tensor, x_heldout: Tensor, y_heldout: Tensor,
+                     seed: int = 0) -> MembershipScores:
+    """The DCGAN's membership hook: :func:`logan_attack` on its discriminator (a packing one packs every image
+    with the :data:`LOGAN_ANCHORS` anchors, which leave the non-members; without packing they are left out too)."""
+    pack = int(getattr(getattr(model, "discriminator", model), "pack", 1))
+    if pack > 1:
+        s_in, s_out = logan_attack(model, x_members, x_heldout, n_anchors=LOGAN_ANCHORS)
+    else:
+        s_in, s_out = logan_attack(model, x_members, split_anchors(x_heldout, LOGAN_ANCHORS)[1])
+    return MembershipScores(s_in, s_out, "LOGAN (Hayes et al. 2019): score = discriminator logit",
+                            "score = the discriminator's logit (eval mode; membership.logan_attack)" +
+                            (f", each image packed with each of the {LOGAN_ANCHORS} anchors in turn (PacGAN, pack "
+                             f"{pack}) and the logits averaged" if pack > 1 else ""))
+
+
+def diffusion_membership(model: nn.Module, x_members: Tensor, y_members: Tensor, x_heldout: Tensor,
+                         y_heldout: Tensor, seed: int = 0) -> MembershipScores:
+    """The diffusion model's membership hook: :func:`diffusion_loss_scores` with the true labels, against the
+    held-out digits less the :data:`LOGAN_ANCHORS` anchors."""
+    _, x_out = split_anchors(x_heldout, LOGAN_ANCHORS)
+    _, y_out = split_anchors(y_heldout, LOGAN_ANCHORS)
+    return MembershipScores(diffusion_loss_scores(model, x_members, seed=seed, y=y_members),
+                            diffusion_loss_scores(model, x_out, seed=seed, y=y_out),
+                            "loss threshold on the denoising loss: score = -L_simple",
+                            f"score = minus the image's denoising loss L_simple with its true class label, averaged "
+                            f"over t in {list(DIFFUSION_TIMESTEPS)} with one fixed noise per t (seeded {seed}; "
+                            f"membership.diffusion_loss_scores)")
