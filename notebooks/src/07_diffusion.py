@@ -796,6 +796,95 @@ CELLS = [
     ),
     md(
         en=r"""
+        ### Why are the unconditional samples so much farther away?
+
+        The sampling table measured unconditional samples and the guidance table conditional ones, both with DDIM
+        and 20 steps, on the same ruler, and the conditional samples at $w = 0$ come out far closer to the
+        training digits. Two explanations compete. **The class mix**: the conditional set holds exactly 100 of
+        each digit, as the training set does, while the unconditional set holds whatever mix the model draws; the
+        classifier's features form one cluster per digit, and the Fréchet distance compares the mean and
+        covariance of the whole mixture, so the proportions alone move it. **The digits themselves**: the
+        unconditional prediction $\varepsilon_\theta(x_t, \varnothing)$ learned from only the fifth of each
+        minibatch whose labels were dropped, and it must choose which digit to draw as well as draw it.
+
+        The measurement below separates the two, each row over three draws with its 95% interval. Real held-out
+        digits are resampled (with replacement, within each digit) to 100 per digit and to the class mix that the
+        classifier finds in the unconditional samples: the effect of the mix alone, on digits that are all real.
+        The unconditional samples are resampled to 100 per predicted digit: their distance at the conditional
+        set's mix. The first row, the held-out digits as they are, is the floor of this ruler.
+        """,
+        zh=r"""
+        ### 无条件样本为什么离训练数据远得多？
+
+        采样表量的是无条件样本，引导表量的是条件样本，两者都用 20 步 DDIM、同一把标尺；而 $w = 0$ 时的条件样本离训练数字要近得多。
+        有两种解释。**一是类别比例**：条件样本恰好每个数字 100 张，与训练集一样；无条件样本的比例则是模型自己抽出来的。
+        分类器的特征按数字各自聚成一团，而弗雷歇距离比较的是整个混合分布的均值和协方差，所以单是比例变了，距离就会变。
+        **二是数字本身的质量**：无条件预测 $\varepsilon_\theta(x_t, \varnothing)$ 只从每个小批量中标签被丢弃的那五分之一样本里学习，
+        而且它既要决定画哪个数字，又要把它画出来。
+
+        下面的测量把这两者分开，每一行都是三次抽样的结果，附 95% 置信区间。先把真实的留出数字在每个数字内部有放回地重抽样，
+        一次抽成每个数字 100 张，一次抽成分类器在无条件样本中看到的类别比例：这是单单类别比例的影响，而数字全是真实的。
+        再把无条件样本按预测的数字重抽样成每个数字 100 张：这是它们在条件样本那种比例下的距离。第一行是原样的留出数字，也就是这把标尺的下限。
+        """,
+    ),
+    code(
+        """
+        cm = study["class_mix"]
+        mix = {r["set"]: Interval(r["fd"], r["fd_low"], r["fd_high"], 0.95, "seeds-t", cm["draws"]) for r in cm["rows"]}
+        mix_rows = {"real_heldout": T("1 real held-out digits, as they are", "1 真实留出数字，原样"),
+                    "real_balanced": T("2 real, resampled: 100 per digit", "2 真实数字，重抽样：每个数字 100 张"),
+                    "real_with_unconditional_mix": T("3 real, resampled: the unconditional mix", "3 真实数字，重抽样：无条件样本的比例"),
+                    "unconditional": T("4 unconditional samples, as drawn", "4 无条件样本，原样"),
+                    "unconditional_rebalanced": T("5 unconditional, resampled: 100 per digit", "5 无条件样本，重抽样：每个数字 100 张"),
+                    "conditional_w0": T("6 conditional samples, w = 0", "6 条件样本，w = 0")}
+        print(T(f"{cm['draws']} draws of 1,000 images vs the 4,000 training digits (DDIM, 20 steps), 95% intervals",
+                f"{cm['draws']} 次各取 1,000 张图像，对比 4,000 张训练数字（DDIM，20 步），95% 置信区间"))
+        for key, name in mix_rows.items():
+            print(f"{pad(name, 46, '<')}{mix[key].format(1):>22}")
+        print(T(f"KL(class shares of the unconditional samples || uniform): {cm['unconditional_kl_to_uniform']:.3f} nats",
+                f"无条件样本的类别比例与均匀分布的 KL 散度：{cm['unconditional_kl_to_uniform']:.3f} 奈特"))
+        gap = mix["unconditional"].estimate - mix["conditional_w0"].estimate
+        on_real = mix["real_with_unconditional_mix"].estimate - mix["real_balanced"].estimate
+        on_samples = mix["unconditional"].estimate - mix["unconditional_rebalanced"].estimate
+        print(T(f"the gap, row 4 - row 6: {gap:.1f}", f"差距，第 4 行减第 6 行：{gap:.1f}"))
+        print(T(f"the class mix alone, on real digits (row 3 - row 2): {on_real:.1f}, {on_real / gap:.0%} of the gap",
+                f"单是类别比例，在真实数字上（第 3 行减第 2 行）：{on_real:.1f}，占差距的 {on_real / gap:.0%}"))
+        print(T(f"the class mix, on the samples (row 4 - row 5): {on_samples:.1f}, {on_samples / gap:.0%} of the gap",
+                f"类别比例，在样本上（第 4 行减第 5 行）：{on_samples:.1f}，占差距的 {on_samples / gap:.0%}"))
+        v_mix = verdict(mix["real_balanced"], mix["real_with_unconditional_mix"], higher_is_better=False,
+                        names=(T("100 per digit", "每个数字 100 张"), T("the unconditional mix", "无条件样本的比例")))
+        print(T("verdict: real digits, lower FD:", "结论：真实数字中 FD 更低的是："),
+              v_mix.winner if v_mix.decided else T("no difference at this budget", "在这个预算下看不出差别"))
+        v_same = verdict(mix["conditional_w0"], mix["unconditional_rebalanced"], higher_is_better=False,
+                         names=(T("conditional", "条件样本"), T("unconditional", "无条件样本")))
+        print(T("verdict: at the same mix (row 5 vs row 6), lower FD:", "结论：比例相同时（第 5 行对第 6 行）FD 更低的是："),
+              v_same.winner if v_same.decided else T("no difference at this budget", "在这个预算下看不出差别"))
+        """
+    ),
+    md(
+        en=r"""
+        Read the rows in pairs. Rows 2 and 3 hold real digits that differ only in their proportions, and the first
+        verdict says whether the mix alone moves the ruler: it does, by the share of the gap printed above, since
+        a digit that is too rare or too common shifts the mean and covariance of the features. Rows 4 and 5 make
+        the same change on the samples. Whatever the mix does not explain is the quality of the digits: the second
+        verdict compares the two models at the same mix. So the gap says less about how a diffusion model draws
+        than about this network's unconditional branch, trained on a fifth of the data it saw with labels — the
+        same branch that guidance subtracts, $-w\,\varepsilon_\theta(x_t, \varnothing)$. Two lessons for reading
+        any Fréchet distance: a set whose class proportions differ from the reference's pays for it even when
+        every image is perfect, so compare models at the same class mix; and the floor in row 1 moves when the set
+        is resampled (row 2 repeats digits), so compare sets built the same way.
+        """,
+        zh=r"""
+        这几行要两两对照着读。第 2 行和第 3 行都是真实数字，只是比例不同；第一行结论说明单是比例能不能挪动这把尺子——它能，挪动的幅度就是上面打印的那个比例，
+        因为某个数字太少或太多，都会让特征的均值和协方差偏离。第 4 行和第 5 行在样本上做同样的改变。比例解释不了的部分，就是数字本身的质量：
+        第二行结论在相同比例下比较两种样本。所以这个差距说明的与其说是扩散模型怎样生成，不如说是这个网络的无条件分支——它只用带标签数据的五分之一训练过，
+        而引导恰恰要减去它，即 $-w\,\varepsilon_\theta(x_t, \varnothing)$。读任何弗雷歇距离都可以记住两点：一组图像的类别比例若与参照集不同，
+        即使每张图都完美，也要为此付出代价，所以应当在相同的类别比例下比较模型；重抽样会让第 1 行的下限也跟着变（第 2 行里有重复的数字），
+        所以只应比较以同样方式得到的图像集。
+        """,
+    ),
+    md(
+        en=r"""
         ### A likelihood bound in bits per dimension
 
         The bound of section 7.3 can be evaluated for the trained network (`D.likelihood_bound`, with $\hat x_0$
