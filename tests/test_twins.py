@@ -97,6 +97,11 @@ def test_notebooks_match_their_source(name):
         assert [c.source for c in built.cells] == [c.source for c in stored.cells], (
             f"notebooks/{lang}/{name} differs from notebooks/src/{stem}.py: run `make notebooks`"
         )
+        slides = [(c.metadata.get("slideshow"), c.metadata.get("tags")) for c in built.cells]
+        assert slides == [(c.metadata.get("slideshow"), c.metadata.get("tags")) for c in stored.cells] and (
+            built.metadata["rise"] == stored.metadata.get("rise")), (
+            f"notebooks/{lang}/{name}: slides or tags differ from notebooks/src/{stem}.py: "
+            f"run `python tools/notebooks.py build {stem}`")
 
 
 @pytest.mark.parametrize("name", NAMES)

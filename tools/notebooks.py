@@ -39,6 +39,11 @@ def _load_cells(name: str):
     return mod.CELLS
 
 
+#: notebook metadata that the build writes from the source (the kernel and RISE's slideshow settings): a rebuild
+#: replaces it, while the rest (what the kernel wrote when it ran) is kept with the outputs
+FROM_SOURCE = ("kernelspec", "rise")
+
+
 def keep_outputs(new: nbformat.NotebookNode, old: nbformat.NotebookNode) -> bool:
     """Give ``new`` the outputs of ``old`` when their code cells are the same, in the same order (an edit of the
     prose only); returns whether it did. The outputs of code that changed are not kept: run ``execute``."""
@@ -50,7 +55,7 @@ def keep_outputs(new: nbformat.NotebookNode, old: nbformat.NotebookNode) -> bool
         n.outputs = o.get("outputs", [])
         n.execution_count = o.get("execution_count")
     for key, value in old.metadata.items():  # the kernel's language_info and the widgets' saved state
-        if key != "kernelspec":
+        if key not in FROM_SOURCE:
             new.metadata[key] = value
     return True
 

@@ -20,6 +20,18 @@ A chapter source ``notebooks/src/NN_name.py`` defines ``CELLS``, a list built wi
   test is worth, or with no ``grade`` what the manually graded answer is worth, and ``written`` — points for a
   written answer graded by hand beside the autograded test (the solution's prose is its model answer).
 
+**Slides.** Every cell gets RISE's ``"slideshow": {"slide_type": ...}`` metadata, the same in both twins, so
+that a lecturer presents a chapter from JupyterLab and runs its cells live (:func:`slide_type` is the rule):
+
+* a markdown cell that opens with a ``#`` or ``##`` heading starts a ``"slide"``, one that opens with ``###`` a
+  ``"subslide"`` (reveal.js draws those below their section's slide); any other cell continues the slide (``"-"``);
+* a markdown cell with a heading (levels 1-3) after some text is split before that heading, into two cells of
+  the notebook, so that every section starts a slide of its own (the book and JupyterLab show the same text);
+* a solution is ``"skip"``: the lecturer presents the exercises, not their answers (they stay in the notebook).
+
+``md(..., slide=...)`` and ``code(..., slide=...)`` override the rule for a cell (for a split markdown cell, its
+first part). The notebooks also get a ``"rise"`` section (:data:`RISE`): the slideshow's look for the book.
+
 So the code of the twins is the same by construction, apart from comments and the strings shown to the
 reader; ``tests/test_twins.py`` checks that on the notebooks themselves. The first markdown cell gets a
 link to the twin. ``python tools/notebooks.py build`` writes the notebooks (without outputs), and
@@ -53,16 +65,30 @@ class Cell:
     grade: str = ""  # a solution's autograder test (nbgrader), written once like ``src``
     points: int = 1  # what ``grade`` is worth, or with no ``grade`` what the hand-graded answer is worth
     written: int = 0  # points of a written answer graded by hand beside ``grade``
+    slide: str | None = None  # the cell's slide type when the rule (:func:`slide_type`) is wrong for it
 
 
-def md(en: str, zh: str) -> Cell:
-    """A markdown cell, written in each language."""
-    return Cell("markdown", text={"en": textwrap.dedent(en).strip(), "zh": textwrap.dedent(zh).strip()})
+#: RISE's slide types (reveal.js: a new slide, a slide below the last one, a piece shown on the next key press,
+#: continuing the slide, left out, speaker notes)
+SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 
 
-def code(src: str, tags: tuple[str, ...] = ()) -> Cell:
-    """A code cell shared by both languages (see the module docstring for ``T(...)`` and ``# en:``)."""
-    return Cell("code", src=textwrap.dedent(src).strip("\n"), tags=tags)
+def _check_slide(slide: str | None) -> str | None:
+    if slide is not None and slide not in SLIDE_TYPES:
+        raise ValueError(f"slide must be one of {SLIDE_TYPES}, got {slide!r}")
+    return slide
+
+
+def md(en: str, zh: str, *, slide: str | None = None) -> Cell:
+    """A markdown cell, written in each language; ``slide`` overrides its slide type (see the module docstring)."""
+    return Cell("markdown", text={"en": textwrap.dedent(en).strip(), "zh": textwrap.dedent(zh).strip()},
+                slide=_check_slide(slide))
+
+
+def code(src: str, tags: tuple[str, ...] = (), *, slide: str | None = None) -> Cell:
+    """A code cell shared by both languages (see the module docstring for ``T(...)`` and ``# en:``); ``slide``
+    overrides its slide type."""
+    return Cell("code", src=textwrap.dedent(src).strip("\n"), tags=tags, slide=_check_slide(slide))
 
 
 SOLUTION_TITLE = {"en": "Solution", "zh": "答案"}
@@ -163,6 +189,90 @@ def with_twin_link(text: str, link: str) -> str:
     return f"{link}\n\n{text}"
 
 
+_HEADING = re.compile(r"^(#{1,6})\s+\S")
+#: the deepest heading that opens a slide of its own (a subslide); deeper ones stay inside their slide
+SLIDE_HEADING_LEVEL = 3
+
+
+def _heading_lines(text: str) -> list[tuple[int, int]]:
+    """(line number, level) of each markdown heading of ``text``, outside code blocks and display math."""
+    out: list[tuple[int, int]] = []
+    fence = ""
+    math = False
+    for i, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if not math and stripped.startswith(("```", "~~~")):
+            mark = stripped[:3]
+            fence = "" if fence == mark else (fence or mark)
+            continue
+        if not fence and line.count("$$") % 2:
+            math = not math
+            continue
+        m = _HEADING.match(line)
+        if m and not (fence or math):
+            out.append((i, len(m.group(1))))
+    return out
+
+
+def split_at_headings(text: str) -> list[str]:
+    """``text`` cut before each heading of level 1 to :data:`SLIDE_HEADING_LEVEL` that does not open it, so that
+    each part opens with its heading (the first part, with whatever came before)."""
+    lines = text.split("\n")
+    cuts = [i for i, level in _heading_lines(text) if level <= SLIDE_HEADING_LEVEL and i > 0
+            and "\n".join(lines[:i]).strip()]
+    bounds = [0, *cuts, len(lines)]
+    return ["\n".join(lines[a:b]).strip("\n") for a, b in zip(bounds, bounds[1:])]
+
+
+def slide_type(cell: Cell, text: str = "") -> str:
+    """The rule for a cell's slide type (RISE's ``slideshow.slide_type``); ``text`` is the markdown of a markdown
+    cell (or of one part of it, see :func:`markdown_parts`). An override given in the source wins."""
+    if cell.slide is not None:
+        return cell.slide
+    if cell.kind == "solution":
+        return "skip"
+    if cell.kind == "markdown":
+        heads = _heading_lines(text)
+        if heads and heads[0][0] == 0:
+            level = heads[0][1]
+            return "slide" if level <= 2 else "subslide" if level <= SLIDE_HEADING_LEVEL else "-"
+    return "-"
+
+
+def markdown_parts(cell: Cell) -> list[dict[str, str]]:
+    """A markdown cell's text in each language, split before its headings (:func:`split_at_headings`) the same
+    way in both languages; a ``ValueError`` when the twins' headings do not line up."""
+    parts = {lang: split_at_headings(cell.text[lang]) for lang in LANGS}
+    levels = {lang: [_heading_lines(p)[0][1] if _heading_lines(p) and _heading_lines(p)[0][0] == 0 else 0
+                     for p in parts[lang]] for lang in LANGS}
+    if levels["en"] != levels["zh"]:
+        raise ValueError("the English and Chinese text of a markdown cell split into different slides "
+                         f"(heading levels {levels['en']} vs {levels['zh']}):\n{cell.text['en'][:200]}")
+    return [{lang: parts[lang][i] for lang in LANGS} for i in range(len(parts["en"]))]
+
+
+#: The ``rise`` section of every notebook: RISE's settings for this book's slides (they override RISE's own
+#: defaults and a user's settings). "white" is one of reveal.js's themes that loads no web font (its fonts ship
+#: with RISE; "simple", RISE's default, imports Google Fonts): the slides look the same offline, and Chinese is
+#: drawn with the CJK font that course_lib.lab serves to JupyterLab. Long slides (a derivation, a figure under
+#: its code) scroll rather than run off the screen; the slideshow starts where the lecturer's cursor is, and
+#: never on its own.
+RISE = {
+    "autolaunch": False,
+    "theme": "white",
+    "transition": "none",
+    "scroll": True,
+    "center": False,
+    "slideNumber": "c/t",
+    "start_slideshow_at": "selected",
+    "enable_chalkboard": False,
+}
+
+
+def _slide_meta(slide: str) -> dict[str, dict[str, str]]:
+    return {"slideshow": {"slide_type": slide}}
+
+
 def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.NotebookNode:
     """The notebook ``notebooks/<lang>/<name>.ipynb`` (no outputs)."""
     nb = nbformat.v4.new_notebook()
@@ -170,19 +280,23 @@ def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.Notebook
     # name): JupyterLab opens the notebook unmodified, from the repository and from the book's download alike
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["rise"] = dict(RISE)
     first_md = True
     for c in cells:
         if c.kind == "markdown":
-            text = join_cjk_lines(c.text[lang]) if lang == "zh" else c.text[lang]
-            if first_md:
-                text = with_twin_link(text, TWIN_LINK[lang].format(name=name))
-                first_md = False
-            nb.cells.append(nbformat.v4.new_markdown_cell(text))
+            for k, part in enumerate(markdown_parts(c)):
+                text = join_cjk_lines(part[lang]) if lang == "zh" else part[lang]
+                if first_md:
+                    text = with_twin_link(text, TWIN_LINK[lang].format(name=name))
+                    first_md = False
+                slide = slide_type(c, part["en"]) if k == 0 else slide_type(Cell("markdown"), part["en"])
+                nb.cells.append(nbformat.v4.new_markdown_cell(text, metadata=_slide_meta(slide)))
         elif c.kind == "solution":
             text = render_solution(c, lang)
-            nb.cells.append(nbformat.v4.new_markdown_cell(join_cjk_lines(text) if lang == "zh" else text))
+            nb.cells.append(nbformat.v4.new_markdown_cell(join_cjk_lines(text) if lang == "zh" else text,
+                                                          metadata=_slide_meta(slide_type(c))))
         else:
-            cell = nbformat.v4.new_code_cell(render_code(c.src, lang))
+            cell = nbformat.v4.new_code_cell(render_code(c.src, lang), metadata=_slide_meta(slide_type(c)))
             if c.tags:
                 cell.metadata["tags"] = list(c.tags)
             nb.cells.append(cell)

@@ -50,7 +50,10 @@ CELLS = [
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
         # zh: 每一章都以此开头：固定随机种子、设置能显示中文的字体、图像输出为 PNG。
         course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
-        """
+        """,
+        # the chapter's setup cell: a slide of its own below the title slide (by the rule it would
+        # sit under the chapter's introduction, off the bottom of the screen)
+        slide="subslide",
     ),
     md(
         en=r"""

@@ -82,7 +82,10 @@ CELLS = [
         x_train, y_train = load_offline_mnist("train")
         x_held, y_held = load_offline_mnist("heldout")
         print(T("training part:", "训练部分："), tuple(x_train.shape), T("held-out part:", "留出部分："), tuple(x_held.shape))
-        """
+        """,
+        # the chapter's setup cell: a slide of its own below the title slide (by the rule it would
+        # sit under the chapter's introduction, off the bottom of the screen)
+        slide="subslide",
     ),
     # ------------------------------------------------------------------ what a generative model is
     md(

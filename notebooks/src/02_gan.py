@@ -78,7 +78,10 @@ CELLS = [
         # en: (and gives the same numbers on every machine load).
         # zh: 本章的网络都很小：单个 CPU 线程跑得比多线程更快（而且机器忙闲不影响结果）。
         torch.set_num_threads(1)
-        """
+        """,
+        # the chapter's setup cell: a slide of its own below the title slide (by the rule it would
+        # sit under the chapter's introduction, off the bottom of the screen)
+        slide="subslide",
     ),
     # ------------------------------------------------------------------------------------------------ the game
     md(

@@ -63,7 +63,10 @@ CELLS = [
         # en: One CPU thread: tiny models gain nothing from more, and the printed numbers stay the same run after run.
         # zh: 只用一个 CPU 线程：微型模型用更多线程也快不了多少，而且每次运行打印的数字都一样。
         torch.set_num_threads(1)
-        """
+        """,
+        # the chapter's setup cell: a slide of its own below the title slide (by the rule it would
+        # sit under the chapter's introduction, off the bottom of the screen)
+        slide="subslide",
     ),
     md(
         en=r"""

@@ -107,7 +107,10 @@ CELLS = [
               T("| training loss", "| 训练损失"), overfit_card["metrics"]["train_loss"],
               T("| held-out -ELBO", "| 留出数据 -ELBO"), overfit_card["metrics"]["heldout_neg_elbo_nats_per_image"], T("nats", "奈特"))
         print(T("made by:", "训练命令："), overfit_card["command"])
-        """
+        """,
+        # the chapter's setup cell: a slide of its own below the title slide (by the rule it would
+        # sit under the chapter's introduction, off the bottom of the screen)
+        slide="subslide",
     ),
     md(
         en=r"""

@@ -86,7 +86,10 @@ CELLS = [
             # en: a private random generator: each cell's randomness does not depend on the cells before it
             # zh: 私有的随机数生成器：每个单元格的随机性不受之前单元格的影响
             return torch.Generator().manual_seed(seed)
-        """
+        """,
+        # the chapter's setup cell: a slide of its own below the title slide (by the rule it would
+        # sit under the chapter's introduction, off the bottom of the screen)
+        slide="subslide",
     ),
     # ---------------------------------------------------------------------------------- forward process
     md(
