@@ -18,18 +18,24 @@ of its own, so a file cannot) and writes the CSS and the font into a cache folde
 the list (so a ``custom.css`` of the user's own in ``~/.jupyter/custom`` is no longer read: say so in an issue if
 that matters to you). Extensions load in alphabetical order: ``course_lib.lab`` before ``jupyterlab``, which
 reads both when it builds its page and its handlers.
+
+RISE (``jupyterlab_rise``, the slideshow of the book's ``book`` extra) shows the slides in a page of its own (a
+small JupyterLab served under ``/rise/``, in JupyterLab's "preview" panel), which links no ``custom.css``: when the
+server has started, the extension adds the link to that page's template too (:func:`add_custom_css_link`), so the
+Chinese slides get the font as well; ``custom.css`` gives reveal.js's slides the same font fallback.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from fontTools.ttLib import TTCollection
+from jinja2 import BaseLoader, Environment
 
 from .fonts import bundled_font_file
 
-__all__ = ["FONT_FAMILY", "custom_css", "write_web_font", "write_custom_folder"]
+__all__ = ["FONT_FAMILY", "custom_css", "write_web_font", "write_custom_folder", "add_custom_css_link"]
 
 #: The family name under which the font is served (to JupyterLab here, to the HTML book by book/_ext).
 FONT_FAMILY = "Book CJK fallback"
@@ -75,6 +81,16 @@ body {{
     "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", {fallback};
   --jp-code-font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace, "Noto Sans Mono CJK SC", {fallback};
 }}
+/* RISE's slides (reveal.js, the book's "white" theme, whose fonts ship with RISE): the theme's fonts, then the
+   CJK ones; more specific than the theme's ".reveal" rules, which RISE adds after this stylesheet */
+body .reveal, body .reveal :is(h1, h2, h3, h4, h5, h6) {{
+  font-family: "Source Sans Pro", Helvetica, sans-serif, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei",
+    {fallback};
+}}
+/* and reveal.js's code font ("monospace") on printed output and inline code: JupyterLab's, with the CJK fallback */
+body .reveal :is(pre, code, kbd, samp) {{
+  font-family: var(--jp-code-font-family);
+}}
 """
 
 
@@ -110,6 +126,36 @@ def _extension_apps(serverapp: Any) -> list[Any]:
     return apps
 
 
+#: the link to ``custom.css`` added to RISE's page (``base_url`` is in the namespace its template is rendered with)
+CUSTOM_CSS_LINK = '<link rel="stylesheet" href="{{ base_url | e }}custom/custom.css">'
+
+
+class _WithCustomCss(BaseLoader):
+    """A Jinja loader that serves another loader's templates, with :data:`CUSTOM_CSS_LINK` added to the
+    ``<head>`` of ``index.html`` (a page template that has no link to ``custom.css`` of its own)."""
+
+    def __init__(self, inner: BaseLoader) -> None:
+        self.inner = inner
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if template == "index.html" and "custom/custom.css" not in source and "</head>" in source:
+            source = source.replace("</head>", f"    {CUSTOM_CSS_LINK}\n</head>", 1)
+        return source, filename, uptodate
+
+
+def add_custom_css_link(settings: dict[str, Any], app_name: str = "rise") -> bool:
+    """Make the page of the server's extension application ``app_name`` (RISE's slideshow by default) link
+    ``custom.css``, by wrapping the loader of its Jinja environment (``<name>_jinja2_env`` in the server's
+    settings); returns whether it did (``False`` where that application is not installed)."""
+    env = settings.get(f"{app_name}_jinja2_env")
+    if not isinstance(env, Environment) or env.loader is None:
+        return False
+    if not isinstance(env.loader, _WithCustomCss):
+        env.loader = _WithCustomCss(env.loader)  # (Jinja caches templates per loader: none is stale)
+    return True
+
+
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     """Put the folder with ``custom.css`` and the font first in the server's ``static_custom_path`` and turn
     on JupyterLab's ``custom_css`` (before JupyterLab loads: see the module's docstring)."""
@@ -128,3 +174,9 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         if app.__class__.__name__ == "LabApp" and hasattr(app, "custom_css"):
             app.custom_css = True
     serverapp.log.info(f"course_lib.lab: JupyterLab gets the CJK font {FONT_FAMILY!r} from {folder}")
+
+
+async def _start_jupyter_server_extension(serverapp: Any) -> None:
+    """Once every extension is loaded (RISE's after this one): the CJK font for RISE's slides too."""
+    if add_custom_css_link(serverapp.web_app.settings):
+        serverapp.log.info("course_lib.lab: RISE's slideshow gets the CJK font too")

@@ -74,3 +74,22 @@ def test_the_extension_is_switched_on_by_the_installed_config():
 def test_write_custom_folder_writes_both_files(tmp_path, name):
     assert lab.write_custom_folder(tmp_path) == tmp_path
     assert (tmp_path / name).stat().st_size > 0
+
+
+def test_rise_page_links_custom_css_once_and_other_servers_are_left_alone():
+    from jinja2 import DictLoader, Environment
+
+    page = '<html><head><title>Rise</title></head><body><script src="{{ base_url }}static/rise/bundle.js"></script></body></html>'
+    env = Environment(loader=DictLoader({"index.html": page, "error.html": "<head></head>"}), autoescape=True)
+    settings = {"rise_jinja2_env": env}
+    assert lab.add_custom_css_link(settings) and lab.add_custom_css_link(settings), "RISE's page not found"
+    html = env.get_template("index.html").render(base_url="/base/")
+    assert html.count('href="/base/custom/custom.css"') == 1 and html.index("custom.css") < html.index("</head>")
+    assert "custom.css" not in env.get_template("error.html").render(base_url="/"), "only the page is changed"
+    assert lab.add_custom_css_link({}) is False, "a server without RISE"
+
+
+def test_custom_css_gives_rise_slides_the_cjk_fallback():
+    css = lab.custom_css()
+    rules = css[css.index("body .reveal"):]
+    assert f'"{lab.FONT_FAMILY}"' in rules and "var(--jp-code-font-family)" in rules
