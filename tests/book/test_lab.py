@@ -12,6 +12,7 @@ explorer and checks that the figure changed, and that the printed Chinese output
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -22,6 +23,7 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -41,17 +43,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def lab(tmp_path):
-    folder = tmp_path / "notebooks" / "zh"
-    folder.mkdir(parents=True)
-    notebook = folder / CHAPTER.name
-    zips = sorted(BUNDLE.glob("*.zip"))
-    if zips:  # the notebook a student downloads
-        with zipfile.ZipFile(zips[0]) as z:
-            notebook.write_bytes(z.read(next(n for n in z.namelist() if n.endswith(f"notebooks/zh/{CHAPTER.name}"))))
-    else:
-        shutil.copy2(CHAPTER, notebook)
+@contextlib.contextmanager
+def start_lab(tmp_path: Path, notebook: Path) -> Iterator[tuple[str, str]]:
+    """JupyterLab on ``tmp_path`` (``notebook`` trusted), offline, with the kernel and extensions of this venv; yields
+    its base URL and its token."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "JUPYTER_DATA_DIR": str(tmp_path / "data"),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     subprocess.run([str(BIN / "jupyter"), "trust", str(notebook)], check=True, env=env, capture_output=True)
@@ -76,7 +71,7 @@ def lab(tmp_path):
                 if proc.poll() is not None or time.monotonic() - t0 > 90:
                     pytest.fail("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text()[-2000:])
                 time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/lab/tree/notebooks/zh/{CHAPTER.name}?token={token}", tmp_path
+        yield f"http://127.0.0.1:{port}/", token
     finally:
         proc.terminate()
         try:
@@ -84,6 +79,21 @@ def lab(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    folder = tmp_path / "notebooks" / "zh"
+    folder.mkdir(parents=True)
+    notebook = folder / CHAPTER.name
+    zips = sorted(BUNDLE.glob("*.zip"))
+    if zips:  # the notebook a student downloads
+        with zipfile.ZipFile(zips[0]) as z:
+            notebook.write_bytes(z.read(next(n for n in z.namelist() if n.endswith(f"notebooks/zh/{CHAPTER.name}"))))
+    else:
+        shutil.copy2(CHAPTER, notebook)
+    with start_lab(tmp_path, notebook) as (base, token):
+        yield f"{base}lab/tree/notebooks/zh/{CHAPTER.name}?token={token}", tmp_path
 
 
 _MARK = """
