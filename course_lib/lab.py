@@ -83,12 +83,12 @@ body {{
 }}
 /* RISE's slides (reveal.js, the book's "white" theme, whose fonts ship with RISE): the theme's fonts, then the
    CJK ones; more specific than the theme's ".reveal" rules, which RISE adds after this stylesheet */
-body .reveal, body .reveal :is(h1, h2, h3, h4, h5, h6) {{
+body .reveal, body .reveal h1, body .reveal h2, body .reveal h3, body .reveal h4, body .reveal h5, body .reveal h6 {{
   font-family: "Source Sans Pro", Helvetica, sans-serif, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei",
     {fallback};
 }}
 /* and reveal.js's code font ("monospace") on printed output and inline code: JupyterLab's, with the CJK fallback */
-body .reveal :is(pre, code, kbd, samp) {{
+body .reveal pre, body .reveal code, body .reveal kbd, body .reveal samp {{
   font-family: var(--jp-code-font-family);
 }}
 """
