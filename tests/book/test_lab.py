@@ -185,9 +185,16 @@ def test_a_chapter_opens_clean_in_chinese_runs_and_its_slider_redraws(lab):
         except Exception:  # noqa: BLE001 - playwright's TimeoutError
             pytest.fail("JupyterLab never loaded the CJK font that course_lib serves: is the server extension "
                         "course_lib.lab enabled (<prefix>/etc/jupyter/jupyter_server_config.d/course_lib.json)?")
-        fonts = _cjk_fonts(page, [("heading", ".jp-Notebook h1"), ("text", ".jp-Notebook .jp-MarkdownCell p, .jp-Notebook .jp-MarkdownCell li"),
-                                  ("code comment", ".jp-Notebook .jp-CodeCell .cm-content *")])
-        bad = _without_cjk_font(fonts)
+        # A node laid out before the web font arrived is drawn again once it has: ask until every one is drawn with
+        # it (or 15 s have passed, when the boxes are there to stay).
+        for _ in range(15):
+            fonts = _cjk_fonts(page, [("heading", ".jp-Notebook h1"),
+                                      ("text", ".jp-Notebook .jp-MarkdownCell p, .jp-Notebook .jp-MarkdownCell li"),
+                                      ("code comment", ".jp-Notebook .jp-CodeCell .cm-content *")])
+            bad = _without_cjk_font(fonts)
+            if not bad:
+                break
+            page.wait_for_timeout(1000)
         assert not bad, f"Chinese drawn without a CJK font in JupyterLab (boxes): {bad}; all: {fonts}"
 
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")
