@@ -14,12 +14,31 @@ STAMP := $(VENV)/.installed
 
 .PHONY: help venv book test unit nbval nbval-perturbed portability booktest notebooks lab clean bench pdf assignments
 
+# Which edition `make book` and `make pdf` build: EDITION=instructor (the default: each exercise's solution hidden
+# behind a toggle) into _build/html and _build/pdf, or EDITION=student (no solution anywhere: pages, search index,
+# downloads, bundle, PDF) into _build/student/html and _build/student/pdf. The student edition is built from a
+# staged copy of the book's sources whose notebooks have no solution cells (tools/student_edition.py), so both
+# editions can sit side by side.
+EDITION ?= instructor
+ifeq ($(EDITION),student)
+BOOK_HTML := _build/student/html
+BOOK_PDF  := _build/student/pdf
+STUDENT_SRC := _build/student/src
+PDF_FLAGS := --html $(BOOK_HTML) --out $(BOOK_PDF) --student
+else ifeq ($(EDITION),instructor)
+BOOK_HTML := _build/html
+PDF_FLAGS :=
+else
+$(error EDITION is "instructor" (the default) or "student", not "$(EDITION)")
+endif
+
 help:
 	@echo "make book       build the HTML book into _build/html"
+	@echo "make book EDITION=student  the student edition (no solutions anywhere) into _build/student/html"
 	@echo "make test       run every check (unit tests, nbval, twins, book build)"
 	@echo "make notebooks  re-execute every notebook in place (refresh stored outputs)"
 	@echo "make lab        start JupyterLab on the notebooks"
-	@echo "make pdf        print the book as one PDF per language into _build/pdf"
+	@echo "make pdf        print the book as one PDF per language into _build/pdf (EDITION=student: _build/student/pdf)"
 	@echo "make bench      print the training-throughput benchmark table"
 	@echo "make assignments  write nbgrader source notebooks of every chapter into _build/assignments/{en,zh}"
 	@echo "make portability  nbval natively and under two numeric perturbations (other CPU kernels)"
@@ -37,9 +56,16 @@ $(STAMP): pyproject.toml Makefile jupyter-config/course_lib.json
 venv: $(STAMP)
 
 book: $(STAMP)
+ifeq ($(EDITION),student)
+	rm -rf $(BOOK_HTML) $(STUDENT_SRC)/_build/html
+	$(PY) tools/student_edition.py stage $(STUDENT_SRC)
+	$(VENV)/bin/jupyter-book build $(STUDENT_SRC) --path-output $(STUDENT_SRC) -W -n --keep-going
+	mv $(STUDENT_SRC)/_build/html $(BOOK_HTML)
+else
 	rm -rf _build/html
 	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
-	@echo "The book is in _build/html/index.html"
+endif
+	@echo "The book is in $(BOOK_HTML)/index.html"
 
 # Tests and notebooks are spread over JOBS processes (pytest-xdist; each notebook stays in one process).
 JOBS ?= 2
@@ -74,19 +100,25 @@ portability: $(STAMP)
 	env $(PERTURB_DEFAULT) $(NBVAL)
 
 # The built HTML, also opened page by page in headless Chromium with the network closed
-# (tests/book/test_browser.py; it skips, saying why, where no Chromium is installed).
+# (tests/book/test_browser.py; it skips, saying why, where no Chromium is installed), and the student edition's
+# leak checks (tests/book/test_student_edition.py; they skip, saying why, where `make book EDITION=student` has
+# not been run).
 booktest: $(STAMP)
 	$(PY) -m pytest -q -rs tests/book
 
-# The PDFs are printed and checked too (about 2-4 minutes): they are a deliverable, and a deliverable that no
-# check builds breaks unnoticed; CI's budget (90 min) has room for it.
+# Both editions are built (the student edition takes about as long as the default one), and booktest checks
+# both: tests/book/test_student_edition.py looks for every solution in each. The PDFs of both editions are printed
+# and checked too (about 2-4 minutes each; the student PDFs are also searched for solutions): they are a
+# deliverable, and a deliverable that no check builds breaks unnoticed; CI's budget (90 min) has room for it.
 test: $(STAMP)
 	$(MAKE) unit
 	$(MAKE) nbval
 	$(MAKE) nbval-perturbed
-	$(MAKE) book
+	$(MAKE) book EDITION=instructor
+	$(MAKE) book EDITION=student
 	$(MAKE) booktest
 	$(PY) book/_ext/print_pdf.py
+	$(PY) book/_ext/print_pdf.py --html _build/student/html --out _build/student/pdf --student
 
 notebooks: $(STAMP)
 	$(PY) tools/notebooks.py build
@@ -102,7 +134,7 @@ lab: $(STAMP)
 # built HTML, offline, fonts embedded, numbered pages; checks its page count, Chinese text, fonts, page numbers, the
 # front page on one sheet and that no code frame is left empty at a page's foot (book/_ext/print_pdf.py).
 pdf: book
-	$(PY) book/_ext/print_pdf.py
+	$(PY) book/_ext/print_pdf.py $(PDF_FLAGS)
 
 # nbgrader assignments from notebooks/src, one course directory per language (tools/assignments.py):
 # _build/assignments/<lang>/{nbgrader_config.py,source/<chapter>/<chapter>.ipynb}. In that folder,

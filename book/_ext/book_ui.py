@@ -11,6 +11,8 @@
    links for Binder and Colab (GitHub) and a JupyterHub (``launch_buttons: jupyterhub_url``) appear too), and
    from the book alone: the build publishes ``bundle/`` (the notebooks of both languages, a wheel of
    course_lib *with its shipped checkpoints*, a requirements file and a README, also zipped as one file).
+   The bundle's notebooks are those the build read (``app.srcdir``): the repository's, or in the student edition
+   the staged copies without solutions (tools/student_edition.py).
 """
 from __future__ import annotations
 
@@ -533,7 +535,8 @@ def write_bundle(app: Sphinx, exc: Exception | None) -> None:
     top = "generative-ai-book"
     with zipfile.ZipFile(out / BUNDLE_ZIP, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for lang in ("en", "zh"):
-            for nb in sorted((ROOT / "notebooks" / lang).glob("*.ipynb")):
+            # the notebooks this build read (the student edition's are staged without their solutions)
+            for nb in sorted((Path(app.srcdir) / "notebooks" / lang).glob("*.ipynb")):
                 z.write(nb, f"{top}/notebooks/{lang}/{nb.name}")
         z.write(wheel, f"{top}/{wheel.name}")
         z.writestr(f"{top}/requirements.txt", requirements)
