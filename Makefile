@@ -116,7 +116,7 @@ test: $(STAMP)
 	$(MAKE) nbval-perturbed
 	$(MAKE) book EDITION=instructor
 	$(MAKE) book EDITION=student
-	$(MAKE) booktest
+	STUDENT_BOOK_HTML=$(CURDIR)/_build/student/html $(MAKE) booktest
 	$(PY) book/_ext/print_pdf.py
 	$(PY) book/_ext/print_pdf.py --html _build/student/html --out _build/student/pdf --student
 

@@ -18,6 +18,10 @@ landing page, the first page of each book, gets FRONT_CSS as well so that it fit
 joining, every page but the first gets its number (1..N in each book) at the foot: Chromium prints one page
 of N sheets that carry only their numbers, and each is laid over its page.
 
+With ``--student`` (``make pdf EDITION=student``: ``--html _build/student/html --out _build/student/pdf``) the PDFs
+are also searched for solutions (:func:`solutions_in`): no solution toggle's title and no string of a solution's
+code or prose may be in their text.
+
 The result is then checked (and the command fails if a check fails): at least one PDF page per book page, the
 Chinese book's text is Chinese, no U+FFFD in the text, and every font embedded (a font that is referenced
 but not embedded would be replaced, or drawn as boxes, by the reader's viewer); the landing page is one page
@@ -405,10 +409,27 @@ def check_pdf(path: Path, lang: str) -> list[str]:
     return problems
 
 
+def solutions_in(path: Path) -> list[str]:
+    """The solutions a PDF of the student edition shows (``--student``): a solution toggle's title ("Solution 3",
+    "答案 3", which the default edition prints for each hidden solution) or a string of a solution's code or prose
+    (tools/student_edition.py, ``needles``), in the PDF's text with whitespace normalised."""
+    from pypdf import PdfReader
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import student_edition
+
+    text = student_edition.normalise(" ".join(page.extract_text() or "" for page in PdfReader(path).pages))
+    found = [m.group(0) for m in re.finditer(r"(?:Solution|答案) \d+", text)]
+    found += [n for strings in student_edition.needles().values() for n in strings if n in text]
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "pdf")
+    parser.add_argument("--student", action="store_true",
+                        help="the student edition (make pdf EDITION=student): also check that no solution is printed")
     args = parser.parse_args(argv)
     if not (args.html / "index.html").exists():
         print(f"no built book in {args.html}: run `make book` first", file=sys.stderr)
@@ -419,6 +440,12 @@ def main(argv: list[str] | None = None) -> int:
         for problem in check_pdf(path, lang):
             print(f"{path}: {problem}", file=sys.stderr)
             failed = True
+        if args.student:
+            shown = solutions_in(path)
+            print(f"{path}: solutions printed: {len(shown)}")
+            if shown:
+                print(f"{path}: the student edition prints solutions: {shown[:10]}", file=sys.stderr)
+                failed = True
     return 1 if failed else 0
 
 
