@@ -39,7 +39,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notebooks import _load_cells, _names  # noqa: E402
-from twins import LANGS, Cell, join_cjk_lines, render_code  # noqa: E402
+from twins import LANGS, Cell, chapter_file, join_cjk_lines, render_code, render_objectives  # noqa: E402
 
 DEFAULT_OUT = ROOT / "_build" / "assignments"
 EXERCISES = {"en": "Exercises", "zh": "练习"}
@@ -175,6 +175,9 @@ def build_assignment(name: str, cells: list[Cell], lang: str) -> nbformat.Notebo
             if found.before:
                 nb.cells.append(nbformat.v4.new_markdown_cell(found.before))
             nb.cells.append(nbformat.v4.new_markdown_cell(found.heading))
+        elif c.kind == "objectives":  # the box under the title, as in the chapter
+            box = render_objectives(c, lang, chapter_file)
+            nb.cells.append(nbformat.v4.new_markdown_cell(join_cjk_lines(box) if lang == "zh" else box))
         elif c.kind == "solution":
             if exercises is None or c.number not in exercises.items:
                 raise ValueError(f"{name}: solution {c.number} has no exercise {c.number} listed before it")

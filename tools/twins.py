@@ -19,6 +19,10 @@ A chapter source ``notebooks/src/NN_name.py`` defines ``CELLS``, a list built wi
   markers stay visible to the student, and with no markers the whole test is hidden), ``points`` — what the
   test is worth, or with no ``grade`` what the manually graded answer is worth, and ``written`` — points for a
   written answer graded by hand beside the autograded test (the solution's prose is its model answer).
+* ``objectives(en=[...], zh=[...], chapters=(...), maths_en=..., maths_zh=...)`` — the chapter's learning
+  objectives and prerequisites (earlier chapters by number, and the mathematics), written once: they are drawn
+  as a box under the chapter's title in both notebooks, and the instructor's guide (``tools/guide.py``) reads
+  them from here.
 
 **Slides.** Every cell gets RISE's ``"slideshow": {"slide_type": ...}`` metadata, the same in both twins, so
 that a lecturer presents a chapter from JupyterLab and runs its cells live (:func:`slide_type` is the rule):
@@ -42,6 +46,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import nbformat
 
@@ -66,6 +71,8 @@ class Cell:
     points: int = 1  # what ``grade`` is worth, or with no ``grade`` what the hand-graded answer is worth
     written: int = 0  # points of a written answer graded by hand beside ``grade``
     slide: str | None = None  # the cell's slide type when the rule (:func:`slide_type`) is wrong for it
+    items: dict[str, list[str]] = field(default_factory=dict)  # an "objectives" cell's objectives per language
+    requires: tuple[int, ...] = ()  # the chapters an "objectives" cell's chapter builds on
 
 
 #: RISE's slide types (reveal.js: a new slide, a slide below the last one, a piece shown on the next key press,
@@ -110,6 +117,62 @@ def solution(number: int, en: str, zh: str, code: str = "", en_after: str = "", 
             "en_after": textwrap.dedent(en_after).strip(), "zh_after": textwrap.dedent(zh_after).strip()}
     return Cell("solution", text=text, src=textwrap.dedent(code).strip("\n"), number=number,
                 grade=textwrap.dedent(grade).strip("\n"), points=points, written=written)
+
+
+OBJECTIVES = {
+    "en": {"title": "Learning objectives", "lead": "After this chapter you can:", "prereq": "**Prerequisites:** ",
+           "chapter": "chapter {n}", "none": "none", "maths": "maths:", "sep": "; "},
+    "zh": {"title": "学习目标", "lead": "学完本章，你将能够：", "prereq": "**预备知识**：",
+           "chapter": "第 {n} 章", "none": "无", "maths": "数学：", "sep": "；"},
+}
+
+
+def objectives(en: list[str], zh: list[str], *, chapters: tuple[int, ...] = (), maths_en: str, maths_zh: str) -> Cell:
+    """A chapter's learning objectives (one per item, the same number in each language) and its prerequisites:
+    the earlier ``chapters`` it builds on and the mathematics it assumes (see the module docstring)."""
+    items = {"en": [textwrap.dedent(i).strip() for i in en], "zh": [textwrap.dedent(i).strip() for i in zh]}
+    if not items["en"] or len(items["en"]) != len(items["zh"]) or not all(items["en"] + items["zh"]):
+        raise ValueError("objectives: the same positive number of non-empty items in each language")
+    if not (maths_en.strip() and maths_zh.strip()):
+        raise ValueError("objectives: say what mathematics the chapter assumes, in both languages")
+    return Cell("objectives", text={"en": maths_en.strip(), "zh": maths_zh.strip()}, items=items,
+                requires=tuple(chapters))
+
+
+def chapter_links(numbers: tuple[int, ...], lang: str, link) -> str:
+    """``[chapter 2](…), [chapter 3](…)`` (``[第 2 章](…)、[第 3 章](…)``), each target ``link(n)``."""
+    words = OBJECTIVES[lang]
+    parts = [f"[{words['chapter'].format(n=n)}]({link(n)})" for n in numbers]
+    if not parts:
+        return words["none"]
+    if lang == "zh":
+        return "、".join(parts)
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def render_prerequisites(cell: Cell, lang: str, link) -> str:
+    """One line: the chapters a chapter builds on (linked by ``link(n)``) and the mathematics it assumes."""
+    words = OBJECTIVES[lang]
+    return (f"{words['prereq']}{chapter_links(cell.requires, lang, link)}{words['sep']}"
+            f"{words['maths']}{' ' if lang == 'en' else ''}{cell.text[lang]}")
+
+
+def render_objectives(cell: Cell, lang: str, link) -> str:
+    """The box under a chapter's title: its objectives as a list, then its prerequisites."""
+    words = OBJECTIVES[lang]
+    lines = [f":::{{admonition}} {words['title']}", ":class: tip", "", words["lead"], ""]
+    lines += [f"* {item}" for item in cell.items[lang]]
+    lines += ["", render_prerequisites(cell, lang, link), ":::"]
+    return "\n".join(lines)
+
+
+def chapter_file(number: int) -> str:
+    """The notebook of chapter ``number`` (``02_gan.ipynb``), found in ``notebooks/src``."""
+    src = Path(__file__).resolve().parents[1] / "notebooks" / "src"
+    found = sorted(src.glob(f"{number:02d}_*.py"))
+    if len(found) != 1:
+        raise ValueError(f"no single chapter {number} in {src}")
+    return found[0].stem + ".ipynb"
 
 
 def render_solution(cell: Cell, lang: str) -> str:
@@ -282,12 +345,20 @@ def build_notebook(name: str, cells: list[Cell], lang: str) -> nbformat.Notebook
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata["rise"] = dict(RISE)
     first_md = True
+    box = [render_objectives(c, lang, chapter_file) for c in cells if c.kind == "objectives"]
+    if len(box) > 1:
+        raise ValueError(f"{name}: more than one objectives cell")
     for c in cells:
+        if c.kind == "objectives":
+            continue  # drawn under the title, in the first markdown cell
         if c.kind == "markdown":
             for k, part in enumerate(markdown_parts(c)):
                 text = join_cjk_lines(part[lang]) if lang == "zh" else part[lang]
                 if first_md:
-                    text = with_twin_link(text, TWIN_LINK[lang].format(name=name))
+                    link = TWIN_LINK[lang].format(name=name)
+                    if box:
+                        link += "\n\n" + (join_cjk_lines(box[0]) if lang == "zh" else box[0])
+                    text = with_twin_link(text, link)
                     first_md = False
                 slide = slide_type(c, part["en"]) if k == 0 else slide_type(Cell("markdown"), part["en"])
                 nb.cells.append(nbformat.v4.new_markdown_cell(text, metadata=_slide_meta(slide)))

@@ -1,5 +1,5 @@
 """Chapter 0: getting started — the environment, the offline MNIST split, and how the book is built."""
-from twins import code, md, solution
+from twins import code, md, objectives, solution
 
 CELLS = [
     md(
@@ -34,6 +34,24 @@ CELLS = [
         计算量大的训练（第 5 章的 MNIST 模型、第 4 章的微型 GPT）通过 `course_lib` 的命令行完成，笔记本只加载它保存的检查点，
         因此每个笔记本在 CPU 上都能在一分钟左右跑完。
         """,
+    ),
+    # ------------------------------------------------------------------------------ objectives
+    objectives(
+        en=[
+            "check that the environment works: the versions of the libraries, the device, and the font that draws Chinese in figures;",
+            "load the offline MNIST split (4,000 training and 1,000 held-out digits) and say what a batch of images is: its shape, range and dtype;",
+            'put data on a device with `device="auto"` and check where a tensor lives;',
+            "download full MNIST when it is wanted, verified by its checksums.",
+        ],
+        zh=[
+            "检查运行环境：各个库的版本、计算设备，以及图中显示中文所用的字体；",
+            "载入离线 MNIST 划分（4,000 个训练数字和 1,000 个留出数字），说清一批图像的形状、取值范围和数据类型；",
+            '用 `device="auto"` 把数据放到设备上，并检查张量所在的设备；',
+            "需要时下载完整 MNIST，并用校验和核对文件。",
+        ],
+        chapters=(),
+        maths_en="none beyond school algebra; Python and a first acquaintance with arrays (NumPy or PyTorch tensors).",
+        maths_zh="中学代数即可；会用 Python，对数组（NumPy 数组或 PyTorch 张量）有初步了解。",
     ),
     code(
         """

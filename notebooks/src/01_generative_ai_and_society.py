@@ -1,6 +1,6 @@
 """Chapter 1: generative AI and society — what a generative model is, and privacy, fairness, transparency and
 accountability, each shown by a small computation; the regulatory landscape as dated, cited facts."""
-from twins import code, md, solution
+from twins import code, md, objectives, solution
 
 CELLS = [
     # ------------------------------------------------------------------ introduction
@@ -46,6 +46,28 @@ CELLS = [
 
         本章的小模型用 scikit-learn 实现，分组指标用 `fairlearn`，解释方法用 `captum`，另外还用到 `course_lib` 的两个小模块 `privacy` 和 `watermark`。
         """,
+    ),
+    # ------------------------------------------------------------------------------ objectives
+    objectives(
+        en=[
+            "define a generative model as a learned distribution $p(x)$ that can be sampled, and place GANs, VAEs, autoregressive models and diffusion models in that frame;",
+            "measure memorisation, and say what the ε of differential privacy guarantees (the Laplace mechanism, composition);",
+            "measure a classifier's group gaps with `fairlearn`, and say what a mitigation such as equalised odds or demographic parity trades away;",
+            "set an interpretable model beside an opaque one, and put a saliency explanation through a sanity check;",
+            "write a model card, and measure which edits a watermark survives;",
+            "date the main rules: China's Interim Measures for generative AI services, the EU AI Act, NIST's AI RMF 1.0.",
+        ],
+        zh=[
+            "把生成模型定义为可以从中采样的、学到的分布 $p(x)$，并在这一框架下认识生成对抗网络、变分自编码器、自回归模型和扩散模型；",
+            "测量模型的记忆，并说明差分隐私中的 ε 保证了什么（拉普拉斯机制、组合）；",
+            "用 `fairlearn` 测量分类器在各群体之间的差距，并说明均等几率、人口统计均等这类缓解方法要付出什么代价；",
+            "把可解释的模型和不透明的模型放在一起比较，并对显著性图做合理性检验；",
+            "撰写模型卡，并测量水印能经受住哪些修改；",
+            "说出主要法规的时间：我国《生成式人工智能服务管理暂行办法》、欧盟《人工智能法》、美国 NIST《人工智能风险管理框架 1.0》。",
+        ],
+        chapters=(0,),
+        maths_en="probability: distributions, sampling, conditional probability, the exponential function; no calculus is needed.",
+        maths_zh="概率：分布、采样、条件概率，以及指数函数；不需要微积分。",
     ),
     code(
         """

@@ -1,6 +1,6 @@
 """Chapter 2: GANs, the mathematics — the minimax game, the optimal discriminator, C(G) = -log 4 + 2 JSD,
 saturating vs non-saturating generator losses, the training algorithm and mode collapse on a ring of Gaussians."""
-from twins import code, md, solution
+from twins import code, md, objectives, solution
 
 CELLS = [
     # ------------------------------------------------------------------------------------------------ intro
@@ -54,6 +54,26 @@ CELLS = [
 
         全部内容在 CPU 上不到一分钟即可运行完毕。可复用的部分放在 `course_lib.models.gan` 中，第 5 章会再次用它在 MNIST 上训练卷积 GAN。
         """,
+    ),
+    # ------------------------------------------------------------------------------ objectives
+    objectives(
+        en=[
+            "write the value $V(D, G)$ of the game, and tell the discriminator's loss (binary cross-entropy) from the generator's, saturating and non-saturating;",
+            r"derive the optimal discriminator $D^*(x) = p_\text{data}(x) / (p_\text{data}(x) + p_g(x))$ and compare it with a trained network;",
+            r"derive $C(G) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data} \,\|\, p_g)$ and check it by numerical integration;",
+            "explain from the gradient why practice uses the non-saturating generator loss;",
+            "run the training algorithm on a ring of Gaussians, measure mode collapse over seeds with intervals, and judge a remedy by the same measurement.",
+        ],
+        zh=[
+            "写出博弈的价值函数 $V(D, G)$，分清判别器的损失（二元交叉熵）与生成器的损失（饱和与非饱和）；",
+            r"推导最优判别器 $D^*(x) = p_\text{data}(x) / (p_\text{data}(x) + p_g(x))$，并与训练出的网络对照；",
+            r"推导 $C(G) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data} \,\|\, p_g)$，并用数值积分验证；",
+            "从梯度出发解释为什么实践中使用非饱和的生成器损失；",
+            "在圆环上的高斯混合上运行训练算法，基于多个种子、带置信区间地测量模式坍塌，并用同样的测量评判一种补救方法。",
+        ],
+        chapters=(0, 1),
+        maths_en="expectations and densities, the logarithm and the sigmoid and their derivatives, KL divergence (met here), gradient descent.",
+        maths_zh="期望与概率密度，对数函数、sigmoid 函数及其导数，KL 散度（本章会介绍），梯度下降。",
     ),
     code(
         """

@@ -1,5 +1,5 @@
 """Chapter 3: VAEs, the mathematics — every formula followed by a cell that checks it."""
-from twins import code, md, solution
+from twins import code, md, objectives, solution
 
 CELLS = [
     # ------------------------------------------------------------------------------------------ intro
@@ -43,6 +43,28 @@ CELLS = [
 
         文中的模型与损失函数都来自 `course_lib.models.vae`，第 5 章在 GPU 上训练的也正是这份代码。
         """,
+    ),
+    # ------------------------------------------------------------------------------ objectives
+    objectives(
+        en=[
+            r"state a latent-variable model, and explain why its posterior $p(z \mid x)$ is intractable;",
+            r"derive the ELBO two ways: by Jensen's inequality and from $\log p(x) = \mathrm{ELBO} + \mathrm{KL}(q \,\|\, p(z \mid x))$;",
+            r"compute the KL divergence of a diagonal Gaussian to $\mathcal N(0, I)$ in closed form, and check it by Monte Carlo;",
+            "explain the reparameterisation trick, and measure why its gradients vary less than the score-function estimator's;",
+            "choose between a Bernoulli and a Gaussian likelihood, and read what β does to a VAE;",
+            r"estimate $\log p(x)$ with the importance-weighted bound, and say how far the ELBO lies below it.",
+        ],
+        zh=[
+            r"写出潜变量模型，并解释为什么它的后验 $p(z \mid x)$ 难以计算；",
+            r"用两种方法推导证据下界（ELBO）：詹森不等式，以及 $\log p(x) = \mathrm{ELBO} + \mathrm{KL}(q \,\|\, p(z \mid x))$；",
+            r"求出对角高斯分布到 $\mathcal N(0, I)$ 的 KL 散度的闭式解，并用蒙特卡洛方法验证；",
+            "解释重参数化技巧，并通过测量说明它的梯度方差为什么比得分函数估计量小；",
+            "在伯努利似然与高斯似然之间做出选择，并读懂 β 对变分自编码器的影响；",
+            r"用重要性加权下界估计 $\log p(x)$，并说明 ELBO 比它低多少。",
+        ],
+        chapters=(0, 1),
+        maths_en="Bayes' rule, the Gaussian density, expectations and Monte Carlo estimates, Jensen's inequality, the gradient of an expectation.",
+        maths_zh="贝叶斯公式、高斯密度、期望与蒙特卡洛估计、詹森不等式、期望的梯度。",
     ),
     code(
         """

@@ -1,5 +1,5 @@
 """Chapter 4: GPT — the mathematics, and a tiny GPT trained on this book's own text."""
-from twins import code, md, solution
+from twins import code, md, objectives, solution
 
 CELLS = [
     md(
@@ -43,6 +43,26 @@ CELLS = [
         * 数一数 GPT 的参数（约 $12 L d^2$），并与实际模型对照；
         * 训练一个 GPT，与基线比较，再用温度、top-k 和 top-p 从中采样。
         """,
+    ),
+    # ------------------------------------------------------------------------------ objectives
+    objectives(
+        en=[
+            "factor $p(x)$ autoregressively, and convert between cross-entropy, bits per character and perplexity;",
+            r"compute scaled dot-product attention by hand, explain the $\sqrt{d_k}$, and show that the causal mask keeps the future out;",
+            "write the sinusoidal positional encoding correctly, and check that an offset acts as a rotation;",
+            r"take a decoder-only block apart (pre-LayerNorm, residuals, MLP) and count its parameters, $\approx 12 L d^2$;",
+            "train a tiny character-level GPT on this book, and sample it greedily and with temperature, top-k and top-p.",
+        ],
+        zh=[
+            "把 $p(x)$ 按自回归方式分解，并在交叉熵、每字符比特数与困惑度之间换算；",
+            r"手算缩放点积注意力，解释为什么除以 $\sqrt{d_k}$，并演示因果掩码如何挡住后面的位置；",
+            "正确写出正弦位置编码，并验证位置偏移相当于一次旋转；",
+            r"拆解仅解码器 Transformer 的模块（前置层归一化、残差连接、MLP），并数出它的参数量 $\approx 12 L d^2$；",
+            "用本书的文本训练一个字符级的小型 GPT，并用贪心、温度、top-k 和 top-p 采样生成文本。",
+        ],
+        chapters=(0, 1),
+        maths_en="matrix products, the softmax, logarithms in base 2 and e (bits against nats), conditional probability, sine and cosine.",
+        maths_zh="矩阵乘法、softmax、以 2 和 e 为底的对数（比特与奈特）、条件概率、正弦与余弦。",
     ),
     code(
         """

@@ -1,5 +1,5 @@
 """Chapter 5: the MNIST project — an evaluator, a DCGAN and a VAE, trained by course_lib, measured and compared."""
-from twins import code, md, solution
+from twins import code, md, objectives, solution
 
 CELLS = [
     md(
@@ -39,6 +39,28 @@ CELLS = [
 
         下面的一切在 CPU 上大约一分钟就能跑完：训练早已通过命令行完成，本笔记本只加载结果（外加一次很短的现场训练）。
         """,
+    ),
+    # ------------------------------------------------------------------------------ objectives
+    objectives(
+        en=[
+            "follow the data from the file to the model, and explain why a trained classifier serves as the measuring instrument;",
+            "compute the classifier-feature Fréchet distance and class coverage, and read them against the real-vs-real floor at the same sample size;",
+            "explain why Dense → reshape → Dense cannot draw a 28 × 28 digit, and how transposed convolutions do;",
+            "load the DCGAN and the VAE trained by the command line, read their model cards, and train a VAE live for a few epochs;",
+            "compare GAN, VAE and diffusion model with intervals, naming a winner only where the intervals separate;",
+            "train the full models on a GPU from the command line.",
+        ],
+        zh=[
+            "跟踪数据从文件到模型的全过程，并解释为什么要用训练好的分类器作为测量工具；",
+            "计算基于分类器特征的弗雷歇距离和类别覆盖，并与相同样本量下“真实对真实”的下限对照着解读；",
+            "解释为什么“全连接 → 变形 → 全连接”画不出 28 × 28 的数字，而转置卷积可以；",
+            "载入由命令行训练的 DCGAN 和变分自编码器，读懂它们的模型卡，并当场把一个变分自编码器训练几轮；",
+            "带置信区间地比较生成对抗网络、变分自编码器与扩散模型，只有区间分开时才判定胜者；",
+            "在 GPU 上用命令行训练完整模型。",
+        ],
+        chapters=(2, 3),
+        maths_en="means and covariance matrices of Gaussians, the matrix square root (in the Fréchet distance), confidence intervals.",
+        maths_zh="高斯分布的均值与协方差矩阵、矩阵平方根（弗雷歇距离中用到）、置信区间。",
     ),
     code(
         """

@@ -1,5 +1,5 @@
 """Chapter 6: the responsible-generation lab — the book audits its own models."""
-from twins import code, md, solution
+from twins import code, md, objectives, solution
 
 CELLS = [
     md(
@@ -59,6 +59,28 @@ CELLS = [
 
         所用工具都在 `course_lib.responsible` 中；这里用到的每个模型，都由其模型卡里打印的那一条命令训练而成。
         """,
+    ),
+    # ------------------------------------------------------------------------------ objectives
+    objectives(
+        en=[
+            "attack a model by loss-threshold membership inference, and read the ROC curve where privacy is at stake: the TPR at 1% FPR;",
+            "label generated images (a visible and a metadata label, a watermark) and a GPT's text (a green-list watermark), and measure what each survives;",
+            "measure a GPT's memorisation with inserted canaries and their exposure;",
+            "weigh the price of differential privacy (ε against quality and against the attack), and audit ε from below;",
+            "test whether a skewed training set gives a skewed, amplified or vanished class in the samples;",
+            "read, and fill by code, the audit section of a model card.",
+        ],
+        zh=[
+            "用基于损失阈值的成员推断攻击模型，并在隐私真正攸关的区域读 ROC 曲线：假阳性率为 1% 时的真阳性率；",
+            "为生成的图像加标识（显式标识、元数据标识和水印），为 GPT 的文本加绿名单水印，并测量每种标识经得起哪些修改；",
+            "用插入的金丝雀及其暴露度测量 GPT 的记忆；",
+            "权衡差分隐私的代价（ε 与生成质量、与攻击效果的关系），并从下方审计 ε；",
+            "检验偏斜的训练集会不会让样本中的某一类同样偏斜、被放大或干脆消失；",
+            "读懂模型卡中的审计部分，并用代码把它填写出来。",
+        ],
+        chapters=(1, 3, 4, 5),
+        maths_en="hypothesis tests and ROC curves, binomial (Clopper–Pearson) intervals, (ε, δ)-differential privacy as defined in chapter 1.",
+        maths_zh="假设检验与 ROC 曲线、二项分布的（Clopper–Pearson）置信区间，第 1 章定义的 (ε, δ)-差分隐私。",
     ),
     code(
         """

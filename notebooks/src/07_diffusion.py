@@ -1,5 +1,5 @@
 """Chapter 7: diffusion models — the mathematics checked by running code, a 2-D toy and a small UNet on MNIST."""
-from twins import code, md, solution
+from twins import code, md, objectives, solution
 
 CELLS = [
     # ------------------------------------------------------------------------------------------ intro
@@ -52,6 +52,26 @@ CELLS = [
 
         代码位于 `course_lib.models.diffusion`：公式、网络，以及 `python -m course_lib train diffusion` 背后的训练任务。
         """,
+    ),
+    # ------------------------------------------------------------------------------ objectives
+    objectives(
+        en=[
+            r"derive the forward process's closed form $q(x_t \mid x_0)$ and the reverse posterior $q(x_{t-1} \mid x_t, x_0)$, and check both numerically;",
+            "reduce the ELBO to a sum of per-step KL divergences and the simple noise-prediction loss;",
+            "convert between the noise, clean-image and score parameterisations, and use Tweedie's formula;",
+            "compare a diffusion model with chapter 2's GANs on the ring of Gaussians;",
+            "sample MNIST with DDPM and DDIM, steer it with classifier-free guidance, and measure it with chapter 5's instruments.",
+        ],
+        zh=[
+            r"推导前向过程的闭式 $q(x_t \mid x_0)$ 与反向后验 $q(x_{t-1} \mid x_t, x_0)$，并用数值验证；",
+            "把 ELBO 化为逐步 KL 散度之和，再化为预测噪声的简化损失；",
+            "在噪声、干净图像和得分三种参数化之间换算，并使用 Tweedie 公式；",
+            "在圆环上的高斯混合上，把扩散模型与第 2 章的生成对抗网络相比较；",
+            "用 DDPM 和 DDIM 对 MNIST 采样，用分类器无关引导控制生成，并用第 5 章的工具测量结果。",
+        ],
+        chapters=(2, 3, 5),
+        maths_en=r"Gaussian conditioning and products of Gaussians, KL divergence between Gaussians, Bayes' rule, the score $\nabla_x \log p(x)$.",
+        maths_zh=r"高斯分布的条件分布与乘积、两个高斯分布之间的 KL 散度、贝叶斯公式、得分 $\nabla_x \log p(x)$。",
     ),
     code(
         """
