@@ -161,7 +161,7 @@ def _cell_seconds(cell: nbformat.NotebookNode) -> float:
 
 def time_notebook(path: Path, timeout: int = 1800) -> tuple[dict, dict]:
     """Execute a copy of the notebook at ``path`` in its folder (the file is not written) and time each cell.
-    Returns (its entry of timings.json, what the kernel says about torch)."""
+    Returns (its entry of timings.json, the kernel's torch version)."""
     nb = copy.deepcopy(nbformat.read(path, as_version=4))
     nb.cells.append(nbformat.v4.new_code_cell(_PROBE))  # asked after the chapter, not timed with it
     load_start = _load()
@@ -175,6 +175,7 @@ def time_notebook(path: Path, timeout: int = 1800) -> tuple[dict, dict]:
              if c.cell_type == "code" and c.source.strip()]
     slowest = sorted(cells, key=lambda c: -c[2])[:SLOWEST]
     entry = {
+        "torch_threads": int(threads),  # what the chapter ran on (some set one thread), read after its last cell
         "total_s": round(total, 1),  # wall clock, kernel start included
         "cells_s": round(sum(c[2] for c in cells), 1),
         "code_cells": len(cells),
@@ -183,13 +184,16 @@ def time_notebook(path: Path, timeout: int = 1800) -> tuple[dict, dict]:
         "load_end": _load(),
         "measured": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    return entry, {"torch_threads": int(threads), "torch": version}
+    return entry, {"torch": version}
 
 
 def time_notebooks(names: list[str], langs: tuple[str, ...] = ("en",)) -> None:
     """Time ``names`` in ``langs`` and write them into ``notebooks/timings.json`` (other entries are kept when
     they were measured on the same machine)."""
-    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()}
+    import torch  # here, not at the top: the other commands do not need it
+
+    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
+               "torch_threads_default": torch.get_num_threads()}
     data = json.loads(TIMINGS.read_text(encoding="utf-8")) if TIMINGS.exists() else {}
     if {k: data.get("machine", {}).get(k) for k in machine} != machine:
         data = {}  # another machine: its numbers are not comparable with these
