@@ -28,9 +28,7 @@ import sys
 import time
 import zipfile
 import zlib
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import nbformat
 import pytest
@@ -40,6 +38,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import student_edition as se  # noqa: E402
 from headless import LAUNCH_ARGS, find_chromium, serve  # noqa: E402
+from html_links import broken_links  # noqa: E402
 
 DEFAULT_HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 BINARY = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mo", ".pdf",
@@ -312,19 +311,6 @@ def test_student_notebooks_are_the_chapters_without_their_solutions(student_html
 # The student edition's pages
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if a.get("id"):
-            self.ids.add(a["id"])
-        self.links += [a[k] for k in ("href", "src") if a.get(k)]
-
-
 def test_student_pages_say_where_the_solutions_are_and_links_resolve(student_html):
     for name in se.chapters():
         for lang, title in (("en", "Student edition"), ("zh", "学生版")):
@@ -336,18 +322,7 @@ def test_student_pages_say_where_the_solutions_are_and_links_resolve(student_htm
     for page, old, new in se.PAGE_EDITS:
         lang = page.split("/")[1]
         assert se.normalise(new) in preface[lang] and se.normalise(old) not in preface[lang], page
-    parsed = {p.resolve(): _Links() for p in student_html.rglob("*.html") if "_static" not in p.parts}
-    for page, links in parsed.items():
-        links.feed(page.read_text(encoding="utf-8"))
-    broken = []
-    for page, info in parsed.items():
-        for link in info.links:
-            u = urlparse(link)
-            if u.scheme or link.startswith(("//", "mailto:", "javascript:", "data:")):
-                continue
-            target = (page.parent / unquote(u.path)).resolve() if u.path else page
-            if not target.exists() or (u.fragment and target in parsed and u.fragment not in parsed[target].ids):
-                broken.append(f"{page.relative_to(student_html.resolve())} -> {link}")
+    broken = broken_links(student_html)
     assert not broken, f"broken links in the student edition: {broken[:20]}"
 
 
