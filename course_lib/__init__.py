@@ -25,6 +25,8 @@ import cycle (``tests/test_imports.py`` holds both):
 * :mod:`course_lib.evaluator` — any checkpoint through the registry: ``load_any``, ``sample_checkpoint``,
   ``checkpoint_fd``, ``evaluate_checkpoint`` (and, for the chapters, the metrics and the classifier's functions)
 * :mod:`course_lib.responsible.audit` — the audit card of any generator checkpoint (chapter 6)
+* :mod:`course_lib.exercises` — the learners' self-checks, ``check(n)`` after an exercise (right, close or wrong,
+  with a hint); their machinery, :mod:`course_lib.selfcheck`, imports nothing of the library
 * :mod:`course_lib.cli` — ``python -m course_lib train|evaluate|sample|audit|study``, the only place that parses
   arguments; :mod:`course_lib.lab` — a Jupyter server extension that serves JupyterLab the CJK font
 

@@ -37,6 +37,9 @@ from assignments import split_exercises  # noqa: E402
 from notebooks import TIMINGS, _load_cells, _names  # noqa: E402
 from twins import LANGS, Cell, chapter_file, join_cjk_lines, render_prerequisites  # noqa: E402
 
+sys.path.insert(0, str(ROOT))
+from course_lib.exercises import REGISTRY as SELF_CHECKS  # noqa: E402  (the learners' check(n), per chapter)
+
 PAGES = {lang: ROOT / "book" / lang / "instructors.md" for lang in LANGS}
 BLOCK = re.compile(r"^% BEGIN generated: (?P<key>[\w-]+) \(tools/guide\.py\)\n(?P<body>.*?)^% END generated: (?P=key)\n",
                    re.M | re.S)
@@ -46,7 +49,7 @@ WORDS = {
     "en": {
         "chapter": "Chapter", "total": "run time (s)", "cells": "in cells (s)", "slowest": "slowest cell (s)",
         "load": "load average (start → end)", "exercises": "exercises", "auto": "autograded points",
-        "hand": "points graded by hand", "no": "No.", "exercise": "exercise", "cell": "cell", "code": "first line",
+        "hand": "points graded by hand", "selfcheck": "self-check (`check(n)` reads)", "no": "No.", "exercise": "exercise", "cell": "cell", "code": "first line",
         "seconds": "s", "objectives": "**Objectives.** After this chapter students can:",
         "timing": "**Run time.** {total} s from kernel start to the last cell ({cells} s in {n} code cells, "
                   "on {threads} CPU thread{s}); "
@@ -65,7 +68,7 @@ WORDS = {
     "zh": {
         "chapter": "章", "total": "运行时间（秒）", "cells": "单元格合计（秒）", "slowest": "最慢单元格（秒）",
         "load": "平均负载（开始 → 结束）", "exercises": "练习数", "auto": "自动评分分值",
-        "hand": "人工评分分值", "no": "序号", "exercise": "练习", "cell": "单元格", "code": "首行代码",
+        "hand": "人工评分分值", "selfcheck": "自测（`check(n)` 读取）", "no": "序号", "exercise": "练习", "cell": "单元格", "code": "首行代码",
         "seconds": "秒", "objectives": "**学习目标**：学完本章，学生能够：",
         "timing": "**运行时间**：从启动内核到最后一个单元格共 {total} 秒（{n} 个代码单元格合计 {cells} 秒，"
                   "使用 {threads} 个 CPU 线程）；"
@@ -168,8 +171,11 @@ def chapter_block(ch: Chapter, timings: dict, lang: str) -> str:
                    for c in t["slowest"]]), ""]
     auto, hand = sum(e.auto for e in ch.exercises), sum(e.hand for e in ch.exercises)
     out += [w["ex_lead"].format(name=ch.name, auto=auto, hand=hand), ""]
-    out += [table([w["no"], w["exercise"], w["auto"], w["hand"]],
-                  [[str(e.number), short(e.text[lang], lang), str(e.auto), str(e.hand)] for e in ch.exercises])]
+    checks = SELF_CHECKS.get(ch.number, {})
+    out += [table([w["no"], w["exercise"], w["auto"], w["hand"], w["selfcheck"]],
+                  [[str(e.number), short(e.text[lang], lang), str(e.auto), str(e.hand),
+                    ", ".join(f"`{r}`" for r in checks[e.number].reads) if e.number in checks else w["none"]]
+                   for e in ch.exercises])]
     text = "\n".join(out)
     return join_cjk_lines(text) if lang == "zh" else text
 

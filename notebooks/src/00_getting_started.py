@@ -293,6 +293,16 @@ CELLS = [
         2. 把数据放到设备上：用 `device="auto"` 加载训练部分，检查张量位于哪个设备。
         """,
     ),
+    code(
+        """
+        # en: Self-checks: solve an exercise in a cell of your own, then run check(n) on it (right, close or wrong, with a hint).
+        # zh: 自测：在自己的单元格里做完练习 n，再运行 check(n)（它会给出“正确”“接近”或“还不对”的判断，并附上提示）。
+        from course_lib.exercises import self_checks
+
+        check = self_checks(0, globals(), lang=T("en", "zh"))
+        check()
+        """
+    ),
     solution(
         1,
         en="",

@@ -1099,6 +1099,16 @@ CELLS = [
            用 `mode_coverage` 测量结果，并把这三个指标与训练 B、C 比较。
         """,
     ),
+    code(
+        """
+        # en: Self-checks: solve an exercise in a cell of your own, then run check(n) on it (right, close or wrong, with a hint).
+        # zh: 自测：在自己的单元格里做完练习 n，再运行 check(n)（它会给出“正确”“接近”或“还不对”的判断，并附上提示）。
+        from course_lib.exercises import self_checks
+
+        check = self_checks(2, globals(), lang=T("en", "zh"))
+        check()
+        """
+    ),
     solution(
         1,
         en=r"""
@@ -1158,10 +1168,15 @@ CELLS = [
         沿 $\nabla C$ 前进的生成器得不到任何信号。（相比之下，Wasserstein 距离会随 $\theta$ 持续增大。）
         """,
         code=r"""
+        def c_of_theta(theta):
+            # en: D* = 1/2 on the overlap [theta, 1], where both terms give log(1/2); 0 or 1 elsewhere
+            # zh: 在重叠区间 [theta, 1] 上 D* = 1/2，两项各贡献 log(1/2)；其余地方 D* 为 0 或 1
+            return -(1 - min(theta, 1)) * math.log(4)
+
         for theta in [0.0, 0.25, 0.5, 1.0, 1.5, 2.0]:
             p = ((grid >= 0) & (grid <= 1)).astype(float)
             q = ((grid >= theta) & (grid <= theta + 1)).astype(float)
-            print(theta, round(C_of_G(p, q), 3), round(-(1 - min(theta, 1)) * math.log(4), 3))
+            print(theta, round(C_of_G(p, q), 3), round(c_of_theta(theta), 3))
         """,
         points=2,
     ),

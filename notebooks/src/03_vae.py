@@ -1129,6 +1129,16 @@ CELLS = [
         5. 用 `likelihood="gaussian"`、`sigma` 分别取 0.05、0.3 和 1 训练 `MLPVAE(z_dim=8, hidden=200)`。它们分别像 3.6 节中哪个 $\beta$ 的结果？为什么？
         """,
     ),
+    code(
+        """
+        # en: Self-checks: solve an exercise in a cell of your own, then run check(n) on it (right, close or wrong, with a hint).
+        # zh: 自测：在自己的单元格里做完练习 n，再运行 check(n)（它会给出“正确”“接近”或“还不对”的判断，并附上提示）。
+        from course_lib.exercises import self_checks
+
+        check = self_checks(3, globals(), lang=T("en", "zh"))
+        check()
+        """
+    ),
     solution(
         1,
         en=r"""

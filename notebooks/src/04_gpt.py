@@ -1092,6 +1092,16 @@ CELLS = [
         4. **手算 top-p。** 对分布 $(0.5, 0.3, 0.15, 0.05)$，当 $p=0.8$ 和 $p=0.81$ 时，top-p 各保留哪些词元？用 `gpt.filter_distribution` 验证。
         """,
     ),
+    code(
+        """
+        # en: Self-checks: solve an exercise in a cell of your own, then run check(n) on it (right, close or wrong, with a hint).
+        # zh: 自测：在自己的单元格里做完练习 n，再运行 check(n)（它会给出“正确”“接近”或“还不对”的判断，并附上提示）。
+        from course_lib.exercises import self_checks
+
+        check = self_checks(4, globals(), lang=T("en", "zh"))
+        check()
+        """
+    ),
     solution(
         1,
         en="",
@@ -1141,6 +1151,10 @@ CELLS = [
         zh=r"""
         一个单词加上空格约 6.5 个字符，所以一个词约需 $6.5H$ 比特，每词困惑度为 $2^{6.5H}$。例如每字符 $H=2$ 比特相当于每词困惑度
         $2^{13}\approx 8{,}200$。只有在词元相同的情况下，困惑度才能相互比较。
+        """,
+        code=r"""
+        word_ppl = 2 ** (6.5 * gpt_bpc)
+        print(round(word_ppl))
         """,
     ),
     solution(
@@ -1192,7 +1206,10 @@ CELLS = [
         重新归一化为 $(0.625, 0.375)$。$p=0.81$ 时还需要第三个词元：保留三个。
         """,
         code=r"""
-        gpt.filter_distribution(torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05])), top_p=0.8)
+        logits = torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05]))
+        keep_80 = int((gpt.filter_distribution(logits, top_p=0.8) > 0).sum())
+        keep_81 = int((gpt.filter_distribution(logits, top_p=0.81) > 0).sum())
+        gpt.filter_distribution(logits, top_p=0.8)
         """,
         grade=r"""
         # en: The tests read the value your cell ends with: the distribution top-p keeps for p = 0.8.

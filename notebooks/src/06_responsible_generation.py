@@ -1672,6 +1672,16 @@ ho$，
            再用这两种方式审计 ε = ∞ 模型的得分（`dp_scores["dp_vae_epsinf"]`）。哪种选阈值的方式证明得更多？为什么？
         """,
     ),
+    code(
+        """
+        # en: Self-checks: solve an exercise in a cell of your own, then run check(n) on it (right, close or wrong, with a hint).
+        # zh: 自测：在自己的单元格里做完练习 n，再运行 check(n)（它会给出“正确”“接近”或“还不对”的判断，并附上提示）。
+        from course_lib.exercises import self_checks
+
+        check = self_checks(6, globals(), lang=T("en", "zh"))
+        check()
+        """
+    ),
     solution(
         1,
         en="",

@@ -1207,15 +1207,27 @@ CELLS = [
            （`D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0)`）。高质量样本的比例和覆盖的模式数如何变化？
         """,
     ),
+    code(
+        """
+        # en: Self-checks: solve an exercise in a cell of your own, then run check(n) on it (right, close or wrong, with a hint).
+        # zh: 自测：在自己的单元格里做完练习 n，再运行 check(n)（它会给出“正确”“接近”或“还不对”的判断，并附上提示）。
+        from course_lib.exercises import self_checks
+
+        check = self_checks(7, globals(), lang=T("en", "zh"))
+        check()
+        """
+    ),
     solution(
         1,
         en="",
         zh="",
         code=r"""
-        for s, name in ((linear, T("linear", "线性")), (cosine, T("cosine", "余弦"))):
-            r = D.snr(s)
-            print(name, T("SNR(T/2) =", "SNR(T/2) ="), f"{float(r[499]):.3f};",
-                  T("ᾱ_t < 0.5 from t =", "ᾱ_t < 0.5 始于 t ="), int((s.alpha_bars[1:] < 0.5).nonzero()[0]) + 1)
+        # en: D.snr(s)[i] is t = i + 1, and alpha_bars[t] is t itself (index 0 is the data)
+        # zh: D.snr(s)[i] 对应 t = i + 1，alpha_bars[t] 就对应 t（下标 0 是数据本身）
+        snr_mid = [float(D.snr(s)[499]) for s in (linear, cosine)]
+        t_half = [int((s.alpha_bars < 0.5).nonzero()[0]) for s in (linear, cosine)]
+        for name, r, t_ in zip((T("linear", "线性"), T("cosine", "余弦")), snr_mid, t_half):
+            print(name, T("SNR(T/2) =", "SNR(T/2) ="), f"{r:.3f};", T("ᾱ_t < 0.5 from t =", "ᾱ_t < 0.5 始于 t ="), t_)
         """,
         en_after=r"""
         The cosine schedule keeps a much larger SNR at $T/2$ and crosses $\bar\alpha_t = 0.5$ later: it destroys
