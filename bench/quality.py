@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         row(f"Fréchet distance ({n_fd:,} vs {n_train:,} train)", f"{res['fd']:.1f}")
         row(f"KL(classes ‖ uniform), {args.samples:,} samples", f"{res['kl_to_uniform']:.4f}")
         row("digits present", str(res["classes_present"]))
+        row(f"recognisable (classifier p ≥ {res['recognisable_at']}), {args.samples:,} samples",
+            f"{res['recognisable']:.3f}")
         if name == "diffusion":
             row(*diffusion_bound_row(path, args.data, held, args.bound_images, args.device))
         row(f"training time, {card['epochs']} epochs on {card['device']} (minutes)", f"{card['wall_time_s'] / 60:.0f}")

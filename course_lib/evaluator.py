@@ -25,8 +25,8 @@ from . import registry
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, load_checkpoint, read_card, shipped_checkpoint
 from .data import load_mnist, load_offline_mnist
 from .device import DeviceLike, get_device
-from .metrics import (ClassifierFeatures, FrechetToReference, class_coverage, class_histogram, frechet_distance,
-                      frechet_over_draws, kl_to_uniform)
+from .metrics import (RECOGNISABLE_AT, ClassifierFeatures, FrechetToReference, class_coverage, class_histogram,
+                      frechet_distance, frechet_over_draws, kl_to_uniform, recognisable_share)
 from .models.classifier import (MNISTClassifier, accuracy, features, heldout_accuracy, load_classifier, predict,
                                 predict_proba)
 from .stats import Interval
@@ -37,7 +37,7 @@ __all__ = [
     # the instrument (course_lib.models.classifier) and the metrics (course_lib.metrics), for the chapters
     "MNISTClassifier", "predict", "predict_proba", "accuracy", "features", "load_classifier", "heldout_accuracy",
     "ClassifierFeatures", "frechet_distance", "FrechetToReference", "frechet_over_draws", "class_histogram",
-    "class_coverage", "kl_to_uniform",
+    "class_coverage", "kl_to_uniform", "recognisable_share", "RECOGNISABLE_AT",
     "shipped_checkpoint", "CHECKPOINT_DIR",
 ]
 
@@ -117,8 +117,8 @@ def evaluate_checkpoint(path: str | Path, evaluator: str | None = None, data: st
 
     * classifier: accuracy on the held-out digits (offline) or the test set (full);
     * generator: Fréchet distance of as many samples as there are held-out digits to the training digits,
-      the real-vs-real floor (held-out vs training digits) for the same protocol, and the class coverage of
-      ``samples`` samples; plus what the model's registry entry adds (for a VAE the held-out −ELBO).
+      the real-vs-real floor (held-out vs training digits) for the same protocol, and the class coverage and the
+      recognisable share (classifier confidence >= ``RECOGNISABLE_AT``) of ``samples`` samples; plus what the model's registry entry adds (for a VAE the held-out −ELBO).
     """
     if samples < 1:
         raise ValueError(f"--samples must be >= 1, got {samples}")
@@ -162,6 +162,8 @@ def evaluate_checkpoint(path: str | Path, evaluator: str | None = None, data: st
         "classes_present": cov["classes_present"],
         "kl_to_uniform": round(cov["kl_to_uniform"], 4),
         "min_share": round(cov["min_share"], 4),
+        "recognisable": round(cov["recognisable"], 4),
+        "recognisable_at": RECOGNISABLE_AT,
         "histogram": cov["histogram"],
         "coverage_samples": samples,
     })

@@ -72,3 +72,19 @@ def test_diffusion_bench_measures_every_setting_over_draws(tmp_path) -> None:
     # the two draws are different samples (seeds 0 and 1), not the same set twice
     assert rows[0]["fd_draws"][0] != rows[0]["fd_draws"][1]
     assert list(study["measured_by"]) == ["sampling,guidance steps 2"]
+
+
+def test_recognisable_table_gives_intervals_and_verdicts(capsys) -> None:
+    bench = _script("recognisable")
+    assert bench.target_of("dcgan") == 0.85 and bench.target_of("deep_conv_vae") == 0.60
+    assert bench.target_of("classifier") is None
+    assert "dcgan_offline" in {p.name for p in bench.shipped_generators()}
+    assert "classifier_offline" not in {p.name for p in bench.shipped_generators()}
+    assert bench.main(["dcgan_offline", "--samples", "50", "--draws", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "| real held-out digits (1,000) | 0.943 [" in out
+    row = next(line for line in out.splitlines() if line.startswith("| `dcgan_offline` (dcgan) |"))
+    # the mean and its interval, the KL with its interval, the digits present and the verdict
+    assert row.count("[") == 2 and row.rstrip().endswith("10 digits) |")
+    with pytest.raises(SystemExit):
+        bench.main(["--draws", "1"])

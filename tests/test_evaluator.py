@@ -9,7 +9,8 @@ import torch
 
 from course_lib import load_offline_mnist
 from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, features, frechet_distance,
-                                  kl_to_uniform, load_classifier, predict, predict_proba, shipped_checkpoint)
+                                  kl_to_uniform, load_classifier, predict, predict_proba, recognisable_share,
+                                  shipped_checkpoint)
 from course_lib.models.classifier import MNISTClassifier, random_shift, train_classifier
 from course_lib.data import check_images, minibatch_indices, spread_subset
 
@@ -98,6 +99,27 @@ def test_shipped_classifier_reaches_target(shipped, heldout):
     cov = class_coverage(x, shipped)
     assert cov["classes_present"] == 10 and cov["kl_to_uniform"] < 0.01
     assert sum(cov["histogram"]) == 1000
+    # real held-out digits: the classifier is sure of most of them (the yardstick of a generator's samples)
+    assert 0.9 <= cov["recognisable"] <= 1.0
+
+
+def test_recognisable_share_counts_confident_samples_only(shipped, heldout):
+    x, _ = heldout
+    x = x[:200]
+    conf = predict_proba(shipped, x).amax(1)
+    assert recognisable_share(x, shipped) == pytest.approx(float((conf >= 0.9).double().mean()))
+    # the threshold is used, not a constant: at the median confidence, half the digits are kept
+    median = float(conf.median())
+    assert recognisable_share(x, shipped, threshold=median) == pytest.approx(float((conf >= median).double().mean()))
+    assert recognisable_share(x, shipped, threshold=0.5) >= recognisable_share(x, shipped, threshold=0.99)
+    # why the KL goes beside it: uniform noise is "recognised" with confidence, all as the same digit or two
+    noise = torch.rand(200, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    cov = class_coverage(noise, shipped)
+    assert cov["recognisable"] > 0.5 and cov["kl_to_uniform"] > 1.5 and cov["classes_present"] <= 3
+    with pytest.raises(ValueError, match="threshold"):
+        recognisable_share(x, shipped, threshold=1.0)
+    with pytest.raises(ValueError, match="shape"):
+        recognisable_share(x[:, 0], shipped)
 
 
 def test_training_learns_something():
