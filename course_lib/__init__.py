@@ -16,7 +16,8 @@ import cycle (``tests/test_imports.py`` holds both):
   :func:`~course_lib.training.train_loop`) and the one run (:func:`~course_lib.training.fit`: seed, device,
   checkpoints, model cards, resume, DistributedDataParallel)
 * :mod:`course_lib.models` — pure ``nn.Module``s and their mathematics, each with the Task that trains it:
-  ``gan`` (chapter 2), ``vae`` (3), ``gpt`` (4), ``classifier`` and ``dcgan`` (5), ``diffusion`` (7);
+  ``gan`` (chapter 2), ``vae`` (3), ``gpt`` (4), ``classifier`` and ``dcgan`` (5), ``diffusion`` (7: the
+  mathematics; beside it ``diffusion_sampler``, ``diffusion_unet``, ``diffusion_toy`` and ``diffusion_task``);
   :mod:`course_lib.responsible` holds chapter 6's (the DP-SGD VAE, the canary GPT) beside its privacy tools;
   :mod:`course_lib.metrics`, the Fréchet distance and class coverage through the classifier, sits among them
   (the DCGAN measures its samples with it after every epoch)

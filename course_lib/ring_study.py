@@ -35,7 +35,8 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from .checkpoint import library_versions, load_study, save_study
-from .models import diffusion as D
+from .models.diffusion import cosine_schedule
+from .models.diffusion_toy import ToyDenoiser, sample_toy, train_toy
 from .models.gan import MLPDiscriminator, MLPGenerator, energy_distance, mode_coverage, ring_of_gaussians, train_gan
 
 __all__ = ["RING_STD", "GAN_RUNS", "RingStudy", "run_ring_study", "load_ring_study", "save_ring_study",
@@ -115,11 +116,11 @@ def _gan_run(ring: Tensor, params: dict[str, float], seed: int):
 
 
 def _diffusion_run(ring: Tensor, seed: int) -> Tensor:
-    schedule = D.cosine_schedule(100)
+    schedule = cosine_schedule(100)
     torch.manual_seed(seed)
-    toy = D.ToyDenoiser(hidden=128, layers=3)
-    D.train_toy(toy, ring, schedule, steps=2000, batch_size=512, lr=2e-3, seed=seed)
-    _, path = D.sample_toy(toy, N_SNAPSHOT, schedule, generator=torch.Generator().manual_seed(1000 + seed))
+    toy = ToyDenoiser(hidden=128, layers=3)
+    train_toy(toy, ring, schedule, steps=2000, batch_size=512, lr=2e-3, seed=seed)
+    _, path = sample_toy(toy, N_SNAPSHOT, schedule, generator=torch.Generator().manual_seed(1000 + seed))
     return path[-1].float()
 
 

@@ -252,7 +252,7 @@ def test_kl_divergence_by_hand():
 
 # ------------------------------------------------------------------------------------------------ diffusion loss scores
 def test_diffusion_loss_scores_against_a_hand_computation():
-    from course_lib.models.diffusion import DiffusionUNet
+    from course_lib.models.diffusion_unet import DiffusionUNet
 
     torch.manual_seed(0)
     model = DiffusionUNet(channels=8, emb_dim=16, T=50, schedule="cosine")

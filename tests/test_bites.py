@@ -40,7 +40,8 @@ decoder's variance used as its standard deviation, a swapped ``fit_discriminator
      last steps never taken): ``test_train_gan_takes_every_step_and_snapshots_the_last``.
    * ``responsible/text_watermark.py:detect`` — ``z > threshold`` → ``>=``:
      ``test_text_watermark_test_is_strict_at_the_threshold``.
-   * ``models/diffusion.py:lr_at`` — warm-up while ``step < warmup`` → ``<=``: ``test_diffusion_lr_at_by_hand``.
+   * ``models/diffusion.py:lr_at`` (now ``models/diffusion_task.py:DiffusionTask.learning_rate``) — warm-up while
+     ``step < warmup`` → ``<=``: ``test_diffusion_learning_rate_by_hand``.
 
 3. Two symmetric branches swapped.
 
@@ -59,8 +60,8 @@ decoder's variance used as its standard deviation, a swapped ``fit_discriminator
      Opacus samples with ``1 / ceil(N / B)``: ``test_dp_records_the_sampling_rate_opacus_uses``.
    * ``models/gpt.py:GPTTask.train_epoch`` — the learning rate decayed to 0 while the card says "cosine decay to
      lr/10"; ``train_bpc`` recorded in nats: ``test_gpt_task_lr_curve_and_train_bpc``.
-   * ``models/diffusion.py:lr_at`` — the decay to 0 instead of the documented floor ``lr / 10``:
-     ``test_diffusion_lr_at_by_hand``.
+   * ``models/diffusion.py:lr_at`` (now ``DiffusionTask.learning_rate``) — the decay to 0 instead of the documented
+     floor ``lr / 10``: ``test_diffusion_learning_rate_by_hand``.
    * ``models/diffusion.py:DiffusionUNet.reverse`` — DDIM with ``min(T, 50)`` steps instead of the ``sample_steps``
      that the card's sampler records: ``test_unet_sample_uses_sample_steps_and_maps_to_pixels``.
    * ``models/diffusion.py:DiffusionTask.step`` — labels dropped with probability ``1 − p_uncond`` (``rand >
@@ -264,7 +265,7 @@ def test_recalibrate_ema_is_a_cumulative_average_of_fresh_batches():
 
 
 def _randomised_unet(**kw):
-    from course_lib.models.diffusion import DiffusionUNet
+    from course_lib.models.diffusion_unet import DiffusionUNet
 
     torch.manual_seed(0)
     model = DiffusionUNet(channels=8, emb_dim=16, **kw)
@@ -298,7 +299,7 @@ def test_stored_samples_and_snapshots_are_scaled_to_pixels():
 
     from course_lib.checkpoint import shipped_checkpoint
     from course_lib.models.dcgan import load_snapshots
-    from course_lib.models.diffusion import load_samples
+    from course_lib.models.diffusion_task import load_samples
 
     raw = load_file(str(shipped_checkpoint("diffusion_offline").with_suffix(".samples.safetensors")))["images"]
     got = load_samples()
@@ -343,7 +344,8 @@ def test_skewed_subset_keeps_ceil_of_the_rare_class():
 
 def test_train_toy_draws_times_1_to_T():
     """The toy denoiser trains on ``t ~ U{1, …, T}``: never ``t = 0`` (the data itself), and ``T`` included."""
-    from course_lib.models.diffusion import cosine_schedule, train_toy
+    from course_lib.models.diffusion import cosine_schedule
+    from course_lib.models.diffusion_toy import train_toy
 
     seen = []
 
@@ -366,7 +368,8 @@ def test_train_toy_draws_times_1_to_T():
 def test_diffusion_task_step_times_and_label_dropout():
     """One training step of the diffusion task draws ``t ∈ {1, …, T}`` and replaces a fraction ``p_uncond`` (not
     ``1 − p_uncond``) of the labels by the null class, keeping the others."""
-    from course_lib.models.diffusion import NULL_CLASS, DiffusionTask, DiffusionUNet
+    from course_lib.models.diffusion_task import DiffusionTask
+    from course_lib.models.diffusion_unet import NULL_CLASS, DiffusionUNet
 
     torch.manual_seed(0)
     n, T = 400, 5
@@ -422,16 +425,25 @@ def test_text_watermark_test_is_strict_at_the_threshold():
     assert detect(ids, green, gamma=0.5, threshold=3.999)[0]
 
 
-def test_diffusion_lr_at_by_hand():
-    """Warm-up ``lr·(s+1)/200`` for ``s < 200``, then cosine from ``lr`` at ``s = 200`` to the floor ``lr/10``."""
-    from course_lib.models.diffusion import lr_at
+def test_diffusion_learning_rate_by_hand():
+    """Warm-up ``lr·(s+1)/200`` for ``s < 200``, then cosine from ``lr`` at ``s = 200`` to the floor ``lr/10`` at the
+    run's last step (the task's curve is :func:`course_lib.optim.warmup_cosine_lr` with these settings)."""
+    from course_lib.models.diffusion_task import DiffusionTask
+    from course_lib.models.diffusion_unet import DiffusionUNet
 
-    assert lr_at(1.0, 0, 1000) == pytest.approx(1 / 200)
-    assert lr_at(1.0, 199, 1000) == pytest.approx(1.0)
-    assert lr_at(1.0, 200, 1000) == pytest.approx(1.0)
-    assert lr_at(2.0, 600, 1000) == pytest.approx(2.0 * (0.1 + 0.9 * 0.5))
-    assert lr_at(2.0, 1000, 1000) == pytest.approx(0.2)
-    assert lr_at(2.0, 5000, 1000) == pytest.approx(0.2)
+    n = 16
+    x, y = _grid_images(n, 3), torch.arange(n) % 10
+    task = DiffusionTask(DiffusionUNet(channels=8, emb_dim=16, T=5), x, y, epochs=125, batch_size=2, lr=1.0,
+                         device="cpu")
+    assert task.total == 1000
+    assert task.learning_rate(0) == pytest.approx(1 / 200)
+    assert task.learning_rate(199) == pytest.approx(1.0)
+    assert task.learning_rate(200) == pytest.approx(1.0)
+    task.lr = 2.0
+    assert task.learning_rate(600) == pytest.approx(2.0 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 400 / 800))))
+    assert task.learning_rate(999) == pytest.approx(0.2, abs=1e-5)
+    task.step(torch.arange(2), 2)                       # the optimiser is given the curve's rate
+    assert task.optimizers["opt"].param_groups[0]["lr"] == task.learning_rate(0)
 
 
 # ================================================================================================ class 3
@@ -454,7 +466,7 @@ def test_train_gan_gives_each_player_its_own_learning_rate():
 
 def test_unet_guidance_weights_the_conditional_prediction():
     """``eps(x, t, y, w) = (1 + w) ε(x, t, y) − w ε(x, t, ∅)``, from two separate forward passes."""
-    from course_lib.models.diffusion import NULL_CLASS
+    from course_lib.models.diffusion_unet import NULL_CLASS
 
     model = _randomised_unet(T=10)
     x = torch.randn(3, 1, 28, 28, generator=make_generator(2))
@@ -570,7 +582,7 @@ def test_gpt_task_lr_curve_and_train_bpc():
 
 def test_ema_updates_use_decay_as_the_weight_of_the_average():
     """``ema ← decay · ema + (1 − decay) · weights``: from 0 towards 1 with decay 0.9 the average moves to 0.1."""
-    from course_lib.models import diffusion as D
+    from course_lib.models import diffusion_task as DT
     from course_lib.models.dcgan import make_dcgan
 
     model = make_dcgan(z_dim=2, channels=1, d_channels=1, ema=True, seed=0)
@@ -589,6 +601,6 @@ def test_ema_updates_use_decay_as_the_weight_of_the_average():
             p.zero_()
         for p in net.parameters():
             p.fill_(1.0)
-    D._ema_update(ema, net, 0.9)
+    DT._ema_update(ema, net, 0.9)
     for p in ema.parameters():
         torch.testing.assert_close(p.detach(), torch.full_like(p, 0.1))

@@ -8,6 +8,8 @@ import pytest
 import torch
 
 from course_lib.models import diffusion as D
+from course_lib.models import diffusion_task as DT
+from course_lib.models import diffusion_unet as DU
 from course_lib.seed import make_generator
 
 torch.set_default_dtype(torch.float32)
@@ -266,7 +268,7 @@ def test_likelihood_bound_of_the_exact_denoiser_is_prior_plus_decoder() -> None:
 
 def test_likelihood_bound_of_a_network_sums_every_time_or_samples_some() -> None:
     torch.manual_seed(0)
-    m = D.DiffusionUNet(channels=8, emb_dim=16, T=12, patch=2)
+    m = DU.DiffusionUNet(channels=8, emb_dim=16, T=12, patch=2)
     for p in m.parameters():
         if not p.any():
             torch.nn.init.normal_(p, std=0.1)
@@ -335,14 +337,14 @@ def test_ddim_step_matches_diffusers(diffusers, eta: float) -> None:
 def test_unet_shapes_conditioning_and_sample_range() -> None:
     torch.manual_seed(0)
     for patch in (1, 2):
-        m = D.DiffusionUNet(channels=8, emb_dim=16, T=20, patch=patch, sample_steps=3)
+        m = DU.DiffusionUNet(channels=8, emb_dim=16, T=20, patch=patch, sample_steps=3)
         x, t = torch.randn(3, 1, 28, 28), torch.tensor([1, 10, 20])
-        assert m(x, t, torch.tensor([0, 5, D.NULL_CLASS])).shape == (3, 1, 28, 28)
+        assert m(x, t, torch.tensor([0, 5, DU.NULL_CLASS])).shape == (3, 1, 28, 28)
         for p in m.parameters():  # zero-initialised layers: perturb them to see the conditioning act
             if not p.any():
                 torch.nn.init.normal_(p, std=0.1)
         assert not torch.allclose(m(x, t, torch.tensor([0, 0, 0])), m(x, t, torch.tensor([1, 1, 1])))
-        assert torch.allclose(m(x, t), m(x, t, torch.full((3,), D.NULL_CLASS)))
+        assert torch.allclose(m(x, t), m(x, t, torch.full((3,), DU.NULL_CLASS)))
         img = m.sample(4, generator=make_generator(0))
         assert img.shape == (4, 1, 28, 28) and float(img.min()) >= 0 and float(img.max()) <= 1
         a = m.sample(2, generator=make_generator(1), method="ddpm")
@@ -353,21 +355,21 @@ def test_unet_shapes_conditioning_and_sample_range() -> None:
     with pytest.raises(ValueError, match="DDPM takes all"):
         m.reverse(1, method="ddpm", steps=5)
     with pytest.raises(ValueError, match="channels"):
-        D.DiffusionUNet(channels=12)
+        DU.DiffusionUNet(channels=12)
 
 
 def test_training_reduces_the_loss_and_checkpoint_round_trip(tmp_path) -> None:
     from course_lib.checkpoint import save_checkpoint
     from course_lib.evaluator import load_any
-    from course_lib.models.diffusion import load_diffusion, train_diffusion
+    from course_lib.models.diffusion_task import load_diffusion, train_diffusion
 
     torch.manual_seed(0)
     x = torch.rand(64, 1, 28, 28).round()
     y = torch.arange(64) % 10
-    m = D.DiffusionUNet(channels=8, emb_dim=16, T=50)
+    m = DU.DiffusionUNet(channels=8, emb_dim=16, T=50)
     ema, hist = train_diffusion(m, x, y, epochs=6, batch_size=16, lr=3e-3, device="cpu")
     assert hist[-1]["loss"] < hist[0]["loss"]
-    save_checkpoint(ema.half(), tmp_path / "d", D.KIND, ema.config, {"note": "test"})
+    save_checkpoint(ema.half(), tmp_path / "d", DT.KIND, ema.config, {"note": "test"})
     back, card = load_diffusion(tmp_path / "d")
     assert next(back.parameters()).dtype == torch.float32 and card["config"]["T"] == 50
     back2, _ = load_any(tmp_path / "d")  # through the registry: float16 weights come back as float32
@@ -389,7 +391,7 @@ def test_cli_trains_resumes_and_samples(tmp_path) -> None:
     card = read_card(tmp_path / "d")
     assert card["epochs"] == 2 and card["weights_dtype"] == "float16" and len(card["history"]) == 2
     model, card = load_any(str(tmp_path / "d"))
-    assert card["kind"] == D.KIND and model.sample(2).shape == (2, 1, 28, 28)
+    assert card["kind"] == DT.KIND and model.sample(2).shape == (2, 1, 28, 28)
     assert main(["sample", str(tmp_path / "d"), "-n", "4", "-o", str(tmp_path / "s.png")]) == 0
     assert (tmp_path / "s.png").is_file()
     assert main(["train", "diffusion", "--epochs", "1", *common, "--batch-size", "999"]) == 2  # > 64 images
@@ -402,7 +404,7 @@ def test_registry_entry_keeps_the_old_trainer_flags() -> None:
     from course_lib.cli import build_parser, config_from_args
 
     kind = registry.get("diffusion")
-    assert registry.for_card_kind(D.KIND) is kind and D.KIND in registry.generator_kinds()
+    assert registry.for_card_kind(DT.KIND) is kind and DT.KIND in registry.generator_kinds()
     argv = ["train", "diffusion", "--data", "offline", "--epochs", "60", "--channels", "32", "--threads", "1",
             "--out", "course_lib/checkpoints", "--name", "diffusion_offline", "--no-progress", "--resume"]
     cfg = config_from_args(build_parser().parse_args(argv), argv)
@@ -442,6 +444,6 @@ def test_shipped_checkpoint_loads_and_samples() -> None:
     if not stem.with_suffix(".json").is_file():
         pytest.skip("the shipped diffusion checkpoint is not in this checkout")
     model, card = load_any(stem)
-    assert isinstance(model, D.DiffusionUNet) and card["kind"] == D.KIND and not model.training
+    assert isinstance(model, DU.DiffusionUNet) and card["kind"] == DT.KIND and not model.training
     x = sample_checkpoint(stem, 4, seed=0)
     assert x.shape == (4, 1, 28, 28) and 0 <= float(x.min()) and float(x.max()) <= 1

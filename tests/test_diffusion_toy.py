@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from course_lib.models import diffusion as D
+from course_lib.models import diffusion_toy as TOY
 from course_lib.seed import make_generator
 
 MODES = torch.tensor([[-2.0, 0.0], [2.0, 0.0]])
@@ -17,8 +18,8 @@ def trained():
     data = MODES[torch.randint(2, (2000,), generator=g)] + 0.1 * torch.randn(2000, 2, generator=g)
     schedule = D.linear_schedule(T=100, beta_1=1e-3, beta_T=0.1)
     torch.manual_seed(0)
-    model = D.ToyDenoiser(hidden=64, layers=2)
-    losses = D.train_toy(model, data, schedule, steps=600, batch_size=256, lr=3e-3, seed=0)
+    model = TOY.ToyDenoiser(hidden=64, layers=2)
+    losses = TOY.train_toy(model, data, schedule, steps=600, batch_size=256, lr=3e-3, seed=0)
     return model, schedule, losses
 
 
@@ -32,7 +33,7 @@ def test_train_toy_lowers_the_simple_loss(trained):
 @pytest.mark.parametrize("steps", [None, 10])
 def test_samples_land_on_both_modes(trained, steps):
     model, schedule, _ = trained
-    times, states = D.sample_toy(model, 400, schedule, steps=steps, eta=0.0 if steps else 1.0,
+    times, states = TOY.sample_toy(model, 400, schedule, steps=steps, eta=0.0 if steps else 1.0,
                                  generator=make_generator(1))
     x = states[-1]
     assert times[0] == schedule.T and times[-1] == 0
@@ -46,19 +47,19 @@ def test_samples_land_on_both_modes(trained, steps):
 
 def test_sampling_is_reproducible_and_ddim_eta0_is_deterministic_given_x_T(trained):
     model, schedule, _ = trained
-    a = D.sample_toy(model, 50, schedule, generator=make_generator(7))[1][-1]
-    b = D.sample_toy(model, 50, schedule, generator=make_generator(7))[1][-1]
-    c = D.sample_toy(model, 50, schedule, generator=make_generator(8))[1][-1]
+    a = TOY.sample_toy(model, 50, schedule, generator=make_generator(7))[1][-1]
+    b = TOY.sample_toy(model, 50, schedule, generator=make_generator(7))[1][-1]
+    c = TOY.sample_toy(model, 50, schedule, generator=make_generator(8))[1][-1]
     assert torch.equal(a, b) and not torch.equal(a, c)
     # DDIM with eta = 0 draws x_T and nothing else: two generators that agree on x_T give the same path
     g1, g2 = make_generator(3), make_generator(3)
-    d1 = D.sample_toy(model, 50, schedule, steps=5, eta=0.0, generator=g1)[1]
-    d2 = D.sample_toy(model, 50, schedule, steps=5, eta=0.0, generator=g2)[1]
+    d1 = TOY.sample_toy(model, 50, schedule, steps=5, eta=0.0, generator=g1)[1]
+    d2 = TOY.sample_toy(model, 50, schedule, steps=5, eta=0.0, generator=g2)[1]
     assert all(torch.equal(p, q) for p, q in zip(d1, d2))
     assert torch.equal(d1[0], torch.randn((50, 2), generator=make_generator(3))), "x_T is not the first draw"
 
 
 def test_toy_denoiser_shapes():
-    net = D.ToyDenoiser(hidden=16, layers=1, emb=8, dim=3)
+    net = TOY.ToyDenoiser(hidden=16, layers=1, emb=8, dim=3)
     out = net(torch.zeros(5, 3), torch.tensor([1, 2, 3, 4, 5]))
     assert out.shape == (5, 3)

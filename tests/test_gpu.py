@@ -104,22 +104,23 @@ def test_diffusion_trains_on_the_gpu_in_bf16_and_samples_there(tmp_path):
     from course_lib.evaluator import load_any
     from course_lib.cli import main
     from course_lib.models import diffusion as D
+    from course_lib.models import diffusion_unet as DU
 
     seen = []
-    real_forward = D.DiffusionUNet.forward
+    real_forward = DU.DiffusionUNet.forward
 
     def spy(self, x, t, y=None):
         out = real_forward(self, x, t, y)
         seen.append((x.device.type, out.dtype, torch.is_autocast_enabled("cuda")))
         return out
 
-    D.DiffusionUNet.forward = spy
+    DU.DiffusionUNet.forward = spy
     try:
         assert main(["train", "diffusion", "--epochs", "3", "--channels", "16", "--T", "100",
                      "--sample-steps", "5", "--device", "cuda", "--out", str(tmp_path), "--name", "d",
                      "--no-progress"]) == 0
     finally:
-        D.DiffusionUNet.forward = real_forward
+        DU.DiffusionUNet.forward = real_forward
     assert seen and all(dev == "cuda" and dtype == torch.bfloat16 and on for dev, dtype, on in seen[:5])
     card = read_card(tmp_path / "d")
     assert card["device"].startswith("cuda") and card["history"][-1]["loss"] < card["history"][0]["loss"]

@@ -5,7 +5,10 @@
 * :mod:`.gpt` — chapter 4: a tiny decoder-only Transformer, sampling
 * :mod:`.classifier` — chapter 5: the MNIST classifier used as a measuring instrument
 * :mod:`.dcgan` — chapter 5: a DCGAN for MNIST
-* :mod:`.diffusion` — chapter 7: DDPM/DDIM diffusion with a small U-Net, classifier-free guidance
+* :mod:`.diffusion` — chapter 7: the mathematics of DDPM/DDIM diffusion; beside it, as in ``diffusers``,
+  :mod:`.diffusion_sampler` (the schedule, the training loss and the one sampling loop, with classifier-free
+  guidance), :mod:`.diffusion_unet` (the ε-network), :mod:`.diffusion_toy` (the 2-D toy) and
+  :mod:`.diffusion_task` (its training task and checkpoint loaders)
 
 Each trainable model has a :class:`course_lib.training.Task` here and an entry in :mod:`course_lib.registry`.
 """

@@ -239,7 +239,7 @@ def diffusion_loss_scores(model: nn.Module, x: Tensor, ts: tuple[int, ...] | lis
     image does not depend on ``batch_size`` or on the device.
 
     Args:
-        model: a :class:`course_lib.models.diffusion.DiffusionUNet` (``model(x_t, t, y) -> ε̂``, ``model.schedule``).
+        model: a :class:`course_lib.models.diffusion_unet.DiffusionUNet` (``model(x_t, t, y) -> ε̂``, ``model.schedule``).
         x: ``(N, 1, 28, 28)`` images in ``[0, 1]``.
         ts: timesteps in ``1 .. T``.
         seed: seeds the noises.

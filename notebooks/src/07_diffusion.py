@@ -29,8 +29,10 @@ CELLS = [
            DDPM against DDIM sampling {cite:p}`song2021ddim`, classifier-free guidance {cite:p}`ho2022cfg`, and
            a likelihood bound in bits per dimension beside the VAE's.
 
-        The code is `course_lib.models.diffusion`: the formulas, the network, and the training task behind
-        `python -m course_lib train diffusion`.
+        The code is `course_lib.models.diffusion` (the formulas) and the modules beside it: `diffusion_sampler`
+        (the schedule, the training loss and the one sampling loop), `diffusion_unet` (the network),
+        `diffusion_toy` (the 2-D toy) and `diffusion_task` (the training task behind
+        `python -m course_lib train diffusion`).
         """,
         zh=r"""
         # 7 · 扩散模型
@@ -50,7 +52,9 @@ CELLS = [
         6. 在离线 MNIST 数字上训练的类别条件 UNet，用第 5 章的标尺来测量：DDPM 与 DDIM {cite:p}`zh-song2021ddim` 两种采样、
            分类器无关引导 {cite:p}`zh-ho2022cfg`，以及与变分自编码器并列的、以每维比特数计的似然下界。
 
-        代码位于 `course_lib.models.diffusion`：公式、网络，以及 `python -m course_lib train diffusion` 背后的训练任务。
+        代码位于 `course_lib.models.diffusion`（公式）及其旁边的几个模块：`diffusion_sampler`（噪声调度、训练损失和唯一的采样循环）、
+        `diffusion_unet`（网络）、`diffusion_toy`（二维玩具模型）和 `diffusion_task`（`python -m course_lib train diffusion`
+        背后的训练任务）。
         """,
     ),
     # ------------------------------------------------------------------------------ objectives
@@ -90,7 +94,8 @@ CELLS = [
         from course_lib.checkpoint import read_card, shipped_checkpoint
         from course_lib.evaluator import checkpoint_fd, frechet_distance, load_classifier, sample_checkpoint
         from course_lib.models import diffusion as D
-        from course_lib.models.diffusion import load_diffusion
+        from course_lib.models.diffusion_task import load_diffusion
+        from course_lib.models.diffusion_toy import ToyDenoiser, sample_toy, train_toy
         from course_lib import ring_study
         from course_lib.models.gan import mode_coverage, ring_centers, ring_of_gaussians
         from course_lib.stats import Interval, seed_interval, verdict
@@ -487,9 +492,9 @@ CELLS = [
         ring = ring_of_gaussians(8192, modes=8, radius=2.0, std=RING_STD, generator=gen(1))
         toy_schedule = D.cosine_schedule(100)
         torch.manual_seed(0)
-        toy = D.ToyDenoiser(hidden=128, layers=3)
-        toy_losses = D.train_toy(toy, ring, toy_schedule, steps=2000, batch_size=512, lr=2e-3, seed=0)
-        toy_times, toy_path = D.sample_toy(toy, 1000, toy_schedule, generator=gen(1000))
+        toy = ToyDenoiser(hidden=128, layers=3)
+        toy_losses = train_toy(toy, ring, toy_schedule, steps=2000, batch_size=512, lr=2e-3, seed=0)
+        toy_times, toy_path = sample_toy(toy, 1000, toy_schedule, generator=gen(1000))
         c = mode_coverage(toy_path[-1], modes=8, radius=2.0, std=RING_STD)
         print(T("diffusion, seed 0, live:", "扩散模型，种子 0，当场运行："), c.modes_covered, T("modes, quality", "个模式，高质量比例"), f"{c.high_quality:.3f}", f"KL {c.kl_to_uniform:.3f}")
 
@@ -548,7 +553,7 @@ CELLS = [
         en=r"""
         ## 7.6 A diffusion model for MNIST
 
-        `course_lib.models.diffusion.DiffusionUNet` is a small UNet for $\varepsilon_\theta(x_t, t, y)$. To be fast
+        `course_lib.models.diffusion_unet.DiffusionUNet` is a small UNet for $\varepsilon_\theta(x_t, t, y)$. To be fast
         on a CPU, it first rearranges each $28\times 28$ image into four $14\times 14$ channels (pixel unshuffle)
         and works at $14\times 14$ and $7\times 7$; each level has residual blocks (group normalisation, SiLU,
         $3\times 3$ convolutions) into which the embedding of $t$ is added, with skip connections from the
@@ -562,7 +567,7 @@ CELLS = [
         zh=r"""
         ## 7.6 MNIST 上的扩散模型
 
-        `course_lib.models.diffusion.DiffusionUNet` 是一个计算 $\varepsilon_\theta(x_t, t, y)$ 的小型 UNet。为了在 CPU 上跑得快，
+        `course_lib.models.diffusion_unet.DiffusionUNet` 是一个计算 $\varepsilon_\theta(x_t, t, y)$ 的小型 UNet。为了在 CPU 上跑得快，
         它先把每张 $28\times 28$ 的图像重排成四个 $14\times 14$ 的通道（像素反混洗），然后在 $14\times 14$ 和 $7\times 7$ 两个分辨率上计算；
         每一层都有残差块（组归一化、SiLU、$3\times 3$ 卷积），$t$ 的嵌入加在其中，下行路径通过跳跃连接接到上行路径。
         类别标签 $y\in\{0,\dots,9\}$ 经过一个嵌入后加到 $t$ 的嵌入上；第十一个类别 $\varnothing$ 表示“没有标签”：
@@ -1186,7 +1191,7 @@ CELLS = [
            to compute $\mathbb E[x_0\mid x_t]$ on a grid of $x_t$ at $t = 400$ and at $t = 50$, and plot both.
            Explain why the curve is nearly a step function at $t = 50$ and nearly linear at $t = 400$.
         3. **Fewer diffusion steps on the ring.** Retrain the toy model of section 7.5 and sample it with DDIM
-           ($\eta = 0$) using 5, 10 and 100 steps (`D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0)`).
+           ($\eta = 0$) using 5, 10 and 100 steps (`sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0)`).
            How do the share of high-quality samples and the number of modes change?
         """,
         zh=r"""
@@ -1204,7 +1209,7 @@ CELLS = [
         2. **不依赖 $x_0$ 的后验。** 对第 7.4 节的两分量高斯混合，用 Tweedie 公式在 $t = 400$ 和 $t = 50$ 时算出 $x_t$ 网格上的
            $\mathbb E[x_0\mid x_t]$ 并画出来。解释为什么 $t = 50$ 时曲线几乎是阶跃函数，而 $t = 400$ 时几乎是直线。
         3. **圆环上更少的扩散步数。** 重新训练第 7.5 节的玩具模型，用 DDIM（$\eta = 0$）分别以 5、10、100 步采样
-           （`D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0)`）。高质量样本的比例和覆盖的模式数如何变化？
+           （`sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0)`）。高质量样本的比例和覆盖的模式数如何变化？
         """,
     ),
     code(
@@ -1294,7 +1299,7 @@ CELLS = [
         zh="",
         code=r"""
         for k in (5, 10, 100):
-            _, path = D.sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0, generator=gen(3))
+            _, path = sample_toy(toy, 1000, toy_schedule, steps=k, eta=0.0, generator=gen(3))
             c = mode_coverage(path[-1], std=RING_STD)
             print(T("steps", "步数"), k, T("| modes", "| 模式数"), c.modes_covered,
                   T("| quality", "| 高质量比例"), round(c.high_quality, 3), "| KL", round(c.kl_to_uniform, 3))
