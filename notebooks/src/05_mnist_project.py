@@ -78,7 +78,7 @@ CELLS = [
         from course_lib.evaluator import (FrechetToReference, checkpoint_fd, class_coverage, features, frechet_distance,
                                           kl_to_uniform, load_classifier, predict, predict_proba, shipped_checkpoint)
         from course_lib.stats import Interval, bootstrap_interval, verdict
-        from course_lib.models.diffusion import load_samples
+        from course_lib.models.diffusion_task import load_samples
         from course_lib.models.vae import ConvVAE, evaluate_vae, load_vae, train_vae
 
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
