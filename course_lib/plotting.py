@@ -1,4 +1,4 @@
-"""Figures: a CJK-capable font set-up and an image-grid helper.
+"""Figures: a CJK-capable font set-up, an image-grid helper and a slider-driven figure for the chapters.
 
 Chinese labels need a font with CJK glyphs; without one matplotlib warns "Glyph … missing from font(s)"
 and draws boxes. :func:`setup_fonts` registers the first CJK font it finds — a system font when there is
@@ -9,18 +9,21 @@ keeps its usual look and Chinese characters fall back to the CJK font.
 """
 from __future__ import annotations
 
+import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import ipywidgets as widgets
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 from .fonts import bundled_font_file
 
-__all__ = ["setup_fonts", "find_cjk_font", "image_grid", "show_images", "CJK_FAMILIES"]
+__all__ = ["setup_fonts", "find_cjk_font", "image_grid", "show_images", "figure_png", "slider_figure", "CJK_FAMILIES"]
 
 #: Family names of free or system CJK fonts, in order of preference.
 CJK_FAMILIES: tuple[str, ...] = (
@@ -151,3 +154,50 @@ def show_images(
     if title:
         ax.set_title(title)
     return ax
+
+
+def figure_png(fig: Figure, tight: bool = False) -> bytes:
+    """The figure as PNG bytes; the figure is closed, so that Jupyter does not also show it below the cell.
+
+    Args:
+        fig: a figure (from ``plt.subplots`` or ``matplotlib.figure.Figure``).
+        tight: crop to the drawn content (``bbox_inches="tight"``), which keeps labels at the edges inside.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight" if tight else None)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def slider_figure(draw: Callable[..., Figure], *sliders: widgets.ValueWidget, tight: bool = False,
+                  side_by_side: bool = False) -> widgets.VBox:
+    """Sliders above a figure that is redrawn whenever one of them moves (live in JupyterLab).
+
+    ``draw`` is called with the sliders' values, in the order the sliders are given, and returns a new figure;
+    the figure goes to an ``Image`` widget as PNG bytes. The figure for the sliders' starting values is drawn
+    at once, so that the executed notebook (and the static book, from the saved widget state) shows it.
+
+    Args:
+        draw: ``draw(value_1, value_2, …) -> Figure``.
+        sliders: one or more ipywidgets value widgets (``FloatSlider``, ``IntSlider``, ``SelectionSlider`` …).
+        tight: crop the figure to its content (see :func:`figure_png`).
+        side_by_side: put the sliders in one row rather than one under the other.
+
+    Returns:
+        The widget (sliders, then the picture); display it, or leave it as the cell's last expression.
+    """
+    if not sliders:
+        raise ValueError("slider_figure needs at least one slider")
+
+    def render() -> bytes:
+        return figure_png(draw(*(s.value for s in sliders)), tight=tight)
+
+    picture = widgets.Image(value=render(), format="png")
+
+    def redraw(change: object = None) -> None:
+        picture.value = render()
+
+    for slider in sliders:
+        slider.observe(redraw, names="value")
+    controls: list[widgets.Widget] = [widgets.HBox(list(sliders))] if side_by_side else list(sliders)
+    return widgets.VBox([*controls, picture])

@@ -1,12 +1,14 @@
 import warnings
 
+import ipywidgets as widgets
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 
-from course_lib.plotting import find_cjk_font, image_grid, setup_fonts, show_images
+from course_lib.plotting import figure_png, find_cjk_font, image_grid, setup_fonts, show_images, slider_figure
 
 
 def test_chinese_labels_render_without_missing_glyphs(tmp_path):
@@ -59,3 +61,42 @@ def test_show_images_labels_must_match():
     ax = show_images(torch.rand(4, 1, 28, 28), nrow=2, labels=["零", "一", "二", "三"], title="数字")
     assert ax.get_title() == "数字"
     plt.close("all")
+
+
+def test_slider_figure_draws_the_start_value_and_redraws_when_a_slider_moves():
+    calls = []
+
+    def draw(a, b):
+        calls.append((a, b))
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.plot([0, 1], [a, b])
+        return fig
+
+    first = widgets.FloatSlider(value=0.5, min=0.0, max=1.0)
+    second = widgets.IntSlider(value=3, min=0, max=5)
+    before = len(plt.get_fignums())
+    box = slider_figure(draw, first, second)
+    assert calls == [(0.5, 3)]  # the figure for the start values, drawn at once
+    assert box.children[:2] == (first, second)
+    picture = box.children[-1]
+    assert isinstance(picture, widgets.Image) and bytes(picture.value).startswith(b"\x89PNG")
+    start = bytes(picture.value)
+    second.value = 5
+    assert calls[-1] == (0.5, 5) and bytes(picture.value) != start
+    first.value = 0.0
+    assert calls == [(0.5, 3), (0.5, 5), (0.0, 5)]
+    assert len(plt.get_fignums()) == before  # every figure was closed after drawing
+
+
+def test_slider_figure_side_by_side_and_needs_a_slider():
+    slider = widgets.IntSlider(value=1)
+    box = slider_figure(lambda v: plt.subplots()[0], slider, side_by_side=True, tight=True)
+    assert isinstance(box.children[0], widgets.HBox) and box.children[0].children == (slider,)
+    with pytest.raises(ValueError):
+        slider_figure(lambda: plt.subplots()[0])
+
+
+def test_figure_png_closes_the_figure():
+    fig, _ = plt.subplots()
+    data = figure_png(fig)
+    assert data.startswith(b"\x89PNG") and not plt.fignum_exists(fig.number)
