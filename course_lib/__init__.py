@@ -7,8 +7,9 @@ import cycle (``tests/test_imports.py`` holds both):
 
 * :mod:`course_lib.device`, :mod:`course_lib.seed`, :mod:`course_lib.data`, :mod:`course_lib.stats`,
   :mod:`course_lib.text`, :mod:`course_lib.fonts`, :mod:`course_lib.plotting`, :mod:`course_lib.notebook` —
-  devices, seeds, MNIST (and minibatch order, training subsets, the image check), intervals and verdicts, the
-  book corpus and its tokenizer, the CJK font, figures, ``setup_notebook()`` and ``pad()`` for printed tables
+  devices, seeds, MNIST (and minibatch order, training subsets, the image check, what a card says of the data),
+  intervals and verdicts, the book corpus and its tokenizer, the CJK font, figures (and a figure redrawn by
+  sliders), ``setup_notebook()`` and ``pad()`` for printed tables
 * :mod:`course_lib.optim`, :mod:`course_lib.distributed` — the optimiser factory and the learning-rate schedule;
   ranks, shards and the global batch mean under ``torchrun``
 * :mod:`course_lib.checkpoint` — safetensors weights + JSON model cards (save, load with a factory, read a card)

