@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from course_lib.checkpoint import read_card, shipped_checkpoint
 from course_lib.models import diffusion as D
 from course_lib.models import diffusion_task as DT
 from course_lib.models import diffusion_unet as DU
@@ -447,3 +448,27 @@ def test_shipped_checkpoint_loads_and_samples() -> None:
     assert isinstance(model, DU.DiffusionUNet) and card["kind"] == DT.KIND and not model.training
     x = sample_checkpoint(stem, 4, seed=0)
     assert x.shape == (4, 1, 28, 28) and 0 <= float(x.min()) and float(x.max()) <= 1
+
+
+def test_sampling_row_and_row_interval_read_the_cards_study():
+    card = {"config": {"sample_steps": 50}, "study": {"sampling": {"rows": [
+        {"sampler": "ddim", "steps": 50, "clip": False, "fd": 90.0, "fd_low": 80.0, "fd_high": 99.0, "draws": 3},
+        {"sampler": "ddim", "steps": 50, "clip": True, "fd": 79.7, "fd_low": 76.8, "fd_high": 82.7,
+         "kl_to_uniform": 0.035, "kl_low": 0.02, "kl_high": 0.05, "draws": 3},
+        {"sampler": "ddpm", "steps": 50, "clip": True, "fd": 70.0, "fd_low": 69.0, "fd_high": 71.0, "draws": 3}]}}}
+    row = DT.sampling_row(card)  # the checkpoint's own sampler: DDIM, its sample_steps, clipped
+    assert row["fd"] == 79.7 and DT.sampling_row(card, "ddim", steps=50, clip=False)["fd"] == 90.0
+    assert DT.sampling_row(card, "ddpm", 50)["fd"] == 70.0
+    fd = DT.row_interval(row)
+    assert (fd.estimate, fd.low, fd.high, fd.level, fd.method, fd.n) == (79.7, 76.8, 82.7, 0.95, "seeds-t", 3)
+    kl = DT.row_interval(row, "kl")
+    assert (kl.estimate, kl.low, kl.high) == (0.035, 0.02, 0.05)
+    assert DT.row_interval({"fd": 1.0, "fd_low": 0.5, "fd_high": 1.5}, draws=4).n == 4  # class-mix rows
+    with pytest.raises(KeyError, match="no row for ddim, 20 steps"):
+        DT.sampling_row(card, steps=20)
+
+
+def test_the_shipped_card_has_the_default_samplers_row():
+    row = DT.sampling_row(read_card(shipped_checkpoint("diffusion_offline")))
+    assert (row["sampler"], row["steps"], row["clip"]) == ("ddim", 50, True)
+    assert DT.row_interval(row).low <= row["fd"] <= DT.row_interval(row).high

@@ -17,11 +17,12 @@ from ..data import check_images, minibatch_indices, select_training_set
 from ..device import get_device
 from ..distributed import batch_mean, shard, world
 from ..optim import warmup_cosine_lr
+from ..stats import Interval
 from ..training import Task, autocast, train_loop
 from .diffusion_unet import NULL_CLASS, DiffusionUNet
 
 __all__ = ["KIND", "NULL_CLASS", "WARMUP_STEPS", "DiffusionTask", "train_diffusion", "task_from_run", "card_extra",
-           "config_of", "load_factory", "load_diffusion", "load_samples"]
+           "config_of", "load_factory", "load_diffusion", "load_samples", "sampling_row", "row_interval"]
 
 KIND = "diffusion_unet"
 #: the learning rate's linear warm-up, in optimiser steps (then a cosine decay to ``lr / 10``)
@@ -213,3 +214,38 @@ def load_samples(path: Any = None) -> Tensor:
     if not file.is_file():
         raise CheckpointError(f"No stored samples at {file}; make them with `python bench/diffusion.py {stem}`.")
     return load_file(str(file))["images"].float().div(255).unsqueeze(1)
+
+
+#: How ``bench/diffusion.py`` names a measure's estimate and its interval's ends in a row of the card's study.
+_ROW_KEYS = {"fd": ("fd", "fd_low", "fd_high"), "kl": ("kl_to_uniform", "kl_low", "kl_high")}
+
+
+def sampling_row(card: dict[str, Any], sampler: str = "ddim", steps: int | None = None, clip: bool = True) -> dict[str, Any]:
+    """One row of the sampling study that ``bench/diffusion.py`` stores in a diffusion checkpoint's card.
+
+    Args:
+        card: the checkpoint's card (:func:`~course_lib.checkpoint.read_card` or :func:`load_diffusion`).
+        sampler: ``"ddim"`` (η = 0) or ``"ddpm"`` (η = 1).
+        steps: sampling steps; by default the checkpoint's own (``config["sample_steps"]``).
+        clip: whether the predicted ``x_0`` was clipped to ``[-1, 1]``.
+
+    Returns:
+        The row: ``fd``, ``kl_to_uniform`` (with their intervals, see :func:`row_interval`), ``classes_present``,
+        ``seconds_per_image``, ``draws`` ….
+    """
+    steps = card["config"]["sample_steps"] if steps is None else steps
+    rows = card.get("study", {}).get("sampling", {}).get("rows", [])
+    for row in rows:
+        if row["sampler"] == sampler and row["steps"] == steps and row["clip"] == clip:
+            return row
+    raise KeyError(f"the card's sampling study has no row for {sampler}, {steps} steps, clip={clip}; "
+                   "measure it with `python bench/diffusion.py CHECKPOINT`")
+
+
+def row_interval(row: dict[str, Any], measure: str = "fd", draws: int | None = None) -> Interval:
+    """A measure of a study row (``"fd"`` or ``"kl"``) with its 95% interval over the seeds of its draws.
+
+    ``draws`` is for rows that do not record theirs (the class-mix rows: their table records it once).
+    """
+    estimate, low, high = (row[k] for k in _ROW_KEYS[measure])
+    return Interval(estimate, low, high, 0.95, "seeds-t", row["draws"] if draws is None else draws)
