@@ -37,9 +37,10 @@ from tqdm.auto import tqdm
 from .checkpoint import library_versions, load_study, save_study
 from .models.diffusion import cosine_schedule
 from .models.diffusion_toy import ToyDenoiser, sample_toy, train_toy
-from .models.gan import MLPDiscriminator, MLPGenerator, energy_distance, mode_coverage, ring_of_gaussians, train_gan
+from .models.gan import (GANHistory, MLPDiscriminator, MLPGenerator, energy_distance, mode_coverage, ring_of_gaussians,
+                         train_gan)
 
-__all__ = ["RING_STD", "GAN_RUNS", "RingStudy", "run_ring_study", "load_ring_study", "save_ring_study",
+__all__ = ["RING_STD", "GAN_RUNS", "RingStudy", "gan_run", "run_ring_study", "load_ring_study", "save_ring_study",
            "SHIPPED_STUDY", "MEASURES", "COLLAPSE_BELOW"]
 
 RING_STD = 0.05
@@ -106,13 +107,27 @@ def _measure(x: Tensor, ref: Tensor) -> list[float]:
     return [float(c.modes_covered), float(c.high_quality), float(c.kl_to_uniform), float(energy_distance(x, ref))]
 
 
-def _gan_run(ring: Tensor, params: dict[str, float], seed: int):
+def gan_run(lr_g: float, lr_d: float, d_steps: int, seed: int = 0, ring: Tensor | None = None) -> GANHistory:
+    """Train one GAN of the study, as ``run_ring_study`` does (chapter 2 calls it to train one run live).
+
+    Both players have two hidden layers of 128 units and the noise is 2-D; batches of 128 for ``STEPS`` steps
+    on the CPU, with samples kept every ``SNAPSHOT_EVERY`` steps.
+
+    Args:
+        lr_g, lr_d: the generator's and the discriminator's Adam learning rates.
+        d_steps: discriminator updates per generator update.
+        seed: seeds the initial weights, the minibatches and the noise.
+        ring: the training points; by default the study's 8,192 points of the ring.
+
+    Returns:
+        The run's history (losses, ``D(x)``, ``D(G(z))``, the snapshots and their steps).
+    """
+    ring = _ring_data()[0] if ring is None else ring
     torch.manual_seed(seed)
     g = MLPGenerator(z_dim=2, hidden=128, layers=2)
     d = MLPDiscriminator(in_dim=2, hidden=128, layers=2)
-    return train_gan(ring, g, d, steps=STEPS, batch_size=128, z_dim=2, lr_g=params["lr_g"], lr_d=params["lr_d"],
-                     d_steps=int(params["d_steps"]), snapshot_every=SNAPSHOT_EVERY, n_snapshot=N_SNAPSHOT, seed=seed,
-                     device="cpu")
+    return train_gan(ring, g, d, steps=STEPS, batch_size=128, z_dim=2, lr_g=lr_g, lr_d=lr_d, d_steps=d_steps,
+                     snapshot_every=SNAPSHOT_EVERY, n_snapshot=N_SNAPSHOT, seed=seed, device="cpu")
 
 
 def _diffusion_run(ring: Tensor, seed: int) -> Tensor:
@@ -144,7 +159,8 @@ def run_ring_study(seeds: Sequence[int] = range(20), runs: Sequence[str] = ("A",
                 if i == 0:
                     study.snapshots[run] = x[None]
                 continue
-            h = _gan_run(ring, GAN_RUNS[run], seed)
+            p = GAN_RUNS[run]
+            h = gan_run(p["lr_g"], p["lr_d"], int(p["d_steps"]), seed, ring)
             study.steps = list(h.snapshot_steps)
             rows.append([_measure(x, ref) for x in h.snapshots])
             tails.append([float(np.mean(h.d_real[-300:])), float(np.mean(h.d_fake[-300:])),

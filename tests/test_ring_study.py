@@ -111,6 +111,11 @@ def test_live_run_records_what_it_trained():
     assert st.metrics["A"].shape == (1, len(st.steps), 4) and st.tail["A"].shape == (1, 3)
     # training moves the samples towards the ring: energy distance falls from the first snapshot to the last
     assert st.metrics["A"][0, -1, 3] < 0.5 * st.metrics["A"][0, 0, 3]
+    # the run a chapter trains live with gan_run is the study's run (same machine, same seed: the same samples)
+    p = R.GAN_RUNS["A"]
+    h = R.gan_run(p["lr_g"], p["lr_d"], int(p["d_steps"]), seed=0)
+    assert list(h.snapshot_steps) == st.steps
+    assert torch.equal(torch.stack(h.snapshots), st.snapshots["A"])
     with pytest.raises(ValueError):
         R.run_ring_study([], runs=("A",))
     with pytest.raises(ValueError):
