@@ -79,7 +79,6 @@ CELLS = [
     ),
     code(
         """
-        import io
         import math
         import time
 
@@ -94,23 +93,21 @@ CELLS = [
         from course_lib.checkpoint import read_card, shipped_checkpoint
         from course_lib.evaluator import checkpoint_fd, frechet_distance, load_classifier, sample_checkpoint
         from course_lib.models import diffusion as D
-        from course_lib.models.diffusion_task import load_diffusion
+        from course_lib.models.diffusion_task import load_diffusion, row_interval
         from course_lib.models.diffusion_toy import ToyDenoiser, sample_toy, train_toy
         from course_lib import ring_study
         from course_lib.models.gan import mode_coverage, ring_centers, ring_of_gaussians
-        from course_lib.stats import Interval, seed_interval, verdict
+        from course_lib.plotting import slider_figure
+        # en: gen(seed): a private random generator: each cell's randomness does not depend on the cells before it
+        # zh: gen(seed)：私有的随机数生成器：每个单元格的随机性不受之前单元格的影响
+        from course_lib.seed import make_generator as gen
+        from course_lib.stats import seed_interval, verdict
 
         course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         # en: small models: one CPU thread is fastest, and gives the same rounding on every machine
         # zh: 模型都很小：单个 CPU 线程最快，而且在每台机器上的舍入结果都相同
         torch.set_num_threads(1)
         x_train, y_train = load_offline_mnist("train")    # 4,000 digits, (N, 1, 28, 28) in [0, 1]
-
-
-        def gen(seed):
-            # en: a private random generator: each cell's randomness does not depend on the cells before it
-            # zh: 私有的随机数生成器：每个单元格的随机性不受之前单元格的影响
-            return torch.Generator().manual_seed(seed)
         """,
         # the chapter's setup cell: a slide of its own below the title slide (by the rule it would
         # sit under the chapter's introduction, off the bottom of the screen)
@@ -645,14 +642,8 @@ CELLS = [
         rows = study["sampling"]["rows"]
         draws = rows[0]["draws"]
 
-        def fd_of(r):
-            return Interval(r["fd"], r["fd_low"], r["fd_high"], 0.95, "seeds-t", r["draws"])
-
-        def kl_of(r):
-            return Interval(r["kl_to_uniform"], r["kl_low"], r["kl_high"], 0.95, "seeds-t", r["draws"])
-
         def lower_fd(a, b, names):
-            v = verdict(fd_of(a), fd_of(b), names=names, higher_is_better=False)
+            v = verdict(row_interval(a), row_interval(b), names=names, higher_is_better=False)
             return v.winner if v.decided else T("no difference", "看不出差别")
 
         main = {(r["sampler"], r["steps"]): r for r in rows if r["clip"] and r["sampler"] in ("ddim", "ddpm")}
@@ -662,7 +653,7 @@ CELLS = [
         print(f"{pad(T('steps', '步数'), 6)}{'DDIM FD':>22}{'KL':>8}{'DDPM FD':>22}{'KL':>8}{pad(T('lower FD', 'FD 更低'), 14)}{pad(T('s / image', '秒/张'), 10)}")
         for k in step_counts:
             a, b = main["ddim", k], main["ddpm", k]
-            print(f"{k:>6}{fd_of(a).format(1):>22}{a['kl_to_uniform']:>8.3f}{fd_of(b).format(1):>22}{b['kl_to_uniform']:>8.3f}"
+            print(f"{k:>6}{row_interval(a).format(1):>22}{a['kl_to_uniform']:>8.3f}{row_interval(b).format(1):>22}{b['kl_to_uniform']:>8.3f}"
                   f"{pad(lower_fd(a, b, ('DDIM', 'DDPM')), 14)}{a['seconds_per_image']:>10.3f}")
         print(T("DCGAN (chapter 5), same protocol: FD", "DCGAN（第 5 章），同一评测方案：FD"), fd_dcgan.format(1))
         print(T("verdict: all ten digits present in every draw of every row above:", "结论：上表每一行的每一次抽样都出现了全部十个数字："),
@@ -716,7 +707,7 @@ CELLS = [
         probe = sorted((r for r in rows if r["steps"] == 20), key=lambda r: (not r["clip"], r["eta"]))
         print(f"{'η':>5}{pad(T('clip x0', '截断 x0'), 10)}{'FD [95%]':>26}{'KL':>8}{pad(T('classes', '类别数'), 9)}")
         for r in probe:
-            print(f"{r['eta']:>5.1f}{pad((T('yes', '是') if r['clip'] else T('no', '否')), 10)}{fd_of(r).format(1):>26}{r['kl_to_uniform']:>8.3f}{r['classes_present']:>9}")
+            print(f"{r['eta']:>5.1f}{pad((T('yes', '是') if r['clip'] else T('no', '否')), 10)}{row_interval(r).format(1):>26}{r['kl_to_uniform']:>8.3f}{r['classes_present']:>9}")
         by = {(r["eta"], r["clip"]): r for r in probe}
         print(T("η = 0.5 against η = 0 (clipped), lower FD:", "η = 0.5 对 η = 0（截断），FD 更低："), lower_fd(by[0.5, True], by[0.0, True], ("η = 0.5", "η = 0")))
         print(T("η = 0.5 against η = 1 (clipped), lower FD:", "η = 0.5 对 η = 1（截断），FD 更低："), lower_fd(by[0.5, True], by[1.0, True], ("η = 0.5", "η = 1")))
@@ -803,16 +794,16 @@ CELLS = [
                 "1,000 个条件样本（每个数字 100 个，DDIM 20 步）对比 4,000 张训练数字"))
         print(f"{'w':>5}{pad(T('FD [95%]', 'FD [95%]'), 22)}{pad(T('accuracy', '准确率'), 10)}   " + T("per digit 0-9 (first draw)", "各数字 0-9（第一次抽样）"))
         for r in grows:
-            print(f"{r['w']:>5.1f}{fd_of(r).format(1):>22}{r['accuracy']:>10.3f}   " + " ".join(f"{a:.2f}" for a in r["per_class_accuracy"]))
+            print(f"{r['w']:>5.1f}{row_interval(r).format(1):>22}{r['accuracy']:>10.3f}   " + " ".join(f"{a:.2f}" for a in r["per_class_accuracy"]))
         rising = all(a["accuracy"] <= b["accuracy"] for a, b in zip(grows, grows[1:]))
         ranked = sorted(grows, key=lambda r: r["fd"])
-        v = verdict(fd_of(ranked[0]), fd_of(ranked[1]), names=(f"w = {ranked[0]['w']:g}", f"w = {ranked[1]['w']:g}"), higher_is_better=False)
+        v = verdict(row_interval(ranked[0]), row_interval(ranked[1]), names=(f"w = {ranked[0]['w']:g}", f"w = {ranked[1]['w']:g}"), higher_is_better=False)
         print(T("verdict: accuracy rises with w:", "结论：准确率随 w 上升："), T("yes", "是") if rising else T("no", "否"))
         print(T("verdict: lowest FD:", "结论：FD 最低："), v.winner if v.decided else
               T(f"no difference at this budget between w = {ranked[0]['w']:g} and w = {ranked[1]['w']:g}",
                 f"在这个预算下，w = {ranked[0]['w']:g} 与 w = {ranked[1]['w']:g} 看不出差别"),
               T(f"| highest FD at w = {ranked[-1]['w']:g}, clearly above the others:", f"| FD 最高处 w = {ranked[-1]['w']:g}，明显高于其余各行："),
-              T("yes", "是") if all(fd_of(ranked[-1]).low > fd_of(r).high for r in ranked[:-1]) else T("no", "否"))
+              T("yes", "是") if all(row_interval(ranked[-1]).low > row_interval(r).high for r in ranked[:-1]) else T("no", "否"))
         # en: a few guided samples, computed here: one row per guidance weight, digits 0-9
         # zh: 当场生成几个引导样本：每个引导权重一行，数字 0-9
         labels = torch.arange(10)
@@ -858,7 +849,7 @@ CELLS = [
     code(
         """
         cm = study["class_mix"]
-        mix = {r["set"]: Interval(r["fd"], r["fd_low"], r["fd_high"], 0.95, "seeds-t", cm["draws"]) for r in cm["rows"]}
+        mix = {r["set"]: row_interval(r, "fd", draws=cm["draws"]) for r in cm["rows"]}
         mix_rows = {"real_heldout": T("1 real held-out digits, as they are", "1 真实留出数字，原样"),
                     "real_balanced": T("2 real, resampled: 100 per digit", "2 真实数字，重抽样：每个数字 100 张"),
                     "real_with_unconditional_mix": T("3 real, resampled: the unconditional mix", "3 真实数字，重抽样：无条件样本的比例"),
@@ -1020,20 +1011,10 @@ CELLS = [
             return fig
 
 
-        def reverse_png(i):
-            fig = reverse_figure(i)
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png")
-            plt.close(fig)
-            return buffer.getvalue()
-
-
-        # en: a slider and an image widget; moving the slider redraws the figure (live in JupyterLab)
-        # zh: 一个滑块加一个图像控件；拖动滑块即重新绘图（在 JupyterLab 中实时生效）
+        # en: a slider above the figure; moving the slider redraws it (live in JupyterLab)
+        # zh: 滑块下方是图像；拖动滑块即重新绘图（在 JupyterLab 中实时生效）
         step_slider = widgets.IntSlider(value=25, min=0, max=len(path_t) - 1, description=T("step", "步"), continuous_update=False)
-        picture = widgets.Image(value=reverse_png(25), format="png")
-        step_slider.observe(lambda change: setattr(picture, "value", reverse_png(change["new"])), names="value")
-        widgets.VBox([step_slider, picture])
+        slider_figure(reverse_figure, step_slider)
         """
     ),
     code(
