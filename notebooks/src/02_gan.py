@@ -84,7 +84,6 @@ CELLS = [
         import numpy as np
         import torch
         import torch.nn.functional as F
-        from IPython.display import display
 
         import course_lib
         from course_lib.notebook import pad
@@ -92,6 +91,7 @@ CELLS = [
             MLPDiscriminator, MLPGenerator, discriminator_loss, energy_distance, fit_discriminator,
             generator_loss, mode_coverage, ring_centers, ring_of_gaussians, train_gan,
         )
+        from course_lib.plotting import slider_figure
 
         course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         # en: The networks of this chapter are tiny: one CPU thread runs them faster than several
@@ -684,7 +684,7 @@ CELLS = [
         A single run is therefore an anecdote, and its digits are not a property of the code. So this section
         tells every experiment **over 20 seeds**: `python -m course_lib study ring` trained every run once
         (about 30 s a seed on one core) and stored its measurements with the package; the cell below loads
-        them. `run()` trains one run live, and `COURSE_LIB_LIVE=1` reruns the whole study live with 3 seeds —
+        them. `ring_study.gan_run(lr_g, lr_d, d_steps, seed)` trains one run live, and `COURSE_LIB_LIVE=1` reruns the whole study live with 3 seeds —
         your digits will differ, the conclusions below should not. The pictures show seed 0.
         """,
         zh=r"""
@@ -695,7 +695,7 @@ CELLS = [
         经过上千步会放大成完全不同的最终结果（我们试过：同一个种子在一台机器上覆盖 8 个模式，在另一台上只有 7 个，用 float64 也一样）。
         因此单次训练只是一个个例，它给出的具体数字并不是代码本身的性质。所以本节的每个实验都**基于 20 个种子**来报告：
         `python -m course_lib study ring` 把每种训练各跑了一遍（单核每个种子约 30 秒），测量结果随软件包一起发布；下面的单元格读取它们。
-        `run()` 可以当场训练一次，设置 `COURSE_LIB_LIVE=1` 则用 3 个种子当场重跑整个研究——你得到的数字会不同，但下面的结论不应改变。
+        `ring_study.gan_run(lr_g, lr_d, d_steps, seed)` 可以当场训练一次，设置 `COURSE_LIB_LIVE=1` 则用 3 个种子当场重跑整个研究——你得到的数字会不同，但下面的结论不应改变。
         图中画的是种子 0。
         """,
     ),
@@ -707,14 +707,6 @@ CELLS = [
         from course_lib.stats import proportion_interval, seed_interval, verdict
 
         STEPS = ring_study.STEPS
-
-        def run(lr_g, lr_d, d_steps, seed=0):
-            '''Train a fresh GAN on the ring and return its history (samples every 250 steps).'''
-            torch.manual_seed(seed)
-            g = MLPGenerator(z_dim=2, hidden=128, layers=2)
-            d = MLPDiscriminator(in_dim=2, hidden=128, layers=2)
-            return train_gan(ring, g, d, steps=STEPS, batch_size=128, z_dim=2, lr_g=lr_g, lr_d=lr_d,
-                             d_steps=d_steps, snapshot_every=250, n_snapshot=1000, seed=seed, device="cpu")
 
         LIVE = os.environ.get("COURSE_LIB_LIVE") == "1"
         study = ring_study.run_ring_study(range(3)) if LIVE else ring_study.load_ring_study()
@@ -960,7 +952,7 @@ CELLS = [
         Two honest caveats. The remedy is not free: a step of run C costs about two and a half times the
         computation of a step of A or B (four discriminator updates instead of one). And a single run proves
         little: trained on your machine, seed 0 may cover seven modes where ours covered eight. That is why the
-        counts above are over 20 seeds, with intervals; `run(lr_g=1e-3, lr_d=2e-4, d_steps=1, seed=…)` trains
+        counts above are over 20 seeds, with intervals; `ring_study.gan_run(lr_g=1e-3, lr_d=2e-4, d_steps=1, seed=…)` trains
         any one of them live.
         """,
         zh=r"""
@@ -978,7 +970,7 @@ CELLS = [
 
         还有两点需要如实说明。这种补救并非没有代价：训练 C 的每一步的计算量约为 A 或 B 的两倍半（判别器要更新四次而不是一次）。
         而且单次训练说明不了多少问题：在你的机器上训练，种子 0 也许只覆盖七个模式，而我们的覆盖了八个。所以上面的计数都基于 20 个种子，
-        并附有置信区间；`run(lr_g=1e-3, lr_d=2e-4, d_steps=1, seed=…)` 可以当场训练其中任意一次。
+        并附有置信区间；`ring_study.gan_run(lr_g=1e-3, lr_d=2e-4, d_steps=1, seed=…)` 可以当场训练其中任意一次。
         """,
     ),
     # ------------------------------------------------------------------------------------------------ widget
@@ -1012,18 +1004,10 @@ CELLS = [
             fig.tight_layout()
             return fig
 
+        # en: slider_figure redraws the figure whenever the slider moves (live in JupyterLab)
+        # zh: 每当滑块移动，slider_figure 就重新绘图（在 JupyterLab 中实时生效）
         slider = widgets.SelectionSlider(options=study.steps, value=STEPS, description=T("step", "训练步"))
-        view = widgets.Output()
-
-        def on_step(change=None):
-            # en: replace the picture held by the Output widget
-            # zh: 替换 Output 控件中的图像
-            view.outputs = ()
-            view.append_display_data(step_figure(slider.value))
-
-        slider.observe(on_step, names="value")
-        on_step()
-        display(widgets.VBox([slider, view]))
+        slider_figure(step_figure, slider, tight=True)
         """
     ),
     code(
