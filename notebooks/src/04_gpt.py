@@ -1008,12 +1008,10 @@ CELLS = [
     ),
     code(
         """
-        import io
+        from course_lib.plotting import slider_figure
 
 
-        def explore_png(temperature, top_k, top_p):
-            # en: the picture goes to an Image widget as PNG bytes, so that moving a slider replaces it
-            # zh: 图像以 PNG 字节的形式交给 Image 控件，拖动滑块时直接替换它
+        def explore_figure(temperature, top_k, top_p):
             probs = gpt.filter_distribution(logits, temperature=temperature, top_k=top_k, top_p=top_p)
             order = probs.topk(12).indices
             fig, ax = plt.subplots(figsize=(6.4, 2.8))
@@ -1025,25 +1023,15 @@ CELLS = [
             sample = complete(prompt, n=50, temperature=temperature, top_k=top_k, top_p=top_p)
             ax.set_xlabel(T("sample: ", "采样：") + repr(sample), fontsize=8)
             fig.tight_layout()
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png")
-            plt.close(fig)
-            return buf.getvalue()
+            return fig
 
 
+        # en: slider_figure redraws the figure whenever a slider moves (live in JupyterLab)
+        # zh: 每当滑块移动，slider_figure 就重新绘图（在 JupyterLab 中实时生效）
         temperature_slider = widgets.FloatSlider(value=1.0, min=0.05, max=3.0, step=0.05, description=T("temperature", "温度"), continuous_update=False)
         top_k_slider = widgets.IntSlider(value=40, min=1, max=tok.vocab_size, description="top-k", continuous_update=False)
         top_p_slider = widgets.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top-p", continuous_update=False)
-        picture = widgets.Image(value=explore_png(1.0, 40, 1.0), format="png")
-
-
-        def redraw(change):
-            picture.value = explore_png(temperature_slider.value, top_k_slider.value, top_p_slider.value)
-
-
-        for slider in (temperature_slider, top_k_slider, top_p_slider):
-            slider.observe(redraw, names="value")
-        widgets.VBox([temperature_slider, top_k_slider, top_p_slider, picture])
+        slider_figure(explore_figure, temperature_slider, top_k_slider, top_p_slider)
         """
     ),
     md(
