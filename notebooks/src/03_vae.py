@@ -68,7 +68,6 @@ CELLS = [
     ),
     code(
         """
-        import io
         import math
         from pathlib import Path
 
@@ -82,6 +81,10 @@ CELLS = [
         from course_lib import load_offline_mnist, show_images
         from course_lib.models.vae import (MLPVAE, LinearGaussianVAE, evaluate_vae, gaussian_kl, iwae_bound, load_vae,
                                     log_likelihood, negative_elbo, reparameterize, train_vae)
+        from course_lib.plotting import slider_figure
+        # en: gen(seed): a private random generator: each cell's randomness does not depend on the cells before it
+        # zh: gen(seed)：私有的随机数生成器：每个单元格的随机性不受之前单元格的影响
+        from course_lib.seed import make_generator as gen
 
         course_lib.setup_notebook(seed=0, lang=T("en", "zh"))
         # en: 4,000 digits, (N, 1, 28, 28) in [0, 1]
@@ -90,12 +93,6 @@ CELLS = [
         # en: 1,000 digits, used only for evaluation
         # zh: 1,000 个数字，只用于评估
         x_held, y_held = load_offline_mnist("heldout")
-
-
-        def gen(seed):
-            # en: a private random generator: each cell's randomness does not depend on the cells before it
-            # zh: 私有的随机数生成器：每个单元格的随机性不受之前单元格的影响
-            return torch.Generator().manual_seed(seed)
         """,
         # the chapter's setup cell: a slide of its own below the title slide (by the rule it would
         # sit under the chapter's introduction, off the bottom of the screen)
@@ -866,30 +863,13 @@ CELLS = [
             return fig
 
 
-        def explore_png(z1, z2):
-            fig = explore(z1, z2)
-            buffer = io.BytesIO()
-            # en: a tight box keeps the axis labels (z1, z2) inside the image
-            # zh: 紧凑边界让坐标轴标签（z1、z2）完整留在图像之内
-            fig.savefig(buffer, format="png", bbox_inches="tight")
-            plt.close(fig)
-            return buffer.getvalue()
-
-
-        # en: two sliders and an image widget; moving a slider redraws the figure (live in JupyterLab)
-        # zh: 两个滑块加一个图像控件；拖动滑块即重新绘图（在 JupyterLab 中实时生效）
+        # en: two sliders side by side above the figure; moving a slider redraws it (live in JupyterLab);
+        # en: tight=True crops the picture to its content, which keeps the axis labels (z1, z2) inside it
+        # zh: 两个并排的滑块，下方是图像；拖动滑块即重新绘图（在 JupyterLab 中实时生效）；
+        # zh: tight=True 把图像裁到内容边缘，让坐标轴标签（z1、z2）完整留在图像之内
         sliders = [widgets.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.1, description=name, continuous_update=False)
                    for name in ("z1", "z2")]
-        picture = widgets.Image(value=explore_png(0.0, 0.0), format="png")
-
-
-        def redraw(change):
-            picture.value = explore_png(sliders[0].value, sliders[1].value)
-
-
-        for s_ in sliders:
-            s_.observe(redraw, names="value")
-        widgets.VBox([widgets.HBox(sliders), picture])
+        slider_figure(explore, *sliders, tight=True, side_by_side=True)
         """
     ),
     code(
