@@ -78,7 +78,7 @@ CELLS = [
         from course_lib.evaluator import (FrechetToReference, checkpoint_fd, class_coverage, features, frechet_distance,
                                           kl_to_uniform, load_classifier, predict, predict_proba, shipped_checkpoint)
         from course_lib.stats import Interval, bootstrap_interval, verdict
-        from course_lib.models.diffusion_task import load_samples
+        from course_lib.models.diffusion_task import load_samples, row_interval, sampling_row
         from course_lib.models.vae import ConvVAE, evaluate_vae, load_vae, train_vae
 
         # en: Every chapter starts like this: fixed seeds, fonts that can draw Chinese, PNG figures.
@@ -587,13 +587,13 @@ CELLS = [
         # zh: 1,000 个样本（DDIM，50 步），FD 则从它的模型卡读出
         diffusion_1k = load_samples()
         diffusion_card = read_card(shipped_checkpoint("diffusion_offline"))
-        d50 = next(r for r in diffusion_card["study"]["sampling"]["rows"] if r["sampler"] == "ddim" and r["steps"] == 50 and r["clip"])
+        d50 = sampling_row(diffusion_card, "ddim", steps=50)
         # en: every model's FD comes from one function, checkpoint_fd: 3 draws of 1,000 samples (chapter 7 prints the same numbers)
         # zh: 每个模型的 FD 都出自同一个函数 checkpoint_fd：3 次各抽 1,000 个样本（第 7 章打印的是同样的数）
         fd = {
             "DCGAN": checkpoint_fd(shipped_checkpoint("dcgan_offline"), reference=fd_to_train)[0],
             "VAE": checkpoint_fd(shipped_checkpoint("conv_vae_offline"), reference=fd_to_train)[0],
-            T("diffusion", "扩散模型"): Interval(d50["fd"], d50["fd_low"], d50["fd_high"], 0.95, "seeds-t", d50["draws"]),
+            T("diffusion", "扩散模型"): row_interval(d50, "fd"),
         }
         table = {
             "DCGAN": describe(gan_10k),
