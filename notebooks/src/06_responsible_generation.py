@@ -84,7 +84,6 @@ CELLS = [
     ),
     code(
         """
-        import io
         import math
         import tempfile
         from pathlib import Path
@@ -100,6 +99,7 @@ CELLS = [
         from course_lib.models.dcgan import load_dcgan
         from course_lib.checkpoint import shipped_checkpoint
         from course_lib.models.gpt import load_gpt
+        from course_lib.plotting import slider_figure
         from course_lib.responsible import detector, labels, membership, text_watermark as tw
         from course_lib.text import load_corpus
         from course_lib.data import spread_subset
@@ -343,7 +343,7 @@ CELLS = [
         vae_roc = membership.roc_curve(vae_in, vae_out)
 
 
-        def threshold_png(fpr_target):
+        def threshold_figure(fpr_target):
             # en: the threshold that accuses this fraction of the non-members
             # zh: 使这一比例的非成员被误判为成员的阈值
             t = float(torch.quantile(vae_out, 1 - fpr_target))
@@ -362,17 +362,14 @@ CELLS = [
             b.set_ylabel(T("true-positive rate", "真阳性率"))
             b.set_title(T(f"threshold {t:.1f}: TPR {tpr:.3f}, FPR {fpr:.3f}", f"阈值 {t:.1f}：真阳性率 {tpr:.3f}，假阳性率 {fpr:.3f}"), fontsize=9)
             fig.tight_layout()
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png")
-            plt.close(fig)
-            return buf.getvalue()
+            return fig
 
 
+        # en: slider_figure redraws the figure whenever the slider moves (live in JupyterLab)
+        # zh: 每当滑块移动，slider_figure 就重新绘图（在 JupyterLab 中实时生效）
         fpr_slider = widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=0, step=0.1,
                                             description=T("target FPR", "目标假阳性率"), continuous_update=False)
-        threshold_picture = widgets.Image(value=threshold_png(0.01), format="png")
-        fpr_slider.observe(lambda change: setattr(threshold_picture, "value", threshold_png(change["new"])), names="value")
-        widgets.VBox([fpr_slider, threshold_picture])
+        slider_figure(threshold_figure, fpr_slider)
         """
     ),
     md(
