@@ -89,6 +89,9 @@ CELLS = [
         import course_lib
         from course_lib.notebook import pad
         from course_lib import load_offline_mnist, show_images
+        from course_lib.metrics import class_histogram
+        from course_lib.models.classifier import accuracy
+        from course_lib.plotting import slider_figure
         from course_lib.responsible.privacy import laplace_scale, memorisation_ratio, nearest_neighbour_distance, noisy_count
         from course_lib.seed import make_generator
         from course_lib.responsible.watermark import detect_watermark, embed_watermark, false_positive_bound, watermark_score
@@ -568,21 +571,16 @@ CELLS = [
             ax.legend(fontsize=7)
 
 
-        def laplace_png(epsilon: float) -> bytes:
-            # en: the picture is handed to an Image widget as PNG bytes, so that moving the slider replaces it
-            # zh: 图像以 PNG 字节的形式交给 Image 控件，拖动滑块时直接替换它
+        def laplace_figure(epsilon: float) -> plt.Figure:
             fig, ax = plt.subplots(figsize=(5, 2.8))
             draw_laplace_pair(ax, epsilon)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png")
-            plt.close(fig)
-            return buf.getvalue()
+            return fig
 
 
+        # en: slider_figure redraws the figure whenever the slider moves (live in JupyterLab)
+        # zh: 每当滑块移动，slider_figure 就重新绘图（在 JupyterLab 中实时生效）
         eps_slider = widgets.FloatLogSlider(value=0.5, base=10, min=-1.5, max=1.0, step=0.05, description="ε", continuous_update=False)
-        eps_picture = widgets.Image(value=laplace_png(0.5), format="png")
-        eps_slider.observe(lambda change: setattr(eps_picture, "value", laplace_png(change["new"])), names="value")
-        widgets.VBox([eps_slider, eps_picture])
+        slider_figure(laplace_figure, eps_slider)
         """
     ),
     code(
@@ -710,11 +708,6 @@ CELLS = [
             return model.eval()
 
 
-        def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-            with torch.no_grad():
-                return float((model(x).argmax(1) == y).float().mean())
-
-
         mlp = train_classifier(hidden=128, steps=600)
         print(T("classifier accuracy on the held-out digits:", "分类器在留出数字上的准确率："), round(accuracy(mlp, x_held, y_held), 3))
         """
@@ -728,8 +721,7 @@ CELLS = [
 
 
         def class_shares(images: torch.Tensor) -> np.ndarray:
-            with torch.no_grad():
-                return np.bincount(mlp(images).argmax(1).numpy(), minlength=10) / len(images)
+            return class_histogram(images, mlp).numpy() / len(images)
 
 
         share_train = np.array(per_digit) / sum(per_digit)
