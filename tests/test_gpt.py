@@ -226,7 +226,7 @@ def test_training_on_cuda_with_bf16_autocast():
 
 def test_random_windows_reach_the_last_window():
     """Every window start 0 .. len - block_size - 1 is drawn, including the last (the old bound missed it)."""
-    from course_lib.models.gpt import _random_windows
+    from course_lib.models.gpt_training import _random_windows
 
     data = torch.arange(12)
     x, y = _random_windows(data, block_size=8, batch_size=500, generator=torch.Generator().manual_seed(0))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..models.gpt import KVCache, generate
+from ..models.gpt_sampling import KVCache, generate
 
 __all__ = ["Canary", "CANARY_TEMPLATES", "make_canaries", "insert_canaries", "candidate_log_probs",
            "exposure", "rank_of", "greedy_extract"]

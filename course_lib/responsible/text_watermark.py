@@ -21,7 +21,7 @@ import math
 import torch
 from torch import nn
 
-from ..models.gpt import KVCache, filter_distribution
+from ..models.gpt_sampling import KVCache, filter_distribution
 
 __all__ = ["green_lists", "watermarked_generate", "green_count", "z_score", "detect", "false_positive_rate"]
 
@@ -57,10 +57,10 @@ def watermarked_generate(model: nn.Module, idx: torch.Tensor, max_new_tokens: in
     block size.
 
     Args:
-        model: a :class:`course_lib.gpt.GPT`.
+        model: a :class:`course_lib.models.gpt.GPT`.
         green: the ``(V, V)`` matrix of :func:`green_lists`; ``None`` (or ``delta = 0``) samples without a watermark.
         delta: the logit bonus of green tokens (0 = no watermark).
-        temperature, top_k: as in :func:`course_lib.gpt.filter_distribution` (temperature > 0).
+        temperature, top_k: as in :func:`course_lib.models.gpt.filter_distribution` (temperature > 0).
         generator: a CPU ``torch.Generator`` for reproducible samples.
 
     Returns:
