@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_lib.models.dcgan import make_dcgan, train_dcgan  # noqa: E402
 from course_lib.device import describe_device, get_device  # noqa: E402
-from course_lib.models.gan import gan_train_step  # noqa: E402
+from course_lib.models.gan_game import gan_train_step  # noqa: E402
 from course_lib.optim import make_optimizer  # noqa: E402
 from course_lib.models.vae import ConvVAE, MLPVAE, negative_elbo, train_vae  # noqa: E402
 

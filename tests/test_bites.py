@@ -51,7 +51,7 @@ decoder's variance used as its standard deviation, a swapped ``fit_discriminator
      swapped (``(1 + w) ε(x, ∅) − w ε(x, c)``): ``test_unet_guidance_weights_the_conditional_prediction``.
    * ``responsible/detector.py:detector_accuracy`` — ``real_correct`` and ``fake_caught`` swapped:
      ``test_detector_accuracy_names_each_side``.
-   * ``models/gan.py:gan_train_step`` — ``d_real`` and ``d_fake`` swapped:
+   * ``models/gan_game.py:gan_train_step`` — ``d_real`` and ``d_fake`` swapped:
      ``test_gan_train_step_reports_d_real_and_d_fake_of_their_own_inputs``.
 
 4. A hyper-parameter recorded by one convention and used by another.

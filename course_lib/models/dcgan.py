@@ -12,7 +12,7 @@ Why not just ``Dense(128·7·7) → reshape(7, 7, 128) → Dense(1)``? A dense l
 tensor acts on the last axis only, so it gives ``(7, 7, 1)``: a 7 × 7 image, not 28 × 28. Going from 7 to 28
 needs layers that *increase* the spatial size — here two transposed convolutions with stride 2.
 
-The training step is :func:`course_lib.models.gan.gan_train_step` (non-saturating generator loss by default).
+The training step is :func:`course_lib.models.gan_game.gan_train_step` (non-saturating generator loss by default).
 Command line: ``python -m course_lib train dcgan [--data full] ...``.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from ..distributed import shard, world
 from ..metrics import class_coverage, frechet_distance
 from .classifier import load_classifier
 from ..training import Callback, Task, maybe_compile, train_loop
-from .gan import gan_train_step
+from .gan_game import gan_train_step
 
 __all__ = [
     "DCGANGenerator",
@@ -223,7 +223,7 @@ class QualityProbe(NamedTuple):
 
 
 class DCGANTask(Task):
-    """Alternating discriminator and generator steps (:func:`course_lib.models.gan.gan_train_step`), two Adams.
+    """Alternating discriminator and generator steps (:func:`course_lib.models.gan_game.gan_train_step`), two Adams.
 
     The optimisers are PyTorch's default Adam with ``betas=(0.5, 0.999)`` (DCGAN's recipe; the shipped
     ``dcgan_offline`` was trained with them). Each epoch's shuffling and noise come from one generator seeded
@@ -339,7 +339,7 @@ def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_siz
                 progress: bool = False, compile: bool = False, optimizers: tuple[Any, Any] | None = None,
                 start_epoch: int = 0, callback: Callback | None = None,
                 ema_decay: float = 0.998) -> list[dict[str, Any]]:
-    """Train a DCGAN with Adam(lr, betas=(0.5, 0.999)) and :func:`course_lib.models.gan.gan_train_step`.
+    """Train a DCGAN with Adam(lr, betas=(0.5, 0.999)) and :func:`course_lib.models.gan_game.gan_train_step`.
 
     The images stay on ``device`` as one tensor; minibatches are drawn by index.
 
