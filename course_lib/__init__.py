@@ -17,8 +17,10 @@ import cycle (``tests/test_imports.py`` holds both):
   :func:`~course_lib.training.train_loop`) and the one run (:func:`~course_lib.training.fit`: seed, device,
   checkpoints, model cards, resume, DistributedDataParallel)
 * :mod:`course_lib.models` — pure ``nn.Module``s and their mathematics, each with the Task that trains it:
-  ``gan`` (chapter 2), ``vae`` (3), ``gpt`` (4), ``classifier`` and ``dcgan`` (5), ``diffusion`` (7: the
-  mathematics; beside it ``diffusion_sampler``, ``diffusion_unet``, ``diffusion_toy`` and ``diffusion_task``);
+  ``gan`` (chapter 2's 2-D toy; the GAN losses and the alternating step it shares with the DCGAN are
+  ``gan_game``), ``vae`` (3), ``gpt`` (4; the network ``gpt_model``, its sampling ``gpt_sampling``, its training
+  ``gpt_training``), ``classifier`` and ``dcgan`` (5), ``diffusion`` (7: the mathematics; beside it
+  ``diffusion_sampler``, ``diffusion_unet``, ``diffusion_toy`` and ``diffusion_task``);
   :mod:`course_lib.responsible` holds chapter 6's (the DP-SGD VAE, the canary GPT) beside its privacy tools;
   :mod:`course_lib.metrics`, the Fréchet distance and class coverage through the classifier, sits among them
   (the DCGAN measures its samples with it after every epoch)
@@ -26,15 +28,18 @@ import cycle (``tests/test_imports.py`` holds both):
   names the models as ``"module:attr"`` strings imported on first use
 * :mod:`course_lib.evaluator` — any checkpoint through the registry: ``load_any``, ``sample_checkpoint``,
   ``checkpoint_fd``, ``evaluate_checkpoint`` (and, for the chapters, the metrics and the classifier's functions)
-* :mod:`course_lib.responsible.audit` — the audit card of any generator checkpoint (chapter 6)
+* :mod:`course_lib.responsible.audit` — the audit card of any generator checkpoint (chapter 6); what it measures
+  is ``audit_images`` (image generators) and ``audit_text`` (GPTs), the card in words ``audit_words``
 * :mod:`course_lib.exercises` — the learners' self-checks, ``check(n)`` after an exercise (right, close or wrong,
   with a hint); their machinery, :mod:`course_lib.selfcheck`, imports nothing of the library
 * :mod:`course_lib.cli` — ``python -m course_lib train|evaluate|sample|audit|study``, the only place that parses
   arguments; :mod:`course_lib.lab` — a Jupyter server extension that serves JupyterLab the CJK font
 
-To find your way: a model's mathematics and its Task are in ``models/NAME.py``; how it is trained from the
-command line is its entry in ``registry.py`` (options, defaults, hooks) and ``training.fit``; what is measured
-on it is ``metrics.py`` (during training) and ``evaluator.py`` / ``responsible/audit.py`` (on a checkpoint).
+To find your way: a model's mathematics and its Task are in ``models/NAME.py`` (always the place to start: where
+pieces live in modules beside it, ``NAME_*.py``, its docstring names them and it imports them all); how it is
+trained from the command line is its entry in ``registry.py`` (options, defaults, hooks) and ``training.fit``;
+what is measured on it is ``metrics.py`` (during training) and ``evaluator.py`` / ``responsible/audit.py`` (on a
+checkpoint).
 
 Each chapter module is imported on demand (``from course_lib.models.vae import ConvVAE``), and so are the names
 at the top (``course_lib.pad``, ``course_lib.load_offline_mnist`` …), so that ``import course_lib`` stays fast.

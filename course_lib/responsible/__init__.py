@@ -15,5 +15,6 @@
 * :mod:`.dp_audit` — an empirical lower bound on ε from an attack's scores (Clopper–Pearson, Jagielski et al. 2020;
   one training run, Steinke et al. 2023), set beside the accountant's upper bound.
 * :mod:`.audit` — the ``"audit"`` section of every generative model's card, filled by code from the measurements
-  above (``python -m course_lib audit NAME`` or ``--all``).
+  above (``python -m course_lib audit NAME`` or ``--all``): :mod:`.audit_images` measures an image generator,
+  :mod:`.audit_text` a GPT, :mod:`.audit_words` says the section in English or Chinese.
 """
