@@ -39,7 +39,7 @@ help:
 	@echo "make notebooks  re-execute every notebook in place (refresh stored outputs)"
 	@echo "make lab        start JupyterLab on the notebooks"
 	@echo "make pdf        print the book as one PDF per language into _build/pdf (EDITION=student: _build/student/pdf)"
-	@echo "make bench      print the training-throughput benchmark table"
+	@echo "make bench      print the training-throughput and peak-memory benchmark tables"
 	@echo "make assignments  write nbgrader source notebooks of every chapter into _build/assignments/{en,zh}"
 	@echo "make portability  nbval natively and under two numeric perturbations (other CPU kernels)"
 
@@ -144,6 +144,7 @@ assignments: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/throughput.py
+	$(PY) bench/memory.py
 
 clean:
 	rm -rf _build .pytest_cache
