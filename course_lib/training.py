@@ -90,7 +90,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm.auto import tqdm
 
 from .checkpoint import CheckpointError, load_checkpoint, load_training_state, read_card, save_checkpoint, weights_epoch
-from .data import data_description, load_mnist, minibatch_indices, sha256_of
+from .data import data_description, images_sha256, load_mnist, minibatch_indices
 from .device import DeviceLike, describe_device, get_device
 from .distributed import all_sum, join_process_group, shard, world
 from .optim import make_optimizer, optimizer_description
@@ -351,9 +351,10 @@ class Run:
         self.card: dict[str, Any] = {}
         self.stem = Path(config.out) / (config.name or f"{kind.name}_{config.data}")
 
-    def load(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(images, labels)`` of the run's data, ``part`` ``"train"`` or ``"heldout"``, on the run's device."""
-        return load_mnist(self.data, part, device=self.device)  # type: ignore[arg-type]
+    def load(self, part: str, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(images, labels)`` of the run's data, ``part`` ``"train"`` or ``"heldout"``, on the run's device
+        (``dtype=torch.uint8``: the grey levels, see :func:`course_lib.data.to_unit_float`)."""
+        return load_mnist(self.data, part, device=self.device, dtype=dtype)  # type: ignore[arg-type]
 
 
 def _default(defaults: dict[str, Any], key: str, data: str) -> Any:
@@ -474,7 +475,7 @@ def _images_card(run: Run, task: Task) -> dict[str, Any]:
     x = task.x
     out: dict[str, Any] = {"data": data_description(run.data), "data_source": run.data}
     if isinstance(x, torch.Tensor):
-        out["data_sha256"] = sha256_of(x)
+        out["data_sha256"] = images_sha256(x)
         out["train_examples"] = int(len(x))
     if run.options.get("rare_digit") is not None:
         out["skew"] = {"rare_digit": run.options["rare_digit"], "rare_factor": run.options["rare_factor"],

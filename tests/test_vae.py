@@ -10,9 +10,11 @@ import torch
 from course_lib import cli, load_offline_mnist
 from course_lib.checkpoint import load_training_state, read_card
 from course_lib.models.vae import (ConvVAE, DeepConvVAE, LinearGaussianVAE, MLPVAE, evaluate_vae, gaussian_kl,
-                                   iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize, train_vae)
+                                   VAETask, iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize,
+                                   train_vae)
 from course_lib.optim import warmup_cosine_lr
 from course_lib.seed import make_generator
+from course_lib.training import train_loop
 
 
 
@@ -283,3 +285,23 @@ def test_train_vae_follows_the_schedule_and_resumes_on_it():
     assert opt.param_groups[0]["lr"] == pytest.approx(warmup_cosine_lr(11, 12, 1e-2, 1))
     with pytest.raises(ValueError, match="lr_schedule"):
         train_vae(model, x, epochs=1, device="cpu", lr_schedule="step")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_uint8_digits_train_the_very_weights_of_the_float_digits(dtype):
+    """VAETask holds uint8 grey levels as they are (what `train vae` loads: 47 MB for full MNIST, not 188 MB) and
+    converts each minibatch; the weights come out bit for bit as from the float32 digits, also in float64."""
+    xf, yf = load_offline_mnist("train")
+    keep = torch.arange(0, 4000, 25)
+    xu = load_offline_mnist("train", dtype=torch.uint8)[0][keep]
+    weights = []
+    for x in (xf[keep], xu):
+        torch.manual_seed(0)
+        model = MLPVAE(4, 32).to(dtype)
+        task = VAETask(model, x, epochs=1, batch_size=32, device="cpu", y_train=yf[keep])
+        assert task.x.dtype == (torch.uint8 if x is xu else dtype)
+        torch.manual_seed(1)
+        train_loop(task, 2)
+        weights.append(model.state_dict())
+    for k, v in weights[0].items():
+        assert torch.equal(v, weights[1][k]), k

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..checkpoint import CheckpointError, load_checkpoint, read_card
-from ..data import check_images, select_training_set, spread_subset
+from ..data import check_images, select_training_set, spread_subset, to_unit_float
 from ..device import DeviceLike
 from ..distributed import batch_mean, shard, world
 from ..optim import LR_SCHEDULES, warmup_cosine_lr
@@ -576,7 +576,7 @@ class VAETask(Task):
                  optimizer: torch.optim.Optimizer | None = None, lr_schedule: str = "constant",
                  y_train: Tensor | None = None, iwae_k: int = 0) -> None:
         _check_images(x_train, "x_train")
-        if likelihood == "bernoulli":
+        if likelihood == "bernoulli" and x_train.dtype != torch.uint8:  # uint8 grey levels are in [0, 1] as floats
             _check_pixel_range(x_train, "x_train")
         if x_eval is not None:
             _check_images(x_eval, "x_eval")
@@ -588,7 +588,9 @@ class VAETask(Task):
         self.kind = kind_of(model) if type(model) in VAE_KINDS.values() else type(model).__name__
         # the model's own floating type: float32, or float64 for a model made double (portable small experiments)
         dtype = next(model.parameters()).dtype if next(model.parameters()).dtype == torch.float64 else torch.float32
-        self.x = x_train.to(self.device, dtype)
+        # uint8 grey levels stay uint8 (a quarter of the memory) and become floats a minibatch at a time
+        self.x = x_train.to(self.device) if x_train.dtype == torch.uint8 else x_train.to(self.device, dtype)
+        self.dtype = dtype
         self.x_eval = x_eval.to(self.device, dtype) if x_eval is not None else None
         self.batch_size, self.lr, self.beta, self.lr_schedule = batch_size, lr, beta, lr_schedule
         self.likelihood, self.sigma = likelihood, sigma
@@ -614,7 +616,7 @@ class VAETask(Task):
             for group in opt.param_groups:
                 group["lr"] = warmup_cosine_lr(self._step, self.total_steps, self.lr, self.warmup_steps)
         self._step += 1
-        xb = self.x[idx]
+        xb = to_unit_float(self.x[idx], self.dtype)  # the very values of the float32 digits
         with autocast(self.device):
             if world()[1] == 1:
                 logits, mu, logvar = self.net(xb)
@@ -665,7 +667,7 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
     Args:
         model: an :class:`MLPVAE`, :class:`ConvVAE` or :class:`DeepConvVAE` (anything with
             ``forward(x) -> (logits, mu, logvar)``); moved to the device in place.
-        x_train: ``(N, 1, 28, 28)`` images in ``[0, 1]``.
+        x_train: ``(N, 1, 28, 28)`` images in ``[0, 1]`` (or ``uint8`` grey levels, converted a minibatch at a time).
         epochs: train until this many epochs are done in total (``start_epoch`` counts as done).
         batch_size, lr: minibatch size and Adam's learning rate.
         beta: KL weight in the training loss (held-out numbers always use β = 1).
@@ -708,7 +710,7 @@ def load_vae(path: str | Path, device: DeviceLike = "cpu") -> tuple[_VAEBase, di
 def task_from_run(run: Any) -> VAETask:
     """The :class:`VAETask` of ``python -m course_lib train vae`` (see :mod:`course_lib.registry`)."""
     o = run.options
-    x_train, y_train = run.load("train")
+    x_train, y_train = run.load("train", torch.uint8)  # converted a minibatch at a time (VAETask.step)
     x_eval, _ = run.load("heldout")
     # Evenly spaced subsets: the offline split is ordered by digit, so "the first N" would be all zeros.
     x_train, y_train = select_training_set(x_train, y_train, train_size=o["train_size"], rare_digit=o["rare_digit"],
