@@ -88,3 +88,21 @@ def test_recognisable_table_gives_intervals_and_verdicts(capsys) -> None:
     assert row.count("[") == 2 and row.rstrip().endswith("10 digits) |")
     with pytest.raises(SystemExit):
         bench.main(["--draws", "1"])
+
+
+def test_memory_bench_measures_each_run_in_its_own_process(tmp_path, capsys) -> None:
+    """bench/memory.py: the GPT run and its nanoGPT-style peer, a few steps each, each peak from its own process;
+    the VAE rows are skipped, with a line that says so, where full MNIST is not found."""
+    bench = _script("memory")
+    assert bench.card_command("gpt_book", steps=3, out="x", no_progress=True)[:3] == ["train", "gpt", "--steps"]
+    argv = bench.card_command("vae2d_offline", data="full", z_dim=20, hidden=400)
+    assert argv[argv.index("--data") + 1] == "full" and argv[argv.index("--hidden") + 1] == "400"
+    assert bench.main(["--data-root", str(tmp_path), "--gpt-steps", "2", "--eval-iters", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"skipped, the four MNIST files are not in {tmp_path / 'mnist'}" in out
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| course_lib GPT")]
+    peer = [line.split(" | ") for line in out.splitlines() if line.startswith("| nanoGPT-style")]
+    assert len(rows) == 1 and len(peer) == 1
+    mine, theirs = float(rows[0][1]), float(peer[0][1])
+    assert 100 < theirs and 100 < mine  # both import torch: MB, not KB or bytes
+    assert rows[0][2] == f"{mine / theirs:.2f}×" or abs(float(rows[0][2][:-1]) - mine / theirs) < 0.01
