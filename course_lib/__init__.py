@@ -18,8 +18,9 @@ import cycle (``tests/test_imports.py`` holds both):
   checkpoints, model cards, resume, DistributedDataParallel)
 * :mod:`course_lib.models` — pure ``nn.Module``s and their mathematics, each with the Task that trains it:
   ``gan`` (chapter 2's 2-D toy; the GAN losses and the alternating step it shares with the DCGAN are
-  ``gan_game``), ``vae`` (3), ``gpt`` (4; the network ``gpt_model``, its sampling ``gpt_sampling``, its training
-  ``gpt_training``), ``classifier`` and ``dcgan`` (5), ``diffusion`` (7: the mathematics; beside it
+  ``gan_game``), ``vae`` (3; the networks and the ELBO ``vae_model``), ``gpt`` (4; the network ``gpt_model``,
+  its sampling ``gpt_sampling``, its training ``gpt_training``), ``classifier`` and ``dcgan`` (5), ``diffusion``
+  (7: the mathematics; beside it
   ``diffusion_sampler``, ``diffusion_unet``, ``diffusion_toy`` and ``diffusion_task``);
   :mod:`course_lib.responsible` holds chapter 6's (the DP-SGD VAE, the canary GPT) beside its privacy tools;
   :mod:`course_lib.metrics`, the Fréchet distance and class coverage through the classifier, sits among them

@@ -1,7 +1,8 @@
 """The models: pure ``nn.Module``s and their mathematics, one module per family, each with its training task.
 
 * :mod:`.gan` — chapter 2: GAN losses, the alternating training step, the 2-D ring of Gaussians
-* :mod:`.vae` — chapter 3: MLP and convolutional VAEs, the ELBO, the IWAE bound
+* :mod:`.vae` — chapter 3: how a VAE is trained, evaluated and loaded; the MLP and convolutional VAEs, the ELBO
+  and the IWAE bound are :mod:`.vae_model` (re-exported by :mod:`.vae`)
 * :mod:`.gpt` — chapter 4: a tiny decoder-only Transformer, sampling
 * :mod:`.classifier` — chapter 5: the MNIST classifier used as a measuring instrument
 * :mod:`.dcgan` — chapter 5: a DCGAN for MNIST
