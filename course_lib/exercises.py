@@ -96,8 +96,8 @@ def _crossings(ns: Mapping[str, Any]) -> None:
     compare("crossings", got, roots, right=0.02, close=0.1)
 
 
-@exercise(2, 2, reads=("c_of_theta",), en="a function: C(G) for p_g uniform on [theta, theta + 1], in closed form",
-          zh="一个函数：p_g 为 [theta, theta + 1] 上的均匀分布时 C(G) 的闭式解")
+@exercise(2, 2, reads=("c_of_theta",), en="a function of θ: C(G) for p_g uniform on [θ, θ + 1], in closed form",
+          zh="θ 的函数：p_g 为 [θ, θ + 1] 上的均匀分布时 C(G) 的闭式解")
 def _c_of_theta(ns: Mapping[str, Any]) -> None:
     f = read(ns, "c_of_theta")
     if not callable(f):
