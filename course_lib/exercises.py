@@ -101,8 +101,8 @@ def _crossings(ns: Mapping[str, Any]) -> None:
 def _c_of_theta(ns: Mapping[str, Any]) -> None:
     f = read(ns, "c_of_theta")
     if not callable(f):
-        raise Wrong("`c_of_theta` should be a function of theta, e.g. `def c_of_theta(theta): ...`",
-                    "`c_of_theta` 应当是 theta 的函数，例如 `def c_of_theta(theta): ...`")
+        raise Wrong("`c_of_theta` should be a function: it takes theta and returns C(G)",
+                    "`c_of_theta` 应当是一个函数：输入 theta，返回 C(G)")
     thetas = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
     got = np.array([float(f(t)) for t in thetas])
     overlap = np.array([1 - min(t, 1.0) for t in thetas])
@@ -114,7 +114,7 @@ def _c_of_theta(ns: Mapping[str, Any]) -> None:
         raise Wrong("on the overlap both terms of C(G) contribute log(1/2), not just one",
                     "在重叠部分，C(G) 的两项都贡献 log(1/2)，不只是一项")
     if np.abs(got[thetas.index(1.5):]).max() > 1e-3:
-        raise Wrong("for theta > 1 the supports are disjoint: where is D* neither 0 nor 1 then?",
+        raise Wrong("for theta > 1 the two intervals do not overlap: where is D* neither 0 nor 1 then?",
                     "theta > 1 时两个支撑集不相交：这时 D* 在哪里既不是 0 也不是 1？")
     compare("c_of_theta(theta)", got, want, right=1e-3, close=0.05)
 

@@ -124,9 +124,9 @@ def gan_run(lr_g: float, lr_d: float, d_steps: int, seed: int = 0, ring: Tensor 
     """
     ring = _ring_data()[0] if ring is None else ring
     torch.manual_seed(seed)
-    g = MLPGenerator(z_dim=2, hidden=128, layers=2)
+    generator = MLPGenerator(z_dim=2, hidden=128, layers=2)
     d = MLPDiscriminator(in_dim=2, hidden=128, layers=2)
-    return train_gan(ring, g, d, steps=STEPS, batch_size=128, z_dim=2, lr_g=lr_g, lr_d=lr_d, d_steps=d_steps,
+    return train_gan(ring, generator, d, steps=STEPS, batch_size=128, z_dim=2, lr_g=lr_g, lr_d=lr_d, d_steps=d_steps,
                      snapshot_every=SNAPSHOT_EVERY, n_snapshot=N_SNAPSHOT, seed=seed, device="cpu")
 
 

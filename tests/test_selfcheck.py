@@ -144,7 +144,7 @@ def test_ch2_c_of_theta():
     assert status(2, 2, {"c_of_theta": closed}).right
     assert "sign" in status(2, 2, {"c_of_theta": lambda t: -closed(t)}).hint
     assert "both terms" in status(2, 2, {"c_of_theta": lambda t: closed(t) / 2}).hint
-    assert "disjoint" in status(2, 2, {"c_of_theta": lambda t: -(1 - t / 2) * math.log(4)}).hint
+    assert "do not overlap" in status(2, 2, {"c_of_theta": lambda t: -(1 - t / 2) * math.log(4)}).hint
     assert status(2, 2, {"c_of_theta": lambda t: closed(t) * 1.01}).status == "close"
     assert "function" in status(2, 2, {"c_of_theta": -1.386}).hint
 
