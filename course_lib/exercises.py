@@ -187,7 +187,7 @@ def _iwae_gap(ns: Mapping[str, Any]) -> None:
         raise Wrong("k = 100 recovers part of the gap, not all of it: L_100 is still a lower bound",
                     "k = 100 只收回差距的一部分：L_100 仍然是下界")
     compare("recovered", recovered, rows["-ELBO"] - rows["-L_100 (IWAE)"], right=0.01, close=0.1)
-    # either grid's -log p(x) (the table's last two rows) stands in for the exact value
+    # the table's last two rows are -log p(x) on two grids: accept the gap to either
     best = min((rows["-ELBO"] - float(v.double().mean()) for _, v in table[-2:]), key=lambda w: abs(float(gap) - w))
     compare("gap", gap, best, right=0.01, close=0.1)
 
