@@ -1,18 +1,7 @@
 """Variational autoencoders (VAE): MLP and convolutional models for 28 × 28 images, the ELBO, the IWAE bound.
 
-The generative model is ``z ~ N(0, I)``, ``x | z ~ p_θ(x | z)``: the **decoder maps a sampled latent z to the
-parameters of a distribution over images** (here Bernoulli logits, one per pixel). The encoder ``q_φ(z | x) =
-N(μ_φ(x), diag exp(logvar_φ(x)))`` approximates the intractable posterior. Training minimises the **negative
-ELBO**, reconstruction **plus** KL::
-
-    −ELBO(x) = E_q[−log p_θ(x | z)] + β · KL(q_φ(z | x) ‖ N(0, I))        (β = 1: the true bound)
-
-With ``β = 0`` the KL term is gone and the model is a (noisy) autoencoder, not a generative model: nothing ties
-the codes to the prior, so ``decode(z)`` for ``z ~ N(0, I)`` need not look like data.
-
-Shapes: images ``x`` are ``(N, 1, 28, 28)`` with values in ``[0, 1]``; latents ``z``, ``mu`` and ``logvar`` are
-``(N, z_dim)``; decoder outputs are logits ``(N, 1, 28, 28)``. Every loss is **per image**, shape ``(N,)``, in
-nats (natural-log units), summed over pixels and latent dimensions.
+The model, its loss (the negative ELBO, reconstruction **plus** β · KL) and the shapes are described in
+:mod:`course_lib.models.vae_model`.
 
 The models and their mathematics (the networks, the ELBO, the IWAE bound, :class:`LinearGaussianVAE` whose
 ``log p(x)`` is known in closed form) are :mod:`course_lib.models.vae_model`; this module re-exports them and adds
