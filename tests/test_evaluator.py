@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from course_lib import load_offline_mnist
-from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, features, frechet_distance,
+from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, class_histogram, features, frechet_distance,
                                   kl_to_uniform, load_classifier, predict, predict_proba, recognisable_share,
                                   shipped_checkpoint)
 from course_lib.models.classifier import MNISTClassifier, random_shift, train_classifier
@@ -112,6 +112,10 @@ def test_recognisable_share_counts_confident_samples_only(shipped, heldout):
     median = float(conf.median())
     assert recognisable_share(x, shipped, threshold=median) == pytest.approx(float((conf >= median).double().mean()))
     assert recognisable_share(x, shipped, threshold=0.5) >= recognisable_share(x, shipped, threshold=0.99)
+    # class_coverage reads digit and confidence from one pass of the classifier: the same share, the same histogram
+    cov = class_coverage(x, shipped)
+    assert cov["recognisable"] == recognisable_share(x, shipped)
+    assert cov["histogram"] == class_histogram(x, shipped).tolist()
     # why the KL goes beside it: uniform noise is "recognised" with confidence, all as the same digit or two
     noise = torch.rand(200, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     cov = class_coverage(noise, shipped)

@@ -24,8 +24,8 @@ from ..device import DeviceLike, get_device
 from ..distributed import all_sum, batch_mean, world
 from ..training import Callback, Task, autocast, train_loop
 
-__all__ = ["MNISTClassifier", "random_shift", "ClassifierTask", "train_classifier", "config_of", "predict",
-           "predict_proba", "accuracy", "features", "load_classifier", "heldout_accuracy"]
+__all__ = ["MNISTClassifier", "random_shift", "ClassifierTask", "train_classifier", "config_of", "logits",
+           "predict", "predict_proba", "accuracy", "features", "load_classifier", "heldout_accuracy"]
 
 KIND = "mnist_classifier"
 
@@ -190,7 +190,9 @@ def _batched(fn: Any, x: torch.Tensor, batch_size: int, dev: torch.device) -> to
 
 
 @torch.no_grad()
-def _logits(model: MNISTClassifier, x: torch.Tensor, batch_size: int, device: DeviceLike) -> torch.Tensor:
+def logits(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000, device: DeviceLike = None) -> torch.Tensor:
+    """The classifier's scores before the softmax: ``(N, 1, 28, 28)`` → ``(N, 10)`` float32 (on the model's
+    device), computed ``batch_size`` images at a time; :func:`predict` and :func:`predict_proba` read them."""
     check_images(x)
     dev = get_device(device) if device is not None else next(model.parameters()).device
     model.to(dev).eval()
@@ -199,14 +201,14 @@ def _logits(model: MNISTClassifier, x: torch.Tensor, batch_size: int, device: De
 
 def predict(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000, device: DeviceLike = None) -> torch.Tensor:
     """Predicted digit for each image: ``(N, 1, 28, 28)`` → ``(N,)`` int64 (on the model's device)."""
-    return _logits(model, x, batch_size, device).argmax(dim=1)
+    return logits(model, x, batch_size, device).argmax(dim=1)
 
 
 def predict_proba(model: MNISTClassifier, x: torch.Tensor, batch_size: int = 1000,
                   device: DeviceLike = None) -> torch.Tensor:
     """The classifier's probability of each digit: ``(N, 1, 28, 28)`` → ``(N, 10)``, rows summing to 1 (on the
     model's device). Its maximum is the classifier's confidence, e.g. to count only the samples it is sure of."""
-    return _logits(model, x, batch_size, device).softmax(dim=1)
+    return logits(model, x, batch_size, device).softmax(dim=1)
 
 
 def accuracy(model: MNISTClassifier, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,

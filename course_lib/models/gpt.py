@@ -118,7 +118,7 @@ class GPTRunTask(GPTTask):
                     p.copy_(p.half().float())
             self._rounded_to_half = True
         assert self.val_ids is not None
-        val = bits_per_char(self.model, self.val_ids)
+        val = bits_per_char(self.model, self.val_ids, batch_size=self.batch_size)
         (unigram, a_uni), (bigram, a_bi) = self.unigram, self.bigram
         return {"val_bits_per_char": round(val, 4), "val_perplexity_per_char": round(2 ** val, 3),
                 "unigram_val_bits_per_char": round(unigram, 4), "bigram_val_bits_per_char": round(bigram, 4),

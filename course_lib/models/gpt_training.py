@@ -148,7 +148,8 @@ class GPTTask(Task):
         return {"step": last, "train_bpc": mean_loss / math.log(2)}
 
     def evaluate(self) -> dict[str, Any]:
-        val = bits_per_char(self.model, self.val_ids) if self.val_ids is not None else math.nan
+        val = (bits_per_char(self.model, self.val_ids, batch_size=self.batch_size) if self.val_ids is not None
+               else math.nan)
         self.model.train()
         if self.log is not None:
             self.log(f"step {self._last_step:5d}  val {val:.3f} bits/char")
