@@ -160,6 +160,31 @@ def test_gan_train_step_is_reproducible_with_a_generator():
     assert run() == run()
 
 
+def test_gan_train_step_draws_every_noise_from_the_noise_function():
+    """``noise`` replaces each draw (d_steps + 1 of them): the DCGAN's torchrun path depends on it; a draw of
+    ``randn`` from the same generator gives the very step that ``generator_rng`` gives."""
+    def run(**kw) -> tuple[dict[str, torch.Tensor], list[int]]:
+        torch.manual_seed(0)
+        g, d = MLPGenerator(hidden=16, layers=2), MLPDiscriminator(hidden=16, layers=2)
+        opt_g, opt_d = torch.optim.Adam(g.parameters(), 1e-3), torch.optim.Adam(d.parameters(), 1e-3)
+        real = ring_of_gaussians(32, generator=torch.Generator().manual_seed(0))
+        return gan_train_step(g, d, opt_g, opt_d, real, 2, d_steps=3, **kw), [p.sum().item() for p in g.parameters()]
+
+    calls: list[int] = []
+    rng = torch.Generator().manual_seed(5)
+
+    def noise(b: int) -> torch.Tensor:
+        calls.append(b)
+        return torch.randn(b, 2, generator=rng)
+
+    with_noise = run(noise=noise)
+    assert calls == [32] * 4
+    assert with_noise == run(generator_rng=torch.Generator().manual_seed(5))
+    assert with_noise[1] != run(generator_rng=torch.Generator().manual_seed(6))[1]
+    with pytest.raises(ValueError, match=r"noise\(32\) gave shape \(32, 3\)"):
+        run(noise=lambda b: torch.zeros(b, 3))
+
+
 def test_gan_train_step_rejects_mismatched_shapes():
     g, d = MLPGenerator(out_dim=3), MLPDiscriminator(in_dim=3)
     opt_g, opt_d = torch.optim.Adam(g.parameters()), torch.optim.Adam(d.parameters())

@@ -227,7 +227,9 @@ class DCGANTask(Task):
 
     The optimisers are PyTorch's default Adam with ``betas=(0.5, 0.999)`` (DCGAN's recipe; the shipped
     ``dcgan_offline`` was trained with them). Each epoch's shuffling and noise come from one generator seeded
-    ``(seed, epoch)``, so a resumed run continues exactly.
+    ``(seed, epoch)``, so a resumed run continues exactly; under torchrun every process draws the same
+    minibatches and the noise of the whole global minibatch from it and keeps its own rows
+    (:func:`course_lib.distributed.shard`), as the VAE does.
 
     Optional, for the command line's runs: ``y_train`` (the labels, counted on the model card), ``quality`` (a
     :class:`QualityProbe` recorded in the history after every epoch), ``snapshots`` (how many fixed-noise samples
@@ -267,17 +269,17 @@ class DCGANTask(Task):
 
     def batches(self, epoch: int):  # type: ignore[override]
         self.gen.manual_seed(self.seed * 1000 + epoch)
-        rank, size = world()
-        if size > 1:  # the minibatches are shared, the noise is each rank's own
-            self.noise_gen.manual_seed((self.seed * 1000 + epoch) * 1009 + rank + 1)
         for idx in minibatch_indices(len(self.x), self.batch_size, self.device, self.gen, drop_last=True):
             yield shard(idx), len(idx)
 
     def step(self, idx: torch.Tensor, global_n: int) -> dict[str, torch.Tensor]:
+        z_dim = self.model.generator.z_dim
+
+        def noise(_: int) -> torch.Tensor:  # the global minibatch's noise, from the generator every rank shares
+            return shard(torch.randn(global_n, z_dim, device=self.device, generator=self.gen))
+
         out = gan_train_step(self.g_run, self.d_run, self.optimizers["g"], self.optimizers["d"], self.x[idx],
-                             self.model.generator.z_dim, kind=self.loss,
-                             generator_rng=self.gen if world()[1] == 1 else self.noise_gen,
-                             discriminator_for_g=self.model.discriminator)
+                             z_dim, kind=self.loss, noise=noise, discriminator_for_g=self.model.discriminator)
         self.model.update_ema(self.ema_decay)
         return out
 
@@ -331,7 +333,6 @@ class DCGANTask(Task):
         ids = [self.device.index] if self.device.type == "cuda" else None
         self.g_run = DDP(self.model.generator, device_ids=ids)
         self.d_run = DDP(self.model.discriminator, device_ids=ids)
-        self.noise_gen = torch.Generator(device=self.device)
 
 
 def train_dcgan(model: DCGAN, x_train: torch.Tensor, epochs: int = 30, batch_size: int = 64, lr: float = 2e-4,

@@ -21,7 +21,7 @@ numerically stable where ``D`` is close to 0 or 1. :func:`gan_train_step` perfor
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import torch
@@ -120,6 +120,7 @@ def gan_train_step(
     d_steps: int = 1,
     generator_rng: torch.Generator | None = None,
     discriminator_for_g: nn.Module | None = None,
+    noise: Callable[[int], Tensor] | None = None,
 ) -> dict[str, Tensor]:
     """One alternating GAN update: ``d_steps`` discriminator steps, then one generator step.
 
@@ -142,6 +143,9 @@ def gan_train_step(
         discriminator_for_g: the module the generator step calls (default ``discriminator``). Under
             DistributedDataParallel pass the unwrapped discriminator here: its parameters are frozen in that step,
             and a DDP wrapper would wait for their gradients.
+        noise: optional ``noise(B) -> (B, z_dim)``, called for each draw instead of ``torch.randn`` from
+            ``generator_rng`` (under DDP: this process's rows of the noise of the global minibatch, see
+            :class:`course_lib.models.dcgan.DCGANTask`).
 
     Returns:
         ``{"loss_d", "loss_g", "d_real", "d_fake"}`` as detached 0-dim tensors on the device (turning them into
@@ -170,13 +174,22 @@ def gan_train_step(
         if p is not None and p.device.type != device.type:
             raise ValueError(f"the {name} is on {p.device} but real is on {device}: move both to one device")
     batch = real.shape[0]
+
+    def draw() -> Tensor:
+        if noise is None:
+            return _sample_z(batch, z_dim, device, generator_rng)
+        z = noise(batch)
+        if tuple(z.shape) != (batch, z_dim):
+            raise ValueError(f"noise({batch}) gave shape {tuple(z.shape)}, expected {(batch, z_dim)}")
+        return z
+
     generator.train()
     discriminator.train()
 
     loss_d = torch.zeros((), device=device)
     d_real = d_fake = torch.zeros((), device=device)
     for _ in range(d_steps):
-        z = _sample_z(batch, z_dim, device, generator_rng)
+        z = draw()
         with torch.no_grad(), autocast(device):
             fake = generator(z)
         if fake.shape != real.shape:
@@ -193,7 +206,7 @@ def gan_train_step(
         d_real = torch.sigmoid(real_logits.detach()).mean()
         d_fake = torch.sigmoid(fake_logits.detach()).mean()
 
-    z = _sample_z(batch, z_dim, device, generator_rng)
+    z = draw()
     d_for_g = discriminator if discriminator_for_g is None else discriminator_for_g
     with _frozen(d_for_g):
         with autocast(device):

@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from ..checkpoint import CheckpointError, load_checkpoint, read_card
 from ..data import select_training_set, spread_subset, to_unit_float
 from ..device import DeviceLike
-from ..distributed import batch_mean, shard, world
+from ..distributed import batch_mean, shard
 from ..optim import LR_SCHEDULES, warmup_cosine_lr
 from ..training import Callback, Task, autocast, train_loop
 from .vae_model import (GAUSSIAN_SIGMA, MLPVAE, ConvVAE, DeepConvVAE, LinearGaussianVAE, _at_least_float32,
@@ -159,12 +159,10 @@ class VAETask(Task):
                 group["lr"] = warmup_cosine_lr(self._step, self.total_steps, self.lr, self.warmup_steps)
         self._step += 1
         xb = to_unit_float(self.x[idx], self.dtype)  # the very values of the float32 digits
+        # the noise of the global minibatch, this rank's rows: under torchrun the same numbers as in one process
+        eps = shard(torch.randn(global_n, self.model.z_dim, device=self.device, dtype=self.dtype))
         with autocast(self.device):
-            if world()[1] == 1:
-                logits, mu, logvar = self.net(xb)
-            else:  # the noise of the global minibatch, this rank's rows: the same numbers as in one process
-                eps = shard(torch.randn(global_n, self.model.z_dim, device=self.device))
-                logits, mu, logvar = self.net(xb, eps=eps)
+            logits, mu, logvar = self.net(xb, eps=eps)
         loss = negative_elbo(xb, logits, mu, logvar, likelihood=self.likelihood, beta=self.beta, sigma=self.sigma,
                              validate=False)  # x_train was checked once, in __init__
         opt.zero_grad(set_to_none=True)
