@@ -105,6 +105,7 @@ __all__ = [
     "Run",
     "fit",
     "train_loop",
+    "epoch_seed",
     "autocast",
     "maybe_compile",
     "progress",
@@ -137,6 +138,16 @@ def progress(iterable: Any, enabled: bool, desc: str = "", total: int | None = N
     return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The seed of epoch ``epoch`` (0-based) of a run seeded ``seed``: ``seed * 1_000_003 + epoch``.
+
+    The one per-epoch seeding scheme: :func:`train_loop` seeds a task's :attr:`Task.gen` with it before every
+    epoch, so that an epoch's shuffling and noise depend on ``(seed, epoch)`` only and a resumed run continues
+    exactly. (Two runs of different seeds share no epoch seed below a million epochs.)
+    """
+    return seed * 1_000_003 + epoch
+
+
 # ------------------------------------------------------------------------------------------------ a task
 class Task:
     """What one model adds to the spine: its model, its optimiser(s), one epoch of training, evaluation.
@@ -150,6 +161,9 @@ class Task:
             wrapped in ``DistributedDataParallel`` (:meth:`distribute`).
         device: the model's device.
         optimizers: name → optimiser; saved and restored for ``--resume``.
+        seed, gen: a task that draws its randomness (shuffling, noise, augmentation) from a ``torch.Generator``
+            on its device sets ``gen`` to one; :func:`train_loop` seeds it with :func:`epoch_seed` ``(seed,
+            epoch)`` before every epoch. ``gen = None``: the task draws from PyTorch's global generator.
     """
 
     kind: str = ""
@@ -160,6 +174,8 @@ class Task:
     class_counts: list[int] | None = None
     batch_size: int = 128
     drop_last: bool = False
+    seed: int = 0
+    gen: torch.Generator | None = None
 
     def __init__(self, model: nn.Module, device: DeviceLike = "auto", compile: bool = False) -> None:
         self.device = get_device(device)
@@ -258,7 +274,8 @@ def train_loop(task: Task, epochs: int, *, start_epoch: int = 0, progress_bar: b
                callback: Callback | None = None, desc: str | None = None) -> list[dict[str, Any]]:
     """Train ``task`` from epoch ``start_epoch`` until ``epochs`` are done; the one loop of ``course_lib``.
 
-    After each epoch the record ``{"epoch": e, **task.train_epoch(), **task.evaluate(), "epoch_time_s": t}`` is
+    Before each epoch the task's generator, if it has one, is seeded with :func:`epoch_seed` ``(task.seed,
+    epoch)``. After each epoch the record ``{"epoch": e, **task.train_epoch(), **task.evaluate(), "epoch_time_s": t}`` is
     appended to the history and passed to ``callback(e, record, task.model)``. The model is left in eval mode.
 
     Returns:
@@ -275,6 +292,8 @@ def train_loop(task: Task, epochs: int, *, start_epoch: int = 0, progress_bar: b
         t0 = time.perf_counter()
         task.model.train()
         record: dict[str, Any] = {"epoch": epoch + 1}
+        if task.gen is not None:  # the loop owns the seeding: one scheme for every task
+            task.gen.manual_seed(epoch_seed(task.seed, epoch))
         record.update(task.train_epoch(epoch))
         record.update(task.evaluate())
         record["epoch_time_s"] = round(time.perf_counter() - t0, 3)

@@ -120,7 +120,6 @@ class ClassifierTask(Task):
             warnings.simplefilter("ignore", UserWarning)
             while self.sched.last_epoch < epoch * self.steps_per_epoch:
                 self.sched.step()
-        self.gen.manual_seed(self.seed * 1000 + epoch)
         for idx in minibatch_indices(len(self.x), self.batch_size, self.device, self.gen):
             yield idx, len(idx)  # the global minibatch: the random shifts are drawn for all of it
 

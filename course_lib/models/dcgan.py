@@ -268,7 +268,6 @@ class DCGANTask(Task):
         self._epoch = 0
 
     def batches(self, epoch: int):  # type: ignore[override]
-        self.gen.manual_seed(self.seed * 1000 + epoch)
         for idx in minibatch_indices(len(self.x), self.batch_size, self.device, self.gen, drop_last=True):
             yield shard(idx), len(idx)
 

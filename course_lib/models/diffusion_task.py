@@ -39,7 +39,8 @@ WARMUP_STEPS = 200
 #
 # The shipped checkpoint ``course_lib/checkpoints/diffusion_offline`` was made by the command in its model card
 # (``python -m course_lib train diffusion --data offline ...``); the arithmetic and the RNG use below are those it
-# was trained with (per-epoch generator seeded ``seed * 100_003 + epoch``; EMA starts after 100 steps). Its
+# was trained with (the per-epoch generator it was trained with was seeded ``seed * 100_003 + epoch``, the loop's
+# ``training.epoch_seed`` for its seed 0; EMA starts after 100 steps). Its
 # learning rate came from an earlier copy of warmup_cosine_lr that differed from it in the last bit of some rates.
 
 @torch.no_grad()
@@ -72,7 +73,8 @@ class DiffusionTask(Task):
         epochs: total epochs of the run (the learning-rate curve spans them).
         p_uncond: probability that a label is replaced by the null class (the unconditional model for CFG).
         ema_decay: decay of the weight average that is saved and sampled from.
-        seed: seeds each epoch's generator (``seed * 100_003 + epoch``): shuffling, times, noise, label dropout.
+        seed: the run's seed; the loop seeds each epoch's generator with ``training.epoch_seed(seed, epoch)``:
+            shuffling, times, noise, label dropout.
         fp16: store the final epoch's weights in float16.
     """
 
@@ -106,7 +108,6 @@ class DiffusionTask(Task):
         self._epochs_done = 0
 
     def batches(self, epoch: int):  # type: ignore[override]
-        self.gen.manual_seed(self.seed * 100_003 + epoch)
         self._step = epoch * self.steps_per_epoch
         for idx in minibatch_indices(len(self.x), self.batch_size, self.device, self.gen, drop_last=True):
             yield shard(idx), len(idx)

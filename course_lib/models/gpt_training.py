@@ -113,7 +113,7 @@ class GPTTask(Task):
         no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or n == "pos_emb"]
         self.optimizer([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
                        kind="adamw", lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay, fused=False)
-        self.gen: torch.Generator | None = None
+        self.gen = torch.Generator(device=self.device)  # seeded by the loop before every evaluation period
         self.best_val, self.best_state = math.inf, None
         self.best_record: list[tuple[int, float]] = []  # (step, validation bits per character) of this call
         self._last_step = 0
@@ -126,9 +126,6 @@ class GPTTask(Task):
     def train_epoch(self, epoch: int) -> dict[str, float]:
         first = epoch * self.eval_every + 1
         last = min((epoch + 1) * self.eval_every, self.steps)
-        if self.gen is None:  # the window stream of a run (or of a resumed run) starts here
-            self.gen = torch.Generator(device=self.device)
-            self.gen.manual_seed(self.seed * 1_000_003 + first - 1)
         opt = self.optimizers["opt"]
         running = torch.zeros((), device=self.device)
         for step in range(first, last + 1):
