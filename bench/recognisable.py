@@ -1,6 +1,6 @@
 """How recognisable are the shipped generators' digits? The yardstick of issue 26's showcase models.
 
-    python bench/recognisable.py [--samples 1000] [--draws 5] [--device auto] [NAME ...]
+    python bench/recognisable.py [--samples 1000] [--draws 5] [--device auto] [--guidance W ...] [NAME ...]
 
 For each generator checkpoint (the shipped ones by default, or the paths/names given), ``--draws`` seeds of
 ``--samples`` unconditional samples each; per seed, the share the book's classifier assigns to one digit with
@@ -9,6 +9,11 @@ table gives the mean over seeds with its 95 % Student-t interval (``stats.seed_i
 for the real held-out digits (a Wilson interval), and whether each row meets issue 26's targets: recognisable
 ≥ 0.85 (DCGAN, diffusion) or ≥ 0.60 (VAE) **and** all ten digits with KL ≤ 0.05 — the KL goes beside the share
 because the classifier is sure of things that are not digits (uniform noise: every image an "8", confidence 1).
+
+``--guidance W`` adds, for each class-conditional checkpoint (the diffusion model), a row per weight ``W`` of
+samples drawn with their labels given, the digits 0–9 in turn: ``W = 0`` is the conditional model without
+guidance (the mixture over labels is a sample of the model's own distribution), ``W > 0`` classifier-free
+guidance, which trades diversity for fidelity. With the labels given, the KL says whether the samples follow them.
 """
 from __future__ import annotations
 
@@ -21,7 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from course_lib.checkpoint import CHECKPOINT_DIR, read_card  # noqa: E402
 from course_lib.data import load_offline_mnist  # noqa: E402
 from course_lib.device import get_device  # noqa: E402
-from course_lib.evaluator import sample_checkpoint  # noqa: E402
+import torch  # noqa: E402
+
+from course_lib.evaluator import load_any, sample_checkpoint  # noqa: E402
 from course_lib.metrics import RECOGNISABLE_AT, class_coverage  # noqa: E402
 from course_lib.models.classifier import load_classifier  # noqa: E402
 from course_lib.registry import generator_kinds  # noqa: E402
@@ -48,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--draws", type=int, default=5)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--guidance", type=float, nargs="*", default=[],
+                   help="also sample class-conditional models with their labels given, at these guidance weights")
     args = p.parse_args(argv)
     if args.samples < 1 or args.draws < 2:
         p.error("need --samples >= 1 and --draws >= 2 (an interval needs two seeds)")
@@ -76,7 +85,25 @@ def main(argv: list[str] | None = None) -> int:
             "yes" if rec.low >= target and kl.high <= KL_TARGET and present == 10
             else f"no (needs ≥ {target}, KL ≤ {KL_TARGET}, 10 digits)")
         print(f"| `{path.name}` ({kind}) | {rec.format(3)} | {kl.format(3)} | {present} | {verdict} |")
+        if args.guidance and "diffusion" in kind:
+            for w in args.guidance:
+                covs = [class_coverage(conditional_samples(path, args.samples, s, w, dev), classifier, device=dev)
+                        for s in range(args.draws)]
+                rec = seed_interval([c["recognisable"] for c in covs], bounds=(0.0, 1.0))
+                kl = seed_interval([c["kl_to_uniform"] for c in covs], bounds=(0.0, 10.0))
+                present = min(c["classes_present"] for c in covs)
+                print(f"| `{path.name}`, labels given, guidance w = {w:g} | {rec.format(3)} | {kl.format(3)} | "
+                      f"{present} | — (labels given) |")
     return 0
+
+
+def conditional_samples(path: Path, n: int, seed: int, guidance: float, device: torch.device) -> torch.Tensor:
+    """``n`` samples ``(n, 1, 28, 28)`` of a class-conditional checkpoint, labels 0–9 in turn, one generator
+    seeded ``seed``, classifier-free guidance weight ``guidance``."""
+    model, _ = load_any(path, device=device)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    labels = torch.arange(n, device=device) % 10
+    return model.sample(n, generator=gen, y=labels, guidance=guidance).float()
 
 
 if __name__ == "__main__":

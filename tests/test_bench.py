@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+import torch
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -88,6 +89,14 @@ def test_recognisable_table_gives_intervals_and_verdicts(capsys) -> None:
     assert row.count("[") == 2 and row.rstrip().endswith("10 digits) |")
     with pytest.raises(SystemExit):
         bench.main(["--draws", "1"])
+    # a class-conditional model with its labels given: one row per guidance weight, after its own row
+    assert bench.main(["diffusion_offline", "--samples", "20", "--draws", "2", "--guidance", "0", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| `diffusion_offline`")]
+    assert [r.split("|")[1].strip() for r in rows] == ["`diffusion_offline` (diffusion_unet)",
+                                                       "`diffusion_offline`, labels given, guidance w = 0",
+                                                       "`diffusion_offline`, labels given, guidance w = 1"]
+    assert bench.conditional_samples(bench.CHECKPOINT_DIR / "diffusion_offline", 3, 0, 1.0,
+                                     torch.device("cpu")).shape == (3, 1, 28, 28)
 
 
 def test_memory_bench_measures_each_run_in_its_own_process(tmp_path, capsys) -> None:
