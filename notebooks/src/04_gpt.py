@@ -854,10 +854,13 @@ CELLS = [
     ),
     code(
         """
+        # en: the card's history: one record per evaluation
+        # zh: 卡片中的训练记录：每次评估一条
         hist = card["history"]
+        steps = [r["step"] for r in hist]
         fig, ax = plt.subplots(figsize=(7, 3.6))
-        ax.plot(hist["step"], hist["train_bpc"], "o-", ms=3, label=T("training (running mean)", "训练（滑动平均）"))
-        ax.plot(hist["step"], hist["val_bpc"], "s-", ms=3, label=T("validation", "验证"))
+        ax.plot(steps, [r["train_bpc"] for r in hist], "o-", ms=3, label=T("training (running mean)", "训练（滑动平均）"))
+        ax.plot(steps, [r["val_bpc"] for r in hist], "s-", ms=3, label=T("validation", "验证"))
         for (name, h), color in zip(list(baselines.items())[1:], ("tab:gray", "tab:red")):
             ax.axhline(h, ls="--", color=color, label=name)
         ax.set(xlabel=T("training step", "训练步数"), ylabel=T("bits per character", "每字符比特数"), ylim=(1, 8),
@@ -909,8 +912,9 @@ CELLS = [
     md(
         en=r"""
         The model writes in the style of this book — words, markdown, formulas, sometimes in both languages —
-        with the local fluency of a million parameters and none of the global sense. Greedy decoding falls
-        into a loop within a few dozen characters; sampling avoids the loop at the price of more nonsense.
+        with the local fluency of a million parameters and none of the global sense. Greedy decoding soon
+        repeats itself — the same few words, or one symbol, over and over; sampling avoids the repetition at the
+        price of more nonsense.
         What a generative model reproduces of its training data (memorisation) is measured in [chapter 6](06_responsible_generation.ipynb).
 
         ## 11 · Sampling: temperature, top-k, top-p
@@ -929,7 +933,7 @@ CELLS = [
         """,
         zh=r"""
         模型写出的文字带着本书的风格——单词、markdown、公式，有时中英混杂——具备一百万个参数所能达到的局部流畅，却毫无整体意义。
-        贪心解码写不了几十个字符就陷入循环；随机采样避免了循环，代价是胡言乱语更多。生成模型会复现多少训练数据（记忆现象），[第 6 章](06_responsible_generation.ipynb)再来测量。
+        贪心解码写不了多少字符就开始重复自己——几个相同的词或同一个符号反复出现；随机采样避免了重复，代价是胡言乱语更多。生成模型会复现多少训练数据（记忆现象），[第 6 章](06_responsible_generation.ipynb)再来测量。
 
         ## 11 · 采样：温度、top-k、top-p
 

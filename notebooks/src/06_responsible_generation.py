@@ -869,11 +869,12 @@ CELLS = [
     md(
         en=r"""
         The control model (0 repetitions) gives the secrets the exposures that chance gives: neither counts as
-        memorised. One copy among the book's several hundred thousand characters already lifts each secret to a
-        rank of a few hundred or a few thousand among the 100,000 candidates — memorised at the 5 % level, though
-        not yet first; at 16 copies both secrets are ranked first. Each of these small models trained for the same
-        number of steps, and each number of repetitions is a single run: the rise with repetitions is the finding,
-        not the exact value at each point.
+        memorised. A single copy among the book's several hundred thousand characters can already lift a secret to a
+        rank in the low thousands among the 100,000 candidates — memorised at the 5 % level, though far from first
+        (the table says which secret, at which count); at 16 copies both secrets are ranked first. Each of these
+        small models trained for the same number of steps, and each number of repetitions is a single run, so
+        whether a given secret crosses the 5 % line at one or four copies can change from one training run to the
+        next: the rise with repetitions is the finding, not the exact value at each point.
 
         Extraction is harder than exposure, and the table shows why: greedy decoding can only reveal a secret the
         model prefers to *every* continuation, not only to the other digit strings. Where greedy decoding wrote
@@ -884,9 +885,10 @@ CELLS = [
         knows the format learns.
         """,
         zh=r"""
-        对照模型（插入 0 次）给秘密的暴露度与随机结果相当：两个秘密都不算“记住了”。书中有几十万个字符，秘密只要出现一次，
-        就已经在 100,000 个候选中排到几百名或几千名——在 5% 的水平上算是记住了，只是还没排到第一；出现 16 次时，两个秘密都排在了第一位。
-        这几个小模型训练的步数相同，每种插入次数只训练了一次：可信的结论是暴露度随插入次数上升，而不是每个点上的确切数值。
+        对照模型（插入 0 次）给秘密的暴露度与随机结果相当：两个秘密都不算“记住了”。书中有几十万个字符，秘密哪怕只出现一次，
+        也可能在 100,000 个候选中被提到前几千名——在 5% 的水平上算是记住了，只是离第一还远（是哪个秘密、插入几次，见上表）；
+        出现 16 次时，两个秘密都排在了第一位。这几个小模型训练的步数相同，每种插入次数只训练了一次，所以某个秘密在插入 1 次或 4 次时
+        落在 5% 线的哪一边，换一次训练就可能不同：可信的结论是暴露度随插入次数上升，而不是每个点上的确切数值。
 
         提取比暴露难，表格说明了原因：贪心解码只能吐出模型相比*所有*续写（而不只是其他数字串）都更偏爱的秘密。
         凡是贪心解码写出的不是数字的地方，即使暴露度已达最大，秘密也没有被这种攻击拿到。
