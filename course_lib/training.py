@@ -193,9 +193,9 @@ class Task:
 
     # -- one epoch
     def batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, int]]:
-        """``(local indices, global minibatch size)`` for one epoch (default: a fresh permutation from the global
-        RNG; override to seed per epoch). Under DDP each rank gets its :func:`shard` of every minibatch."""
-        for idx in minibatch_indices(len(self.x), self.batch_size, self.device, drop_last=self.drop_last):
+        """``(local indices, global minibatch size)`` for one epoch: a fresh permutation drawn from :attr:`gen`
+        (PyTorch's global generator if ``None``). Under DDP each rank gets its :func:`shard` of every minibatch."""
+        for idx in minibatch_indices(len(self.x), self.batch_size, self.device, self.gen, drop_last=self.drop_last):
             yield shard(idx), len(idx)
 
     def step(self, idx: torch.Tensor, global_n: int) -> dict[str, torch.Tensor]:

@@ -116,7 +116,7 @@ class VAETask(Task):
                  beta: float = 1.0, device: DeviceLike = "auto", x_eval: Tensor | None = None, compile: bool = False,
                  likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA,
                  optimizer: torch.optim.Optimizer | None = None, lr_schedule: str = "constant",
-                 y_train: Tensor | None = None, iwae_k: int = 0) -> None:
+                 y_train: Tensor | None = None, iwae_k: int = 0, seed: int = 0) -> None:
         _check_images(x_train, "x_train")
         if likelihood == "bernoulli" and x_train.dtype != torch.uint8:  # uint8 grey levels are in [0, 1] as floats
             _check_pixel_range(x_train, "x_train")
@@ -133,6 +133,8 @@ class VAETask(Task):
         # uint8 grey levels stay uint8 (a quarter of the memory) and become floats a minibatch at a time
         self.x = x_train.to(self.device) if x_train.dtype == torch.uint8 else x_train.to(self.device, dtype)
         self.dtype = dtype
+        # the epoch's shuffling and the reparameterisation noise; the loop seeds it with epoch_seed(seed, epoch)
+        self.seed, self.gen = seed, torch.Generator(device=self.device)
         self.x_eval = x_eval.to(self.device, dtype) if x_eval is not None else None
         self.batch_size, self.lr, self.beta, self.lr_schedule = batch_size, lr, beta, lr_schedule
         self.likelihood, self.sigma = likelihood, sigma
@@ -160,7 +162,7 @@ class VAETask(Task):
         self._step += 1
         xb = to_unit_float(self.x[idx], self.dtype)  # the very values of the float32 digits
         # the noise of the global minibatch, this rank's rows: under torchrun the same numbers as in one process
-        eps = shard(torch.randn(global_n, self.model.z_dim, device=self.device, dtype=self.dtype))
+        eps = shard(torch.randn(global_n, self.model.z_dim, device=self.device, dtype=self.dtype, generator=self.gen))
         with autocast(self.device):
             logits, mu, logvar = self.net(xb, eps=eps)
         loss = negative_elbo(xb, logits, mu, logvar, likelihood=self.likelihood, beta=self.beta, sigma=self.sigma,
@@ -197,7 +199,7 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
               beta: float = 1.0, device: DeviceLike = "auto", x_eval: Tensor | None = None, progress: bool = False,
               compile: bool = False, likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA,
               optimizer: torch.optim.Optimizer | None = None, start_epoch: int = 0,
-              callback: Callback | None = None, lr_schedule: str = "constant") -> list[dict[str, Any]]:
+              callback: Callback | None = None, lr_schedule: str = "constant", seed: int = 0) -> list[dict[str, Any]]:
     """Train a VAE with Adam on the negative ELBO (reconstruction + β·KL), through :func:`~course_lib.training.train_loop`.
 
     The training images are moved to the device **once**, as one tensor; each epoch draws a random permutation
@@ -222,6 +224,9 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
         callback: ``callback(epoch_done, record, model)`` after each epoch.
         lr_schedule: ``"constant"`` or ``"cosine"`` (:func:`course_lib.optim.warmup_cosine_lr`: warm-up over
             the first 10 % of the steps, then a cosine decay to 0 over ``epochs``), set before every step.
+        seed: the run's seed: each epoch's shuffling and noise come from a generator that the loop seeds with
+            :func:`course_lib.training.epoch_seed` ``(seed, epoch)``, so training in several calls
+            (``start_epoch``) gives the weights of one call. (The initial weights come from the caller's model.)
 
     Returns:
         The history: one dict per epoch with ``epoch``, ``train_loss`` (mean training loss per image),
@@ -229,7 +234,7 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
     """
     task = VAETask(model, x_train, epochs=epochs, batch_size=batch_size, lr=lr, beta=beta, device=device,
                    x_eval=x_eval, compile=compile, likelihood=likelihood, sigma=sigma, optimizer=optimizer,
-                   lr_schedule=lr_schedule)
+                   lr_schedule=lr_schedule, seed=seed)
     return train_loop(task, epochs, start_epoch=start_epoch, progress_bar=progress, callback=callback, desc="VAE")
 
 
@@ -269,7 +274,7 @@ def task_from_run(run: Any) -> VAETask:
             model = MLPVAE(z_dim, o["hidden"] if o["hidden"] is not None else 400)
     return VAETask(model, x_train, epochs=run.epochs, batch_size=run.batch_size, lr=run.lr, beta=o["beta"],
                    device=run.device, x_eval=x_eval, compile=run.config.compile, lr_schedule=o["lr_schedule"],
-                   y_train=y_train, iwae_k=o["iwae_k"])
+                   y_train=y_train, iwae_k=o["iwae_k"], seed=run.seed)
 
 
 def card_extra(run: Any, task: VAETask) -> dict[str, Any]:
