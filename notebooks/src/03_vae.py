@@ -715,14 +715,14 @@ CELLS = [
     md(
         en=r"""
         The table and the figure tell the same story. With $\beta = 0$ the reconstruction loss is the lowest but
-        the KL is huge: the codes sit far from the prior, and prior samples are the farthest from any training
-        digit — scribbles, not digits. $\beta = 1$ trades a little reconstruction for a small KL and has the best
+        the KL is huge: the codes sit far from the prior, so prior samples fall where the decoder was never
+        trained — scribbles, not digits, far from every training digit. $\beta = 1$ trades a little reconstruction for a small KL and has the best
         true negative ELBO. As $\beta$ grows the KL shrinks towards zero and reconstructions blur; at
         $\beta = 16$ the distance between samples collapses — the decoder draws nearly the same blob whatever
         $z$ is (posterior collapse).
         """,
         zh=r"""
-        表格和图讲的是同一件事。$\beta = 0$ 时重构损失最低，但 KL 巨大：编码远离先验，先验样本离任何训练数字都最远——是涂鸦，而不是数字。
+        表格和图讲的是同一件事。$\beta = 0$ 时重构损失最低，但 KL 巨大：编码远离先验，先验样本落在解码器从未训练过的地方——是涂鸦，而不是数字，离每个训练数字都很远。
         $\beta = 1$ 牺牲一点重构，换来很小的 KL，真正的负 ELBO 也最好。随着 $\beta$ 增大，KL 趋向于零，重构变得模糊；
         到 $\beta = 16$ 时，样本之间的距离大幅缩小——无论 $z$ 取什么，解码器画出的几乎都是同一团模糊（后验坍塌）。
         """,

@@ -512,7 +512,7 @@ CELLS = [
         print(T("held-out −ELBO:", "留出集 −ELBO："), f"{ev['neg_elbo']:.1f}",
               T("nats/image = reconstruction", "奈特/图像 = 重构"), f"{ev['recon']:.1f}", "+ KL", f"{ev['kl']:.1f}")
 
-        curve = vae_card["history"]["eval_neg_elbo"]
+        curve = [r["eval_neg_elbo"] for r in vae_card["history"]]
         fig, ax = plt.subplots(figsize=(5, 3))
         ax.plot(range(1, len(curve) + 1), curve, marker=".")
         ax.set_xlabel(T("epoch", "轮数"))
