@@ -32,7 +32,7 @@ from course_lib.evaluator import load_any, sample_checkpoint  # noqa: E402
 from course_lib.metrics import RECOGNISABLE_AT, class_coverage  # noqa: E402
 from course_lib.models.classifier import load_classifier  # noqa: E402
 from course_lib.registry import generator_kinds  # noqa: E402
-from course_lib.stats import proportion_interval, seed_interval  # noqa: E402
+from course_lib.stats import Interval, proportion_interval, seed_interval  # noqa: E402
 
 #: issue 26's targets: the recognisable share by family (the card kind's prefix), and the coverage for all
 TARGETS = {"dcgan": 0.85, "diffusion": 0.85, "vae": 0.60}
@@ -77,30 +77,35 @@ def main(argv: list[str] | None = None) -> int:
         kind = read_card(path)["kind"]
         covs = [class_coverage(sample_checkpoint(path, args.samples, seed=s, device=dev), classifier, device=dev)
                 for s in range(args.draws)]
-        rec = seed_interval([c["recognisable"] for c in covs], bounds=(0.0, 1.0))
-        kl = seed_interval([c["kl_to_uniform"] for c in covs], bounds=(0.0, 10.0))
-        present = min(c["classes_present"] for c in covs)
+        rec, kl, present = summarise(covs)
         target = target_of(kind)
         verdict = "—" if target is None else (
             "yes" if rec.low >= target and kl.high <= KL_TARGET and present == 10
             else f"no (needs ≥ {target}, KL ≤ {KL_TARGET}, 10 digits)")
         print(f"| `{path.name}` ({kind}) | {rec.format(3)} | {kl.format(3)} | {present} | {verdict} |")
         if args.guidance and "diffusion" in kind:
+            model, _ = load_any(path, device=dev)
             for w in args.guidance:
-                covs = [class_coverage(conditional_samples(path, args.samples, s, w, dev), classifier, device=dev)
+                covs = [class_coverage(conditional_samples(model, args.samples, s, w), classifier, device=dev)
                         for s in range(args.draws)]
-                rec = seed_interval([c["recognisable"] for c in covs], bounds=(0.0, 1.0))
-                kl = seed_interval([c["kl_to_uniform"] for c in covs], bounds=(0.0, 10.0))
-                present = min(c["classes_present"] for c in covs)
+                rec, kl, present = summarise(covs)
                 print(f"| `{path.name}`, labels given, guidance w = {w:g} | {rec.format(3)} | {kl.format(3)} | "
                       f"{present} | — (labels given) |")
     return 0
 
 
-def conditional_samples(path: Path, n: int, seed: int, guidance: float, device: torch.device) -> torch.Tensor:
-    """``n`` samples ``(n, 1, 28, 28)`` of a class-conditional checkpoint, labels 0–9 in turn, one generator
-    seeded ``seed``, classifier-free guidance weight ``guidance``."""
-    model, _ = load_any(path, device=device)
+def summarise(covs: list[dict]) -> tuple[Interval, Interval, int]:
+    """One table row from the class coverage of each seed: the recognisable share and the KL, each with its
+    interval over the seeds, and the fewest digits present."""
+    rec = seed_interval([c["recognisable"] for c in covs], bounds=(0.0, 1.0))
+    kl = seed_interval([c["kl_to_uniform"] for c in covs], bounds=(0.0, 10.0))
+    return rec, kl, min(c["classes_present"] for c in covs)
+
+
+def conditional_samples(model: torch.nn.Module, n: int, seed: int, guidance: float) -> torch.Tensor:
+    """``n`` samples ``(n, 1, 28, 28)`` of a class-conditional model, labels 0–9 in turn, one generator seeded
+    ``seed``, classifier-free guidance weight ``guidance``."""
+    device = next(model.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed)
     labels = torch.arange(n, device=device) % 10
     return model.sample(n, generator=gen, y=labels, guidance=guidance).float()

@@ -39,8 +39,8 @@ WARMUP_STEPS = 200
 #
 # The shipped checkpoint ``course_lib/checkpoints/diffusion_offline`` was made by the command in its model card
 # (``python -m course_lib train diffusion --data offline ...``); the arithmetic and the RNG use below are those it
-# was trained with (the per-epoch generator it was trained with was seeded ``seed * 100_003 + epoch``, the loop's
-# ``training.epoch_seed`` for its seed 0; EMA starts after 100 steps). Its
+# was trained with (its per-epoch generator was seeded ``seed * 100_003 + epoch``, which for its seed 0 equals the
+# loop's ``training.epoch_seed``; EMA starts after 100 steps). Its
 # learning rate came from an earlier copy of warmup_cosine_lr that differed from it in the last bit of some rates.
 
 @torch.no_grad()

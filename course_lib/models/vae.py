@@ -225,8 +225,9 @@ def train_vae(model: nn.Module, x_train: Tensor, epochs: int, batch_size: int = 
         lr_schedule: ``"constant"`` or ``"cosine"`` (:func:`course_lib.optim.warmup_cosine_lr`: warm-up over
             the first 10 % of the steps, then a cosine decay to 0 over ``epochs``), set before every step.
         seed: the run's seed: each epoch's shuffling and noise come from a generator that the loop seeds with
-            :func:`course_lib.training.epoch_seed` ``(seed, epoch)``, so training in several calls
-            (``start_epoch``) gives the weights of one call. (The initial weights come from the caller's model.)
+            :func:`course_lib.training.epoch_seed` ``(seed, epoch)``, so a run resumed at ``start_epoch`` (with its
+            ``optimizer``) draws the minibatches and noise of an uninterrupted one. (The initial weights come from
+            the caller's model.)
 
     Returns:
         The history: one dict per epoch with ``epoch``, ``train_loss`` (mean training loss per image),
