@@ -99,3 +99,18 @@ def test_ema_generator_averages_weights_and_recalibrates_batch_norm():
     bn = m.generator_ema.up[1]
     assert bn.num_batches_tracked == 2 and not torch.allclose(bn.running_mean, torch.zeros_like(bn.running_mean))
     assert not m.generator_ema.training
+
+
+def test_the_per_epoch_quality_row_holds_the_recognisable_share_of_its_samples():
+    """The curve a DCGAN card records per epoch: FD, coverage and the recognisable share, of the same samples."""
+    from course_lib.metrics import frechet_distance, recognisable_share
+    from course_lib.models.dcgan import _quality
+
+    m, _ = load_dcgan()
+    clf, _ = load_classifier()
+    x_ref, _ = load_offline_mnist("heldout")
+    row = _quality(m, clf, x_ref, 200, seed=3)
+    fake = m.sample(200, generator=torch.Generator().manual_seed(3))
+    assert row["recognisable"] == round(recognisable_share(fake, clf), 4)
+    assert row["fd"] == round(frechet_distance(x_ref, fake, clf), 3)
+    assert row["classes_present"] == class_coverage(fake, clf)["classes_present"]

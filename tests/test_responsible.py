@@ -356,6 +356,36 @@ def test_dp_vae_trains_through_the_spine_and_records_its_budget(tmp_path, capsys
     assert "cannot be resumed" in capsys.readouterr().err
 
 
+def test_shipped_dp_cards_state_budgets_that_a_fresh_accountant_confirms():
+    """Chapter 6's DP models: each card's ε is what a fresh PRV accountant gives for its (σ, q, steps) alone, within
+    its target; the 60,000-digit models use δ ≤ 1e-5, well below 1/N, and the same recipe as the 1,000-digit ones."""
+    import warnings
+
+    from opacus.accountants import PRVAccountant
+
+    from course_lib.checkpoint import CHECKPOINT_DIR, read_card
+
+    cards = {p.stem: read_card(p.with_suffix("")) for p in sorted(CHECKPOINT_DIR.glob("dp_vae_*.json"))}
+    assert {f"dp_vae{s}_eps{e}" for s in ("", "_full") for e in ("inf", "8", "1")} <= set(cards)
+    for name, card in cards.items():
+        dp = card["dp"]
+        if not math.isfinite(dp["target_epsilon"]):
+            assert dp["noise_multiplier"] == 0 and dp["epsilon"] == math.inf, name
+            continue
+        prv = PRVAccountant()
+        prv.history = [(dp["noise_multiplier"], dp["sample_rate"], dp["steps"])]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            eps = prv.get_epsilon(dp["delta"])
+        assert eps == pytest.approx(dp["epsilon"], rel=1e-3) and eps <= dp["target_epsilon"] * 1.001, name
+    for e in ("inf", "8", "1"):
+        small, full = cards[f"dp_vae_eps{e}"], cards[f"dp_vae_full_eps{e}"]
+        assert full["data_source"] == "full" and full["train_examples"] == 60000
+        assert full["dp"]["delta"] <= 1e-5 < 1 / full["train_examples"]
+        assert full["config"] == small["config"] and full["lr"] == small["lr"]
+        assert full["dp"]["max_grad_norm"] == small["dp"]["max_grad_norm"]
+
+
 def test_fit_detector_stops_when_validation_stops_improving_and_keeps_the_best_epoch():
     from course_lib.responsible.detector import detector_accuracy, fit_detector
 

@@ -390,7 +390,8 @@ def _quality(model: DCGAN, classifier: Any, x_ref: torch.Tensor, n: int, seed: i
     fake = model.sample(n, generator=gen)
     cov = class_coverage(fake, classifier)
     return {"fd": round(frechet_distance(x_ref, fake, classifier), 3),
-            "kl_to_uniform": round(cov["kl_to_uniform"], 4), "classes_present": cov["classes_present"]}
+            "kl_to_uniform": round(cov["kl_to_uniform"], 4), "classes_present": cov["classes_present"],
+            "recognisable": round(cov["recognisable"], 4)}
 
 
 def config_of(model: DCGAN) -> dict[str, Any]:

@@ -49,6 +49,9 @@ def describe(audit: dict[str, Any], lang: str = "en") -> dict[str, str]:
             kt = cs["kl_to_training_nats"]
             kt = f"{kt:.3f}" if isinstance(kt, float) else str(kt)
             text += f"，到训练集的 KL {kt}" if zh else f", to training {kt}"
+        if "recognisable" in cs:
+            text += (f"，分类器有把握（p ≥ {cs['recognisable_at']}）认出的样本占 {cs['recognisable']:.3f}" if zh else
+                     f", recognisable (p ≥ {cs['recognisable_at']}) {cs['recognisable']:.3f}")
         if "rare_digit" in cs:
             r = cs["rare_digit"]
             text += (f"，少数类数字 {r['digit']} 的占比 {r['sample_share']:.3f}（训练集中 {r['training_share']:.3f}）" if zh
