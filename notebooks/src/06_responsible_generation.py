@@ -1107,7 +1107,7 @@ CELLS = [
         完整 MNIST 并不在每台机器上，所以这几个模型有两个数取自它们的模型卡：在 MNIST 的 10,000 张测试数字上的留出 −ELBO
         （由 `python -m course_lib train` 写入），以及用 1,000 张训练数字对 1,000 张测试数字做的损失阈值攻击（由 `python -m course_lib audit` 写入）。
         样本则在这里现抽现判：每个模型取五个种子、每个种子 1,000 个样本，算出每个种子下可辨认样本的占比（分类器给某个数字的概率至少为 0.9）
-        和 KL(类别 ‖ 均匀分布)，并给出跨种子的区间。两者要放在一起读：每次都画出同一团墨迹的模型也算“可辨认”，却只覆盖一个数字。
+        和样本类别分布到均匀分布的 KL 散度，并给出跨种子的区间。两者要放在一起读：每次都画出同一团墨迹的模型也算“可辨认”，却只覆盖一个数字。
         """,
     ),
     code(
@@ -1121,7 +1121,7 @@ CELLS = [
 
         # en: over `seeds` draws of 1,000 samples: intervals of the recognisable share and of KL(classes || uniform),
         # en: and the fewest digits any draw shows
-        # zh: 在 `seeds` 次各 1,000 个样本的抽取上：可辨认占比与 KL(类别 || 均匀分布) 的区间，以及各次抽取中出现数字最少的种数
+        # zh: 在 `seeds` 次各 1,000 个样本的抽取上：可辨认占比与类别分布到均匀分布的 KL 的区间，以及各次抽取中出现数字最少的种数
         def recognisability(model, seeds=5):
             covs = [class_coverage(model.sample(1000, generator=torch.Generator().manual_seed(s)), classifier)
                     for s in range(seeds)]
