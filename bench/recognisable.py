@@ -1,6 +1,7 @@
 """How recognisable are the shipped generators' digits? The yardstick of issue 26's showcase models.
 
-    python bench/recognisable.py [--samples 1000] [--draws 5] [--device auto] [--guidance W ...] [NAME ...]
+    python bench/recognisable.py [--samples 1000] [--draws 5] [--device auto] [--guidance W ...]
+                                 [--labels turn|prior] [NAME ...]
 
 For each generator checkpoint (the shipped ones by default, or the paths/names given), ``--draws`` seeds of
 ``--samples`` unconditional samples each; per seed, the share the book's classifier assigns to one digit with
@@ -11,9 +12,12 @@ for the real held-out digits (a Wilson interval), and whether each row meets iss
 because the classifier is sure of things that are not digits (uniform noise: every image an "8", confidence 1).
 
 ``--guidance W`` adds, for each class-conditional checkpoint (the diffusion model), a row per weight ``W`` of
-samples drawn with their labels given, the digits 0–9 in turn: ``W = 0`` is the conditional model without
-guidance (the mixture over labels is a sample of the model's own distribution), ``W > 0`` classifier-free
-guidance, which trades diversity for fidelity. With the labels given, the KL says whether the samples follow them.
+samples drawn with their labels given: ``W = 0`` is the conditional model without guidance, ``W > 0``
+classifier-free guidance, which trades diversity for fidelity. ``--labels turn`` (default) gives the digits 0–9
+in turn, and the KL then says only whether the samples follow them; ``--labels prior`` draws each label at random
+from the class shares of the checkpoint's own training set (``training_label_shares``), so that at ``W = 0`` the
+samples are a sample of the model's marginal ``p(x) = sum_y p(y) p(x | y)`` and the KL means what it means for
+an unconditional model.
 """
 from __future__ import annotations
 
@@ -24,15 +28,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_lib.checkpoint import CHECKPOINT_DIR, read_card  # noqa: E402
-from course_lib.data import load_offline_mnist  # noqa: E402
+from course_lib.data import load_mnist, load_offline_mnist  # noqa: E402
 from course_lib.device import get_device  # noqa: E402
 import torch  # noqa: E402
 
 from course_lib.evaluator import load_any, sample_checkpoint  # noqa: E402
-from course_lib.metrics import RECOGNISABLE_AT, class_coverage  # noqa: E402
+from course_lib.metrics import RECOGNISABLE_AT, class_coverage, coverage_over_draws  # noqa: E402
 from course_lib.models.classifier import load_classifier  # noqa: E402
 from course_lib.registry import generator_kinds  # noqa: E402
-from course_lib.stats import Interval, proportion_interval, seed_interval  # noqa: E402
+from course_lib.stats import proportion_interval  # noqa: E402
 
 #: issue 26's targets: the recognisable share by family (the card kind's prefix), and the coverage for all
 TARGETS = {"dcgan": 0.85, "diffusion": 0.85, "vae": 0.60}
@@ -57,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--guidance", type=float, nargs="*", default=[],
                    help="also sample class-conditional models with their labels given, at these guidance weights")
+    p.add_argument("--labels", choices=["turn", "prior"], default="turn",
+                   help="the labels given: the digits 0-9 in turn (default), or drawn from the training set's class shares")
     args = p.parse_args(argv)
     if args.samples < 1 or args.draws < 2:
         p.error("need --samples >= 1 and --draws >= 2 (an interval needs two seeds)")
@@ -75,40 +81,45 @@ def main(argv: list[str] | None = None) -> int:
           f"{real['kl_to_uniform']:.3f} | {real['classes_present']} | — |")
     for path in paths:
         kind = read_card(path)["kind"]
-        covs = [class_coverage(sample_checkpoint(path, args.samples, seed=s, device=dev), classifier, device=dev)
-                for s in range(args.draws)]
-        rec, kl, present = summarise(covs)
+        rec, kl, present = coverage_over_draws(
+            [sample_checkpoint(path, args.samples, seed=s, device=dev) for s in range(args.draws)], classifier, device=dev)
         target = target_of(kind)
         verdict = "—" if target is None else (
             "yes" if rec.low >= target and kl.high <= KL_TARGET and present == 10
             else f"no (needs ≥ {target}, KL ≤ {KL_TARGET}, 10 digits)")
         print(f"| `{path.name}` ({kind}) | {rec.format(3)} | {kl.format(3)} | {present} | {verdict} |")
         if args.guidance and "diffusion" in kind:
-            model, _ = load_any(path, device=dev)
+            model, card = load_any(path, device=dev)
+            shares = training_label_shares(card) if args.labels == "prior" else None
+            given = "labels drawn from the training shares" if shares is not None else "labels given (0–9 in turn)"
             for w in args.guidance:
-                covs = [class_coverage(conditional_samples(model, args.samples, s, w), classifier, device=dev)
-                        for s in range(args.draws)]
-                rec, kl, present = summarise(covs)
-                print(f"| `{path.name}`, labels given, guidance w = {w:g} | {rec.format(3)} | {kl.format(3)} | "
+                rec, kl, present = coverage_over_draws(
+                    [conditional_samples(model, args.samples, s, w, shares) for s in range(args.draws)], classifier, device=dev)
+                print(f"| `{path.name}`, {given}, guidance w = {w:g} | {rec.format(3)} | {kl.format(3)} | "
                       f"{present} | — (labels given) |")
     return 0
 
 
-def summarise(covs: list[dict]) -> tuple[Interval, Interval, int]:
-    """One table row from the class coverage of each seed: the recognisable share and the KL, each with its
-    interval over the seeds, and the fewest digits present."""
-    rec = seed_interval([c["recognisable"] for c in covs], bounds=(0.0, 1.0))
-    kl = seed_interval([c["kl_to_uniform"] for c in covs], bounds=(0.0, 10.0))
-    return rec, kl, min(c["classes_present"] for c in covs)
+def training_label_shares(card: dict) -> torch.Tensor:
+    """The class shares ``(10,)`` of the labels of the training set a checkpoint's card names (offline or full
+    MNIST; full MNIST must be on this machine, it is never downloaded here)."""
+    _, y = load_mnist(card.get("data_source", "offline"), "train", **({"download": False} if card.get("data_source") == "full" else {}))
+    counts = torch.bincount(y, minlength=10).double()
+    return counts / counts.sum()
 
 
-def conditional_samples(model: torch.nn.Module, n: int, seed: int, guidance: float) -> torch.Tensor:
-    """``n`` samples ``(n, 1, 28, 28)`` of a class-conditional model, labels 0–9 in turn, one generator seeded
-    ``seed``, classifier-free guidance weight ``guidance``."""
+def conditional_samples(model: torch.nn.Module, n: int, seed: int, guidance: float,
+                        shares: torch.Tensor | None = None, **sample_kwargs: object) -> torch.Tensor:
+    """``n`` samples ``(n, 1, 28, 28)`` of a class-conditional model, one generator seeded ``seed``,
+    classifier-free guidance weight ``guidance``. The labels: 0–9 in turn, or, with ``shares`` ``(10,)``, drawn at
+    random from them (by a CPU generator seeded ``seed``, so that the labels are the same on every device)."""
     device = next(model.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed)
-    labels = torch.arange(n, device=device) % 10
-    return model.sample(n, generator=gen, y=labels, guidance=guidance).float()
+    if shares is None:
+        labels = torch.arange(n) % 10
+    else:
+        labels = torch.multinomial(shares, n, replacement=True, generator=torch.Generator().manual_seed(seed))
+    return model.sample(n, generator=gen, y=labels.to(device), guidance=guidance, **sample_kwargs).float()
 
 
 if __name__ == "__main__":

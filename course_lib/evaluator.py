@@ -25,8 +25,9 @@ from . import registry
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, load_checkpoint, read_card, shipped_checkpoint
 from .data import load_mnist, load_offline_mnist
 from .device import DeviceLike, get_device
-from .metrics import (RECOGNISABLE_AT, ClassifierFeatures, FrechetToReference, class_coverage, class_histogram,
-                      frechet_distance, frechet_over_draws, kl_to_uniform, recognisable_share)
+from .metrics import (RECOGNISABLE_AT, ClassifierFeatures, Coverage, FrechetToReference, class_coverage,
+                      class_histogram, coverage_over_draws, frechet_distance, frechet_over_draws, kl_to_uniform,
+                      recognisable_share)
 from .models.classifier import (MNISTClassifier, accuracy, features, heldout_accuracy, load_classifier, predict,
                                 predict_proba)
 from .stats import Interval
@@ -37,7 +38,7 @@ __all__ = [
     # the instrument (course_lib.models.classifier) and the metrics (course_lib.metrics), for the chapters
     "MNISTClassifier", "predict", "predict_proba", "accuracy", "features", "load_classifier", "heldout_accuracy",
     "ClassifierFeatures", "frechet_distance", "FrechetToReference", "frechet_over_draws", "class_histogram",
-    "class_coverage", "kl_to_uniform", "recognisable_share", "RECOGNISABLE_AT",
+    "class_coverage", "Coverage", "coverage_over_draws", "kl_to_uniform", "recognisable_share", "RECOGNISABLE_AT",
     "shipped_checkpoint", "CHECKPOINT_DIR",
 ]
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from course_lib import load_offline_mnist
-from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, class_histogram, features, frechet_distance,
+from course_lib.evaluator import (ClassifierFeatures, accuracy, class_coverage, class_histogram, coverage_over_draws,
+                                  features, frechet_distance,
                                   kl_to_uniform, load_classifier, predict, predict_proba, recognisable_share,
                                   shipped_checkpoint)
 from course_lib.models.classifier import MNISTClassifier, random_shift, train_classifier
@@ -124,6 +125,25 @@ def test_recognisable_share_counts_confident_samples_only(shipped, heldout):
         recognisable_share(x, shipped, threshold=1.0)
     with pytest.raises(ValueError, match="shape"):
         recognisable_share(x[:, 0], shipped)
+
+
+def test_coverage_over_draws_summarises_each_draw(shipped, heldout):
+    """The mean share and mean KL over the draws, each inside its interval, and the *fewest* digits of any draw
+    (one draw of a single digit is enough to say "not all ten")."""
+    from course_lib.stats import seed_interval
+
+    x, y = heldout
+    draws = [x[:300], x[300:600], x[y == 7][:100]]
+    covs = [class_coverage(d, shipped) for d in draws]
+    cov = coverage_over_draws(draws, shipped)
+    rec, kl, present = cov                                             # a named tuple: unpacks like the old triple
+    assert rec.estimate == pytest.approx(np.mean([c["recognisable"] for c in covs]))
+    assert kl.estimate == pytest.approx(np.mean([c["kl_to_uniform"] for c in covs]))
+    assert rec == seed_interval([c["recognisable"] for c in covs], bounds=(0.0, 1.0))
+    assert present == cov.classes_present == min(c["classes_present"] for c in covs) < 10
+    assert 0.0 <= kl.low <= kl.estimate <= kl.high <= math.log(10)   # the KL cannot leave [0, log 10]
+    with pytest.raises(ValueError, match="at least 2 draws"):
+        coverage_over_draws([x[:100]], shipped)
 
 
 def test_training_learns_something():

@@ -1112,22 +1112,20 @@ CELLS = [
     ),
     code(
         """
-        from course_lib.stats import seed_interval, verdict
+        from course_lib.evaluator import coverage_over_draws
+        from course_lib.stats import verdict
 
         dp_full = {name: load_vae(shipped_checkpoint(name))
                    for name in ("dp_vae_full_epsinf", "dp_vae_full_eps8", "dp_vae_full_eps1")}
         print(T("made by:", "训练命令："), dp_full["dp_vae_full_eps8"][1]["command"])
 
 
-        # en: over `seeds` draws of 1,000 samples: intervals of the recognisable share and of KL(classes || uniform),
-        # en: and the fewest digits any draw shows
-        # zh: 在 `seeds` 次各 1,000 个样本的抽取上：可辨认占比与类别分布到均匀分布的 KL 的区间，以及各次抽取中出现数字最少的种数
-        def recognisability(model, seeds=5):
-            covs = [class_coverage(model.sample(1000, generator=torch.Generator().manual_seed(s)), classifier)
-                    for s in range(seeds)]
-            return (seed_interval([c["recognisable"] for c in covs], bounds=(0, 1)),
-                    seed_interval([c["kl_to_uniform"] for c in covs], bounds=(0, math.log(10))),
-                    min(c["classes_present"] for c in covs))
+        # en: five draws of 1,000 samples per model, kept for the next cells; coverage_over_draws gives intervals of the
+        # en: recognisable share and of KL(classes || uniform) over the draws, and the fewest digits any draw shows
+        # zh: 每个模型抽五次、每次 1,000 个样本，留给后面的单元格用；coverage_over_draws 给出可辨认占比与
+        # zh: 类别分布到均匀分布的 KL 在各次抽取上的区间，以及各次抽取中出现数字最少的种数
+        dp_draws = {name: [m.sample(1000, generator=torch.Generator().manual_seed(s)) for s in range(5)]
+                    for name, (m, _) in {**dp_runs, **dp_full}.items()}
 
 
         print(f"{pad(T('digits', '训练数字'), 8)}{pad('ε', 5)}{pad(T('spent ε', '实际 ε'), 9)}{'δ':>9}{pad(T('noise σ', '噪声 σ'), 9)}"
@@ -1137,7 +1135,7 @@ CELLS = [
         for small, big in zip(dp_runs, dp_full):
             for name, (m, card) in ((small, dp_runs[small]), (big, dp_full[big])):
                 dp = card["dp"]
-                rec, kl, present = dp_quality[name] = recognisability(m)
+                rec, kl, present = dp_quality[name] = coverage_over_draws(dp_draws[name], classifier)
                 # en: the 1,000-digit models: measured in this chapter; the 60,000-digit ones: read from their cards
                 # zh: 1,000 张数字的模型：本章现算；60,000 张数字的模型：从模型卡读出
                 held = dp_table[name]["held"] if name in dp_table else card["metrics"]["heldout_neg_elbo_nats_per_image"]
@@ -1198,14 +1196,12 @@ CELLS = [
         print(f"{pad(T('digits', '训练数字'), 8)}{pad('ε', 5)}{pad(T('KL as drawn', 'KL（原样）'), 21)}"
               f"{pad(T('KL, speckle cleared', 'KL（清掉噪点）'), 21)}{pad(T('digits', '数字数'), 8)}  " + T("KL after clearing", "清掉噪点后的 KL"))
         for name, (m, card) in {**dp_runs, **dp_full}.items():
-            covs = [class_coverage(speckle_cleared(m.sample(1000, generator=torch.Generator().manual_seed(s))), classifier)
-                    for s in range(5)]
-            kl_cleared = seed_interval([c["kl_to_uniform"] for c in covs], bounds=(0, math.log(10)))
+            _, kl_cleared, present = coverage_over_draws([speckle_cleared(x) for x in dp_draws[name]], classifier)
             v = verdict(kl_cleared, dp_quality[name][1], names=("cleared", "drawn"), higher_is_better=False)
             said = (T("lower", "更低") if v.winner == "cleared" else T("higher", "更高") if v.decided
                     else T("no difference", "看不出差别"))
             print(f"{card['train_examples']:>8,}{card['dp']['target_epsilon']:>5g}{dp_quality[name][1].format(2):>21}"
-                  f"{kl_cleared.format(2):>21}{min(c['classes_present'] for c in covs):>8}  {said}")
+                  f"{kl_cleared.format(2):>21}{present:>8}  {said}")
         """
     ),
     md(
