@@ -224,6 +224,8 @@ register(ModelKind(
     options=[Option("--z-dim", int, 32, "noise dimension (default 32)", minimum=1),
              Option("--channels", int, 32, "generator width c (7x7 map has 2c; default 32)", minimum=1),
              Option("--d-channels", int, 32, "discriminator width (default 32)", minimum=1),
+             Option("--deep-generator", bool, False, "a deeper generator: a 3x3 conv at 14x14 and a 28x28 stage "
+                                                     "before the output"),
              Option("--pack", int, 2, "PacGAN packing: the discriminator judges this many images at once "
                                       "(default 2; 1 = plain)", minimum=1),
              Option("--ema", float, 0.998, "decay of the generator's exponential moving average, sampled from "
@@ -236,7 +238,7 @@ register(ModelKind(
              _TRAIN_SIZE, *_SKEW,
              Option("--snapshots", int, 16, "samples saved per epoch, same noise (0 = none)", minimum=0)],
     defaults={"epochs": 30, "batch_size": 64, "lr": 2e-4},
-    fixed_on_resume=("z_dim", "channels", "d_channels", "pack", "ema", "loss"),
+    fixed_on_resume=("z_dim", "channels", "d_channels", "pack", "ema", "loss", "deep_generator"),
     card_extra="course_lib.models.dcgan:card_extra",
     audit="images", membership="course_lib.responsible.membership:dcgan_membership",
 ))

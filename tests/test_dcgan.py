@@ -23,6 +23,29 @@ def test_generator_upsamples_7_14_28_into_unit_interval():
         g(torch.randn(3, 9))
 
 
+def test_the_deep_generator_draws_its_strokes_at_28_by_28_and_round_trips_through_a_card(tmp_path):
+    """``deep=True``: a 3x3 conv at 14x14, a c-channel 28x28 map, then one 3x3 conv to the image; the config
+    records it (plain cards stay as they were) and the CLI's checkpoint loads back into the same architecture."""
+    from course_lib.cli import main
+    from course_lib.evaluator import load_any
+    from course_lib.models.dcgan import config_of
+
+    g = DCGANGenerator(z_dim=8, channels=4, deep=True).eval()
+    h = g.up[:6](g.project(torch.randn(3, 8)))
+    assert h.shape == (3, 4, 14, 14)
+    assert g.up[:9](g.project(torch.randn(3, 8))).shape == (3, 4, 28, 28)
+    x = g(torch.randn(3, 8))
+    assert x.shape == (3, 1, 28, 28) and 0 <= x.min() and x.max() <= 1
+    assert sum(p.numel() for p in g.parameters()) > sum(p.numel() for p in DCGANGenerator(8, 4).parameters())
+    assert "deep" not in config_of(make_dcgan(8, 4, 4)) and config_of(make_dcgan(8, 4, 4, deep=True))["deep"]
+    assert main(["train", "dcgan", "--deep-generator", "--channels", "4", "--d-channels", "4", "--z-dim", "8",
+                 "--epochs", "1", "--train-size", "64", "--batch-size", "32", "--evaluator", "none", "--snapshots", "0",
+                 "--out", str(tmp_path), "--name", "deep", "--no-progress"]) == 0
+    model, card = load_any(tmp_path / "deep")
+    assert card["config"]["deep"] is True and model.generator.deep and model.generator_ema.deep
+    assert model.sample(2, generator=torch.Generator().manual_seed(0)).shape == (2, 1, 28, 28)
+
+
 def test_discriminator_packing():
     x = torch.rand(8, 1, 28, 28)
     assert DCGANDiscriminator(4, pack=1)(x).shape == (8,)

@@ -57,21 +57,34 @@ class DCGANGenerator(nn.Module):
     Args:
         z_dim: noise dimension.
         channels: ``c``; the 7 × 7 map has ``2c`` channels, the 14 × 14 map ``c``.
+        deep: add a 3 × 3 convolution at 14 × 14 and a ``c``-channel 28 × 28 map with a 3 × 3 convolution to one
+            channel (the plain generator goes from ``c`` channels at 14 × 14 to the image in one transposed
+            convolution, so its strokes are drawn by a single layer).
     """
 
-    def __init__(self, z_dim: int = 32, channels: int = 32) -> None:
+    def __init__(self, z_dim: int = 32, channels: int = 32, deep: bool = False) -> None:
         super().__init__()
         if z_dim < 1 or channels < 1:
             raise ValueError(f"z_dim and channels must be >= 1, got z_dim={z_dim}, channels={channels}")
-        self.z_dim, self.channels = z_dim, channels
+        self.z_dim, self.channels, self.deep = z_dim, channels, deep
         c = channels
         self.project = nn.Sequential(nn.Linear(z_dim, 2 * c * 7 * 7, bias=False), nn.BatchNorm1d(2 * c * 7 * 7),
                                      nn.ReLU(), nn.Unflatten(1, (2 * c, 7, 7)))
-        self.up = nn.Sequential(
-            nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),  # 7 -> 14
-            nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),                                               # 14 -> 28
-            nn.Sigmoid(),
-        )
+        to_14 = [nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
+        if deep:
+            self.up = nn.Sequential(
+                *to_14,                                                                                       # 7 -> 14
+                nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+                nn.ConvTranspose2d(c, c, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),  # 14 -> 28
+                nn.Conv2d(c, 1, 3, padding=1),
+                nn.Sigmoid(),
+            )
+        else:
+            self.up = nn.Sequential(
+                *to_14,                                                                                       # 7 -> 14
+                nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),                                           # 14 -> 28
+                nn.Sigmoid(),
+            )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
@@ -133,13 +146,13 @@ class DCGAN(nn.Module):
     """
 
     def __init__(self, z_dim: int = 32, channels: int = 32, d_channels: int = 32, pack: int = 1,
-                 ema: bool = False) -> None:
+                 ema: bool = False, deep: bool = False) -> None:
         super().__init__()
-        self.generator = DCGANGenerator(z_dim, channels)
+        self.generator = DCGANGenerator(z_dim, channels, deep)
         self.discriminator = DCGANDiscriminator(d_channels, pack)
         self.generator_ema: DCGANGenerator | None = None
         if ema:
-            self.generator_ema = DCGANGenerator(z_dim, channels)
+            self.generator_ema = DCGANGenerator(z_dim, channels, deep)
             self.generator_ema.load_state_dict(self.generator.state_dict())
             self.generator_ema.requires_grad_(False)
 
@@ -198,10 +211,10 @@ def _init_weights(m: nn.Module) -> None:
 
 
 def make_dcgan(z_dim: int = 32, channels: int = 32, d_channels: int = 32, pack: int = 1, ema: bool = False,
-               seed: int = 0) -> DCGAN:
+               seed: int = 0, deep: bool = False) -> DCGAN:
     """A freshly initialised :class:`DCGAN` (reproducible for a given ``seed``)."""
     torch.manual_seed(seed)
-    model = DCGAN(z_dim, channels, d_channels, pack, ema)
+    model = DCGAN(z_dim, channels, d_channels, pack, ema, deep)
     model.apply(_init_weights)
     if model.generator_ema is not None:
         model.generator_ema.load_state_dict(model.generator.state_dict())
@@ -396,8 +409,9 @@ def _quality(model: DCGAN, classifier: Any, x_ref: torch.Tensor, n: int, seed: i
 
 def config_of(model: DCGAN) -> dict[str, Any]:
     g, d = model.generator, model.discriminator
-    return {"z_dim": g.z_dim, "channels": g.channels, "d_channels": d.channels, "pack": d.pack,
-            "ema": model.generator_ema is not None}
+    config = {"z_dim": g.z_dim, "channels": g.channels, "d_channels": d.channels, "pack": d.pack,
+              "ema": model.generator_ema is not None}
+    return {**config, "deep": True} if g.deep else config   # the plain generator's cards stay as they were
 
 
 def task_from_run(run: Any) -> DCGANTask:
@@ -410,7 +424,8 @@ def task_from_run(run: Any) -> DCGANTask:
         raise ValueError(f"--batch-size {run.batch_size} must be a multiple of --pack {o['pack']}")
     model = run.model
     if model is None:
-        model = make_dcgan(o["z_dim"], o["channels"], o["d_channels"], o["pack"], o["ema"] > 0, seed=run.seed)
+        model = make_dcgan(o["z_dim"], o["channels"], o["d_channels"], o["pack"], o["ema"] > 0, seed=run.seed,
+                           deep=o["deep_generator"])
     quality = None
     if (o["evaluator"] or "").lower() != "none":
         ev_path = Path(o["evaluator"]) if o["evaluator"] else shipped_checkpoint(f"classifier_{run.data}")
