@@ -19,7 +19,13 @@ their mean, Student's t 95% interval over the draws (``fd_low``, ``fd_high``) an
   resampled with the class mix the classifier finds in the unconditional samples; of the unconditional samples
   as drawn and resampled 100 per predicted digit; of the conditional samples at w = 0 (100 per digit). The same
   seeds as the ``sampling`` DDIM-20 row and the ``guidance`` w = 0 row, so those sets are the same images.
-* ``likelihood``: the variational bound on held-out digits in nats per image and bits per dimension, with
+* ``recognisable``: issue 26's yardstick at the model's default sampler (DDIM, ``sample_steps``): the share of
+  1,000 samples the classifier assigns to one digit with probability ≥ 0.9 and KL(classes ‖ uniform), each over
+  ``--draws`` seeds with its interval (``metrics.coverage_over_draws``), for the unconditional samples (the null
+  class) and for samples whose labels are drawn from the training set's class shares, at guidance w = 0 (the
+  model's marginal p(x) = Σ_y p(y) p(x | y)) and w = 1. Needs the checkpoint's training labels (full MNIST on this
+  machine for a full-MNIST model).
+* ``likelihood``: the variational bound on held-out digits (MNIST's test digits for a full-MNIST model) in nats per image and bits per dimension, with
   the discretised Gaussian decoder on the 256 grey levels (``models.diffusion.likelihood_bound``: the sum over
   every t = 2..T by default, its standard error over the images).
 
@@ -39,10 +45,13 @@ import torch
 from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))     # bench/recognisable.py, the yardstick's labels
 
 from course_lib.evaluator import load_any  # noqa: E402
-from course_lib.data import load_offline_mnist  # noqa: E402
-from course_lib.evaluator import FrechetToReference, class_coverage, frechet_over_draws, load_classifier, predict  # noqa: E402
+from course_lib.data import load_mnist, load_offline_mnist  # noqa: E402
+from course_lib.evaluator import (FrechetToReference, class_coverage, coverage_over_draws, frechet_over_draws,  # noqa: E402
+                                  load_classifier, predict)
+from recognisable import conditional_samples, training_label_shares  # noqa: E402
 from course_lib.stats import seed_interval  # noqa: E402
 from course_lib.models.diffusion import likelihood_bound  # noqa: E402
 
@@ -58,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vlb-images", type=int, default=200, help="held-out digits for the bound (default 200)")
     p.add_argument("--vlb-times", type=int, default=None,
                    help="random times t for the bound (default: every t = 2..T, no sampling error in t)")
-    p.add_argument("--only", choices=["sampling", "guidance", "class_mix", "likelihood"], action="append", default=None)
+    p.add_argument("--only", choices=["sampling", "guidance", "class_mix", "recognisable", "likelihood"], action="append",
+                   default=None)
     p.add_argument("--steps", type=int, action="append", default=None,
                    help="sampling steps to measure (repeatable; default 10, 20, 50, 100); rows of other steps are kept")
     p.add_argument("--draws", type=int, default=3, help="independent sample sets per setting (default 3)")
@@ -72,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     x_train, _ = load_offline_mnist("train")
     x_held, _ = load_offline_mnist("heldout")
     study: dict = {}
-    parts = args.only or ["sampling", "guidance", "class_mix", "likelihood"]
+    parts = args.only or ["sampling", "guidance", "class_mix", "recognisable", "likelihood"]
     protocol = f"{args.n} samples vs {len(x_train)} training digits, classifier_offline features"
 
     to_train = FrechetToReference(x_train, clf)
@@ -175,14 +185,39 @@ def main(argv: list[str] | None = None) -> int:
                               "rows": rows, "draws": args.draws,
                               "unconditional_kl_to_uniform": round(kl.estimate, 4)}
     if "likelihood" in parts:
-        idx = torch.linspace(0, len(x_held) - 1, args.vlb_images).round().long()
-        lik = likelihood_bound(model, x_held[idx], times=args.vlb_times, generator=torch.Generator().manual_seed(2))
-        study["likelihood"] = {**{k: round(v, 2 if k.startswith("nats") else 4) for k, v in lik.items()
+        # held out from the model's own training set: a full-MNIST model trained on the offline digits too (they
+        # are MNIST training digits), so its bound is taken on MNIST's test digits
+        full = card.get("data_source") == "full"
+        x_bound = load_mnist("full", "test", download=False)[0] if full else x_held
+        idx = torch.linspace(0, len(x_bound) - 1, args.vlb_images).round().long()
+        lik = likelihood_bound(model, x_bound[idx], times=args.vlb_times, generator=torch.Generator().manual_seed(2))
+        study["likelihood"] = {"digits": "MNIST test" if full else "offline held-out", **{k: round(v, 2 if k.startswith("nats") else 4) for k, v in lik.items()
                                   if isinstance(v, float)},
                                "images": lik["images"], "times": lik["times"], "unconditional": True,
                                "terms_nats": {k: round(v, 3) for k, v in lik["terms_nats"].items()},
                                "decoder": lik["decoder"]}
         print(study["likelihood"], flush=True)
+    if "recognisable" in parts:
+        shares = training_label_shares(card)
+        rows = []
+        for labels, w in ((None, None), ("prior", 0.0), ("prior", 1.0)):
+            t0 = time.perf_counter()
+            if labels is None:
+                draws = [model.sample(args.n, generator=torch.Generator().manual_seed(s)) for s in range(args.draws)]
+            else:
+                draws = [conditional_samples(model, args.n, s, w, shares) for s in range(args.draws)]
+            cov = coverage_over_draws(draws, clf)
+            rows.append({"labels": labels, "w": w, "steps": model.sample_steps,
+                         "recognisable": round(cov.recognisable.estimate, 4), "recognisable_low": round(cov.recognisable.low, 4),
+                         "recognisable_high": round(cov.recognisable.high, 4),
+                         "kl_to_uniform": round(cov.kl_to_uniform.estimate, 4), "kl_low": round(cov.kl_to_uniform.low, 4),
+                         "kl_high": round(cov.kl_to_uniform.high, 4), "classes_present": cov.classes_present,
+                         "draws": args.draws, "seconds_per_image": round((time.perf_counter() - t0) / (args.n * args.draws), 4)})
+            print(rows[-1], flush=True)
+        study["recognisable"] = {"protocol": f"{args.n} samples per draw, DDIM {model.sample_steps} steps, classifier_offline; "
+                                             "labels 'prior': drawn from the training set's class shares",
+                                 "prior": [round(float(v), 4) for v in shares], "rows": rows,
+                                 "machine": f"cpu ({torch.get_num_threads()} threads)"}
     # read the card again just before writing: several runs (e.g. --only sampling / --only guidance) may share it
     card_path = Path(args.checkpoint).with_suffix(".json")
     full = json.loads(card_path.read_text(encoding="utf-8"))

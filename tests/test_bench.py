@@ -72,6 +72,17 @@ def test_diffusion_bench_measures_every_setting_over_draws(tmp_path) -> None:
     # the two draws are different samples (seeds 0 and 1), not the same set twice
     assert rows[0]["fd_draws"][0] != rows[0]["fd_draws"][1]
     assert list(study["measured_by"]) == ["sampling,guidance steps 2"]
+    # the recognisable share: unconditional, then labels from the training shares at w = 0 and w = 1
+    assert bench.main([str(tmp_path / "d"), "--n", "20", "--draws", "2", "--only", "recognisable"]) == 0
+    study = json.loads((tmp_path / "d.json").read_text())["study"]
+    rec = study["recognisable"]
+    assert "sampling" in study and "guidance" in study                       # the other parts are kept
+    assert [(r["labels"], r["w"]) for r in rec["rows"]] == [(None, None), ("prior", 0.0), ("prior", 1.0)]
+    assert sum(rec["prior"]) == pytest.approx(1.0, abs=1e-3) and len(rec["prior"]) == 10
+    for r in rec["rows"]:
+        assert r["draws"] == 2 and r["steps"] == 2 and 1 <= r["classes_present"] <= 10
+        assert 0.0 <= r["recognisable_low"] <= r["recognisable"] <= r["recognisable_high"] <= 1.0
+        assert 0.0 <= r["kl_low"] <= r["kl_to_uniform"] <= r["kl_high"] <= math.log(10) + 1e-4
 
 
 def test_recognisable_table_gives_intervals_and_verdicts(capsys) -> None:
@@ -92,10 +103,48 @@ def test_recognisable_table_gives_intervals_and_verdicts(capsys) -> None:
     assert bench.main(["diffusion_offline", "--samples", "20", "--draws", "2", "--guidance", "0", "1"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| `diffusion_offline`")]
     assert [r.split("|")[1].strip() for r in rows] == ["`diffusion_offline` (diffusion_unet)",
-                                                       "`diffusion_offline`, labels given, guidance w = 0",
-                                                       "`diffusion_offline`, labels given, guidance w = 1"]
+                                                       "`diffusion_offline`, labels given (0–9 in turn), guidance w = 0",
+                                                       "`diffusion_offline`, labels given (0–9 in turn), guidance w = 1"]
     model, _ = bench.load_any(bench.CHECKPOINT_DIR / "diffusion_offline")
     assert bench.conditional_samples(model, 3, 0, 1.0).shape == (3, 1, 28, 28)
+
+
+def test_recognisable_labels_drawn_from_the_training_shares() -> None:
+    """``--labels prior``: the labels given to a conditional model are drawn from its training set's class shares
+    (not 0-9 in turn, not uniform), by a generator seeded with the draw's seed."""
+    import torch
+    from course_lib.data import load_offline_mnist
+
+    bench = _script("recognisable")
+    shares = bench.training_label_shares({"data_source": "offline"})
+    _, y = load_offline_mnist("train")
+    assert shares.shape == (10,) and float(shares.sum()) == pytest.approx(1.0)
+    assert torch.equal(shares, torch.bincount(y, minlength=10).double() / len(y))
+
+    class Spy(torch.nn.Module):
+        """Records the labels it is asked for."""
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+            self.asked: list = []
+
+        def sample(self, n, *, generator, y, guidance, **kw):
+            self.asked.append((y.clone(), guidance))
+            return torch.zeros(n, 1, 28, 28)
+
+    spy = Spy()
+    only_three = torch.zeros(10, dtype=torch.float64)
+    only_three[3] = 1.0
+    bench.conditional_samples(spy, 50, 0, 0.0, only_three)
+    assert torch.equal(spy.asked[-1][0], torch.full((50,), 3))
+    bench.conditional_samples(spy, 20, 0, 2.0)
+    assert torch.equal(spy.asked[-1][0], torch.arange(20) % 10) and spy.asked[-1][1] == 2.0
+    skewed = torch.tensor([0.5] + [0.5 / 9] * 9, dtype=torch.float64)
+    bench.conditional_samples(spy, 2000, 1, 0.0, skewed)
+    a = spy.asked[-1][0]
+    bench.conditional_samples(spy, 2000, 1, 0.0, skewed)
+    assert torch.equal(a, spy.asked[-1][0])                                   # the same seed, the same labels
+    assert 0.45 < float((a == 0).double().mean()) < 0.55                      # the shares, not uniform
 
 
 def test_memory_bench_measures_each_run_in_its_own_process(tmp_path, capsys) -> None:

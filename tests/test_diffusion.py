@@ -464,6 +464,9 @@ def test_sampling_row_and_row_interval_read_the_cards_study():
     kl = DT.row_interval(row, "kl")
     assert (kl.estimate, kl.low, kl.high) == (0.035, 0.02, 0.05)
     assert DT.row_interval({"fd": 1.0, "fd_low": 0.5, "fd_high": 1.5}, draws=4).n == 4  # class-mix rows
+    rec = DT.row_interval({"recognisable": 0.8, "recognisable_low": 0.7, "recognisable_high": 0.9, "draws": 5},
+                          "recognisable")  # the recognisable study's rows
+    assert (rec.estimate, rec.low, rec.high, rec.n) == (0.8, 0.7, 0.9, 5)
     with pytest.raises(KeyError, match="no row for ddim, 20 steps"):
         DT.sampling_row(card, steps=20)
 

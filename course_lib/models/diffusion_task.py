@@ -218,7 +218,8 @@ def load_samples(path: Any = None) -> Tensor:
 
 
 #: How ``bench/diffusion.py`` names a measure's estimate and its interval's ends in a row of the card's study.
-_ROW_KEYS = {"fd": ("fd", "fd_low", "fd_high"), "kl": ("kl_to_uniform", "kl_low", "kl_high")}
+_ROW_KEYS = {"fd": ("fd", "fd_low", "fd_high"), "kl": ("kl_to_uniform", "kl_low", "kl_high"),
+             "recognisable": ("recognisable", "recognisable_low", "recognisable_high")}
 
 
 def sampling_row(card: dict[str, Any], sampler: str = "ddim", steps: int | None = None, clip: bool = True) -> dict[str, Any]:
@@ -244,7 +245,8 @@ def sampling_row(card: dict[str, Any], sampler: str = "ddim", steps: int | None 
 
 
 def row_interval(row: dict[str, Any], measure: str = "fd", draws: int | None = None) -> Interval:
-    """A measure of a study row (``"fd"`` or ``"kl"``) with its 95% interval over the seeds of its draws.
+    """A measure of a study row (``"fd"``, ``"kl"`` or ``"recognisable"``) with its 95% interval over the seeds
+    of its draws.
 
     ``draws`` is for rows that do not record theirs (the class-mix rows: their table records it once).
     """
