@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+import torch
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -79,6 +80,14 @@ def test_diffusion_bench_measures_every_setting_over_draws(tmp_path) -> None:
     assert "sampling" in study and "guidance" in study                       # the other parts are kept
     assert [(r["labels"], r["w"]) for r in rec["rows"]] == [(None, None), ("prior", 0.0), ("prior", 1.0)]
     assert sum(rec["prior"]) == pytest.approx(1.0, abs=1e-3) and len(rec["prior"]) == 10
+    # its first unconditional draw (the default sampler, seed 0) is kept for chapter 5's table
+    from course_lib.models.diffusion_task import load_diffusion, load_samples
+
+    model, _ = load_diffusion(tmp_path / "d")
+    kept = load_samples(tmp_path / "d")
+    assert kept.shape == (20, 1, 28, 28)
+    fresh = model.sample(20, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(kept, fresh, atol=0.5 / 255 + 1e-6)
     for r in rec["rows"]:
         assert r["draws"] == 2 and r["steps"] == 2 and 1 <= r["classes_present"] <= 10
         assert 0.0 <= r["recognisable_low"] <= r["recognisable"] <= r["recognisable_high"] <= 1.0
