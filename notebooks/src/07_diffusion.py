@@ -113,6 +113,106 @@ CELLS = [
         # sit under the chapter's introduction, off the bottom of the screen)
         slide="subslide",
     ),
+    # ---------------------------------------------------------------------------------- gallery
+    md(
+        en=r"""
+        ### Where this chapter is going
+
+        Before the derivations, what they lead to. These digits were drawn by the chapter's UNet (section 7.6)
+        after one command trained it on all 60,000 training digits of full MNIST; the checkpoint ships with the book,
+        so the cell runs on every machine, and its model card records the command, the time and the machine.
+        On the left the network is asked for no digit in particular (the null class $\varnothing$ of section 7.6);
+        on the right for the digits 0–9, one per column, with classifier-free guidance $w = 1$ (also section 7.6).
+
+        The table judges the samples with chapter 5's classifier: the share of samples it assigns to one digit
+        with a probability of at least 0.9, and KL(classes ‖ uniform) beside it, since a model that draws one
+        digit well is no success. Each row holds several seeds of 1,000 samples, with 95% intervals over the
+        seeds; `bench/diffusion.py` measured them once and stored them in the card. A class-conditional model
+        draws from its own distribution $p(x) = \sum_y p(y)\,p(x\mid y)$ by first drawing a label from the
+        training set's class shares; with guidance ($w > 0$) each class is sharpened and the samples no longer
+        follow the fitted distribution. The rest of the chapter uses a smaller budget: the same network trained
+        on the 4,000 offline digits, which you can retrain yourself on one CPU thread (section 7.6 prints how long it took).
+        """,
+        zh=r"""
+        ### 本章要走到哪里
+
+        推导之前，先看推导的结果。下面这些数字出自本章的 UNet（第 7.6 节）：用一条命令在完整 MNIST 的全部 60,000 张训练数字上训练而成。
+        检查点随书附带，所以这个单元格在每台机器上都能运行；它的模型卡记下了训练命令、时间和机器。
+        左图不向网络指定任何数字（即第 7.6 节的空类别 $\varnothing$）；右图依次要求数字 0–9，每列一个数字，并使用引导权重 $w = 1$
+        的分类器无关引导（同样见第 7.6 节）。
+
+        下表用第 5 章的分类器来评判这些样本：分类器以至少 0.9 的概率判为某一个数字的样本所占的比例，旁边再给出类别分布到均匀分布的 KL 散度——
+        只会把一个数字画好的模型算不上成功。每一行都是几个种子、每个种子 1,000 个样本的结果，附跨种子的 95% 置信区间；
+        这些数由 `bench/diffusion.py` 测一次并存进模型卡。类别条件模型要从它自己的分布 $p(x) = \sum_y p(y)\,p(x\mid y)$ 中采样，
+        就先按训练集各类别的比例抽一个标签；加了引导（$w > 0$）以后，每一类都被锐化，样本就不再服从拟合出来的分布了。
+        本章其余部分用的预算小得多：同一个网络只在 4,000 张离线数字上训练，你自己在单个 CPU 线程上就能重训一遍（第 7.6 节打印了它用了多长时间）。
+        """,
+    ),
+    code(
+        """
+        from course_lib.evaluator import class_coverage
+
+        showcase, showcase_card = load_diffusion(shipped_checkpoint("diffusion_full"))
+        steps_done = showcase_card["epochs"] * (showcase_card["train_examples"] // showcase_card["batch_size"])
+        n, epochs, minutes = f"{showcase_card['train_examples']:,}", showcase_card["epochs"], f"{showcase_card['wall_time_s'] / 60:.0f}"
+        device = course_lib.localise(showcase_card["device"], T("en", "zh"))
+        print(T(f"trained on {n} digits | {epochs} epochs, {steps_done:,} optimiser steps | {minutes} min on {device}",
+                f"训练数据：{n} 张数字 | {epochs} 轮，{steps_done:,} 个优化步 | {minutes} 分钟，机器：{device}"))
+        print(T("made by:", "训练命令："), showcase_card["command"])
+        with torch.no_grad():
+            free = showcase.sample(40, generator=gen(0), steps=20)
+            asked = showcase.sample(40, generator=gen(1), steps=20, y=torch.arange(40) % 10, guidance=1.0)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 2.9), layout="constrained")
+        fig.get_layout_engine().set(wspace=0.06)
+        show_images(free, nrow=10, ax=left, title=T("no digit asked for (null class)", "不指定数字（空类别）"))
+        show_images(asked, nrow=10, ax=right, title=T("digits 0-9 asked for, guidance w = 1", "指定数字 0-9，引导 w = 1"))
+        plt.show()
+
+        study_rec = showcase_card["study"]["recognisable"]
+        classifier, _ = load_classifier()
+        real = class_coverage(load_offline_mnist("heldout")[0], classifier)
+        print(T(f"chapter 5's classifier, {study_rec['rows'][0]['draws']} seeds × 1,000 samples, DDIM {study_rec['rows'][0]['steps']} steps; 95% intervals",
+                f"第 5 章的分类器，{study_rec['rows'][0]['draws']} 个种子 × 1,000 个样本，DDIM {study_rec['rows'][0]['steps']} 步；95% 置信区间"))
+        print(f"{pad(T('samples', '样本'), 46, '<')}{pad(T('recognisable', '可辨认占比'), 22)}{pad(T('KL to uniform', '到均匀分布的 KL'), 24)}"
+              f"{pad(T('digits', '数字数'), 8)}  " + T("the bar", "达标"))
+        row_names = {(None, None): T("no digit asked for (null class)", "不指定数字（空类别）"),
+                     ("prior", 0.0): T("label drawn from the training shares, w = 0", "按训练集比例抽标签，w = 0"),
+                     ("prior", 1.0): T("label drawn from the training shares, w = 1", "按训练集比例抽标签，w = 1")}
+        judged = {}
+        for r in study_rec["rows"]:
+            rec, kl = judged[r["labels"], r["w"]] = row_interval(r, "recognisable"), row_interval(r, "kl")
+            # en: the bar set for a showcase model: recognisable >= 0.85 and all ten digits with KL <= 0.05, read off the intervals
+            # zh: 给展示模型定的标准：可辨认占比 >= 0.85，且十个数字齐全、KL <= 0.05，按区间来判
+            passes = rec.low >= 0.85 and kl.high <= 0.05 and r["classes_present"] == 10
+            print(f"{pad(row_names[r['labels'], r['w']], 46, '<')}{rec.format(3):>22}{kl.format(3):>24}{r['classes_present']:>8}  "
+                  + (T("yes", "是") if passes else T("no", "否")))
+        print(f"{pad(T('real digits (1,000 offline held-out)', '真实数字（1,000 张离线留出数字）'), 46, '<')}{real['recognisable']:>22.3f}"
+              f"{real['kl_to_uniform']:>24.3f}{real['classes_present']:>8}")
+        v = verdict(judged["prior", 0.0][0], judged[None, None][0], higher_is_better=True,
+                    names=(T("label drawn first", "先抽标签"), T("null class", "空类别")))
+        print(T("verdict: more recognisable without guidance:", "结论：不加引导时更容易辨认的是："),
+              v.winner if v.decided else T("no difference at this budget", "在这个预算下看不出差别"))
+        """
+    ),
+    md(
+        en=r"""
+        Read the rows from the top. Asked for no digit, the network answers with its null-class branch, which
+        learned only from the fifth of each minibatch whose labels were dropped; many of its samples are shapes
+        the classifier will not vouch for. Drawing a label first and then the digit would give the same
+        distribution if the network were perfect; with this one, the verdict line says which of the two draws the
+        more recognisable digits, and the KL of that row stays near zero because the labels follow the training
+        set's shares. Guidance ($w = 1$) buys more recognisable digits still, at the price of diversity. The last
+        column says which rows reach the bar set for a showcase model. Section 7.6 measures the same effects on
+        the small model and shows where the null class loses.
+        """,
+        zh=r"""
+        从上往下读这几行。不指定数字时，网络用它的空类别分支作答，而这个分支只从每个小批量里被丢掉标签的那五分之一样本中学习过；
+        它的样本里有不少是分类器不肯担保的形状。先抽标签、再画数字，如果网络是完美的，得到的本是同一个分布；对眼前这个网络，
+        哪一种画出的数字更容易辨认，由结论一行给出；那一行的 KL 接近零，因为标签本身就服从训练集的比例。
+        引导（$w = 1$）让数字更容易辨认，代价是多样性。最后一列给出哪几行达到了给展示模型定的标准。第 7.6 节在小模型上测量了同样的效应，
+        并说明空类别输在哪里。
+        """,
+    ),
     # ---------------------------------------------------------------------------------- forward process
     md(
         en=r"""
@@ -1068,7 +1168,8 @@ CELLS = [
         ### On full MNIST
 
         The same command with `--data full` trains on the 60,000 MNIST training digits (an opt-in download,
-        checksum-verified; see chapter 5). `bench/quality.py` then measures the checkpoint as it measures
+        checksum-verified; see chapter 5); the gallery at the top of the chapter shows a checkpoint that this command
+        made, shipped as `diffusion_full`. `bench/quality.py` then measures the checkpoint as it measures
         chapter 5's full-MNIST models: Fréchet distance of 10,000 samples against the 60,000 training digits and
         class coverage of 10,000 samples, both in the features of a classifier trained on full MNIST, the bound
         on 200 test digits (every $t$, as above), and the training budget — epochs and minutes on the machine
@@ -1079,7 +1180,8 @@ CELLS = [
         zh=r"""
         ### 在完整 MNIST 上
 
-        同一条命令加上 `--data full`，就在 60,000 张 MNIST 训练数字上训练（需另行下载，并校验 SHA-256；见第 5 章）。
+        同一条命令加上 `--data full`，就在 60,000 张 MNIST 训练数字上训练（需另行下载，并校验 SHA-256；见第 5 章）；
+        本章开头的样本图出自这条命令训练出的一个检查点，随书附带，名为 `diffusion_full`。
         随后 `bench/quality.py` 像测量第 5 章的完整 MNIST 模型那样测量这个检查点：10,000 个样本对 60,000 张训练数字的弗雷歇距离，
         以及 10,000 个样本的类别覆盖，两者都用在完整 MNIST 上训练的分类器的特征来算；200 张测试数字上的下界（与上面一样逐项计算每个 $t$）；
         还有训练预算——轮数，以及在模型卡所记机器上用了多少分钟。同一张表里的 DCGAN 和变分自编码器由同一个分类器在同一次运行中测得，
