@@ -116,7 +116,7 @@ CELLS = [
     # ---------------------------------------------------------------------------------- gallery
     md(
         en=r"""
-        ### Where this chapter is going
+        ## Where this chapter is going
 
         Before the derivations, what they lead to. These digits were drawn by the chapter's UNet (section 7.6)
         after one command trained it on all 60,000 training digits of full MNIST; the checkpoint ships with the book,
@@ -134,7 +134,7 @@ CELLS = [
         on the 4,000 offline digits, which you can retrain yourself on one CPU thread (section 7.6 prints how long it took).
         """,
         zh=r"""
-        ### 本章要走到哪里
+        ## 本章要走到哪里
 
         推导之前，先看推导的结果。下面这些数字出自本章的 UNet（第 7.6 节）：用一条命令在完整 MNIST 的全部 60,000 张训练数字上训练而成。
         检查点随书附带，所以这个单元格在每台机器上都能运行；它的模型卡记下了训练命令、时间和机器。
