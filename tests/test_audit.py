@@ -421,3 +421,28 @@ def test_copying_is_described_in_both_languages():
     en, zh = audit_mod.describe(audit)["copying"], audit_mod.describe(audit, "zh")["copying"]
     assert "-0.012 [-0.030, +0.004]" in en and "no difference" in en and "12 near-copies" in en
     assert "-0.012" in zh and "看不出差别" in zh and "12 个样本" in zh and "near" not in zh
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_chapter6_lists_every_shipped_audit(lang):
+    """Chapter 6's section 7 prints one audit line per shipped card: its stored output must match the cards now.
+
+    Shipping (or re-auditing) a checkpoint without re-executing chapter 6 leaves that output stale; nbval would
+    find it only after every notebook before it has run. This finds it in a second, and names the cards.
+    """
+    import nbformat
+    from conftest import ROOT
+    from course_lib.checkpoint import CHECKPOINT_DIR
+    nb = nbformat.read(ROOT / "notebooks" / lang / "06_responsible_generation.ipynb", as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and 'CHECKPOINT_DIR.glob("*.json")' in c.source]
+    assert len(cells) == 1, "chapter 6 should have exactly one cell that lists the shipped audits"
+    stored = "".join(o.get("text", "") for o in cells[0].outputs if o.get("name") == "stdout").splitlines()
+    expected = []
+    for path in sorted(CHECKPOINT_DIR.glob("*.json")):
+        audit = json.loads(path.read_text(encoding="utf-8")).get("audit")
+        if audit is not None:
+            expected.append(f"{path.stem:<24} {audit_mod.headline(audit, lang)}")
+    assert [line.split()[0] for line in stored] == [line.split()[0] for line in expected], (
+        "the shipped audited cards and chapter 6's list differ: re-execute chapter 6 "
+        "(python tools/notebooks.py execute 06_responsible_generation)")
+    assert stored == expected, "a card's audit changed since chapter 6 ran: re-execute chapter 6"
