@@ -25,13 +25,15 @@ their mean, Student's t 95% interval over the draws (``fd_low``, ``fd_high``) an
   class) and for samples whose labels are drawn from the training set's class shares, at guidance w = 0 (the
   model's marginal p(x) = Σ_y p(y) p(x | y)) and w = 1. Needs the checkpoint's training labels (full MNIST on this
   machine for a full-MNIST model).
-* ``likelihood``: the variational bound on held-out digits (MNIST's test digits for a full-MNIST model) in nats per image and bits per dimension, with
-  the discretised Gaussian decoder on the 256 grey levels (``models.diffusion.likelihood_bound``: the sum over
-  every t = 2..T by default, its standard error over the images).
+* ``likelihood``: the variational bound on held-out digits (MNIST's test digits for a full-MNIST model) in nats
+  per image and bits per dimension, with the discretised Gaussian decoder on the 256 grey levels
+  (``models.diffusion.likelihood_bound``: the sum over every t = 2..T by default, its standard error over the
+  images).
 
 The 1,000 DDIM samples of the default sampler (its first draw, seed 0, by the ``sampling`` or the ``recognisable``
 part) are saved beside the checkpoint (``NAME.samples.safetensors``,
-uint8) for chapter 5's side-by-side table. The notebook (chapter 7) prints these numbers from the card; they take minutes on a CPU.
+uint8) for chapter 5's side-by-side table. The notebook (chapter 7) prints these numbers from the card; they take
+minutes on a CPU.
 """
 from __future__ import annotations
 
@@ -50,8 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))     # bench/recognisabl
 
 from course_lib.evaluator import load_any  # noqa: E402
 from course_lib.data import load_mnist, load_offline_mnist  # noqa: E402
-from course_lib.evaluator import (FrechetToReference, class_coverage, coverage_over_draws, frechet_over_draws,  # noqa: E402
-                                  load_classifier, predict)
+from course_lib.evaluator import (FrechetToReference, class_coverage, coverage_over_draws,  # noqa: E402
+                                  frechet_over_draws, load_classifier, predict)
 from recognisable import conditional_samples, training_label_shares  # noqa: E402
 from course_lib.stats import seed_interval  # noqa: E402
 from course_lib.models.diffusion import likelihood_bound  # noqa: E402
@@ -62,7 +64,8 @@ GUIDANCE = (0.0, 1.0, 3.0)
 
 def save_samples(checkpoint: str, x: torch.Tensor) -> None:
     """Keep the default sampler's first draw ``(n, 1, 28, 28)`` beside the checkpoint, as uint8 (chapter 5's table)."""
-    save_file({"images": (x * 255).round().to(torch.uint8)[:, 0]}, str(Path(checkpoint).with_suffix(".samples.safetensors")))
+    images = (x * 255).round().to(torch.uint8)[:, 0]
+    save_file({"images": images}, str(Path(checkpoint).with_suffix(".samples.safetensors")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vlb-images", type=int, default=200, help="held-out digits for the bound (default 200)")
     p.add_argument("--vlb-times", type=int, default=None,
                    help="random times t for the bound (default: every t = 2..T, no sampling error in t)")
-    p.add_argument("--only", choices=["sampling", "guidance", "class_mix", "recognisable", "likelihood"], action="append",
-                   default=None)
+    p.add_argument("--only", choices=["sampling", "guidance", "class_mix", "recognisable", "likelihood"],
+                   action="append", default=None)
     p.add_argument("--steps", type=int, action="append", default=None,
                    help="sampling steps to measure (repeatable; default 10, 20, 50, 100); rows of other steps are kept")
     p.add_argument("--draws", type=int, default=3, help="independent sample sets per setting (default 3)")
@@ -114,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     if "sampling" in parts:
         rows = []
         settings = [(steps, eta, True) for steps in args.steps or STEPS for eta in (0.0, 1.0)]
-        settings += [(steps, eta, clip) for steps in args.investigate for eta, clip in ((0.5, True), (0.0, False), (1.0, False))]
+        settings += [(steps, eta, clip) for steps in args.investigate
+                     for eta, clip in ((0.5, True), (0.0, False), (1.0, False))]
         for steps, eta, clip in settings:
             name = {0.0: "ddim", 1.0: "ddpm"}.get(eta, f"eta={eta:g}")
             t0 = time.perf_counter()
@@ -125,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
             m, x = measure(sample, 0)
             sec = (time.perf_counter() - t0) / (args.n * args.draws)
-            rows.append({"sampler": name, "eta": eta, "steps": steps, "clip": clip, **m, "seconds_per_image": round(sec, 4)})
+            rows.append({"sampler": name, "eta": eta, "steps": steps, "clip": clip, **m,
+                         "seconds_per_image": round(sec, 4)})
             if name == "ddim" and clip and steps == model.sample_steps:   # the evaluate protocol's samples: keep them
                 save_samples(args.checkpoint, x)
             print(rows[-1], flush=True)
@@ -182,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for k in names:
             iv = seed_interval(fds[k])
-            rows.append({"set": k, "fd": round(iv.estimate, 2), "fd_low": round(iv.low, 2), "fd_high": round(iv.high, 2),
-                         "fd_draws": [round(v, 2) for v in fds[k]]})
+            rows.append({"set": k, "fd": round(iv.estimate, 2), "fd_low": round(iv.low, 2),
+                         "fd_high": round(iv.high, 2), "fd_draws": [round(v, 2) for v in fds[k]]})
         kl = seed_interval(kls, bounds=(0.0, math.log(10)))
         study["class_mix"] = {"protocol": protocol + "; DDIM 20 steps; resampling with replacement within each "
                               "class (held-out digits by their labels, unconditional samples by the classifier's)",
@@ -192,11 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     if "likelihood" in parts:
         # held out from the model's own training set: a full-MNIST model trained on the offline digits too (they
         # are MNIST training digits), so its bound is taken on MNIST's test digits
-        full = card.get("data_source") == "full"
-        x_bound = load_mnist("full", "test", download=False)[0] if full else x_held
+        is_full = card.get("data_source") == "full"
+        x_bound = load_mnist("full", "test", download=False)[0] if is_full else x_held
         idx = torch.linspace(0, len(x_bound) - 1, args.vlb_images).round().long()
         lik = likelihood_bound(model, x_bound[idx], times=args.vlb_times, generator=torch.Generator().manual_seed(2))
-        study["likelihood"] = {"digits": "MNIST test" if full else "offline held-out", **{k: round(v, 2 if k.startswith("nats") else 4) for k, v in lik.items()
+        study["likelihood"] = {"digits": "MNIST test" if is_full else "offline held-out",
+                               **{k: round(v, 2 if k.startswith("nats") else 4) for k, v in lik.items()
                                   if isinstance(v, float)},
                                "images": lik["images"], "times": lik["times"], "unconditional": True,
                                "terms_nats": {k: round(v, 3) for k, v in lik["terms_nats"].items()},
@@ -207,21 +213,24 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for labels, w in ((None, None), ("prior", 0.0), ("prior", 1.0)):
             t0 = time.perf_counter()
-            if labels is None:   # the default sampler, seeds 0, 1, ...: the first draw is the sampling part's DDIM row's
+            if labels is None:   # the default sampler, seeds 0, 1, ...: the sampling part's DDIM row's first draw
                 draws = [model.sample(args.n, generator=torch.Generator().manual_seed(s)) for s in range(args.draws)]
                 save_samples(args.checkpoint, draws[0])
             else:
                 draws = [conditional_samples(model, args.n, s, w, shares) for s in range(args.draws)]
             cov = coverage_over_draws(draws, clf)
+            rec, kl = cov.recognisable, cov.kl_to_uniform
+            sec = (time.perf_counter() - t0) / (args.n * args.draws)
             rows.append({"labels": labels, "w": w, "steps": model.sample_steps,
-                         "recognisable": round(cov.recognisable.estimate, 4), "recognisable_low": round(cov.recognisable.low, 4),
-                         "recognisable_high": round(cov.recognisable.high, 4),
-                         "kl_to_uniform": round(cov.kl_to_uniform.estimate, 4), "kl_low": round(cov.kl_to_uniform.low, 4),
-                         "kl_high": round(cov.kl_to_uniform.high, 4), "classes_present": cov.classes_present,
-                         "draws": args.draws, "seconds_per_image": round((time.perf_counter() - t0) / (args.n * args.draws), 4)})
+                         "recognisable": round(rec.estimate, 4), "recognisable_low": round(rec.low, 4),
+                         "recognisable_high": round(rec.high, 4),
+                         "kl_to_uniform": round(kl.estimate, 4), "kl_low": round(kl.low, 4),
+                         "kl_high": round(kl.high, 4), "classes_present": cov.classes_present,
+                         "draws": args.draws, "seconds_per_image": round(sec, 4)})
             print(rows[-1], flush=True)
-        study["recognisable"] = {"protocol": f"{args.n} samples per draw, DDIM {model.sample_steps} steps, classifier_offline; "
-                                             "labels 'prior': drawn from the training set's class shares",
+        study["recognisable"] = {"protocol": f"{args.n} samples per draw, DDIM {model.sample_steps} steps, "
+                                             "classifier_offline; labels 'prior': drawn from the training set's "
+                                             "class shares",
                                  "prior": [round(float(v), 4) for v in shares], "rows": rows,
                                  "machine": f"cpu ({torch.get_num_threads()} threads)"}
     # read the card again just before writing: several runs (e.g. --only sampling / --only guidance) may share it
@@ -233,13 +242,16 @@ def main(argv: list[str] | None = None) -> int:
             return r["sampler"], r["steps"], r.get("clip", True)
 
         mine = {key(r) for r in study["sampling"]["rows"]}
-        kept = [r for r in old["sampling"]["rows"] if key(r) not in mine and "fd_draws" in r]   # old single-draw rows go
-        study["sampling"]["rows"] = sorted(kept + study["sampling"]["rows"], key=lambda r: (r["steps"], r["eta"], not r.get("clip", True)))
+        # old single-draw rows go
+        kept = [r for r in old["sampling"]["rows"] if key(r) not in mine and "fd_draws" in r]
+        study["sampling"]["rows"] = sorted(kept + study["sampling"]["rows"],
+                                           key=lambda r: (r["steps"], r["eta"], not r.get("clip", True)))
     commands = dict(old.get("measured_by", {}))
     for part in parts:   # rows measured here replace every row of that part made by another command
         if part != "sampling" or not args.steps:
             commands = {k: v for k, v in commands.items() if part not in k.split(" ")[0].split(",")}
-    commands[",".join(parts) + ("" if not args.steps else " steps " + ",".join(map(str, args.steps)))] = "python bench/diffusion.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    label = ",".join(parts) + ("" if not args.steps else " steps " + ",".join(map(str, args.steps)))
+    commands[label] = "python bench/diffusion.py " + " ".join(argv if argv is not None else sys.argv[1:])
     full["study"] = {**old, **study, "measured_by": commands}
     card_path.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0

@@ -55,14 +55,16 @@ def shipped_generators() -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("checkpoints", nargs="*", help="checkpoint paths or shipped names (default: every shipped generator)")
+    p.add_argument("checkpoints", nargs="*",
+                   help="checkpoint paths or shipped names (default: every shipped generator)")
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--draws", type=int, default=5)
     p.add_argument("--device", default="cpu")
     p.add_argument("--guidance", type=float, nargs="*", default=[],
                    help="also sample class-conditional models with their labels given, at these guidance weights")
     p.add_argument("--labels", choices=["turn", "prior"], default="turn",
-                   help="the labels given: the digits 0-9 in turn (default), or drawn from the training set's class shares")
+                   help="the labels given: the digits 0-9 in turn (default), or drawn from the training set's "
+                        "class shares")
     args = p.parse_args(argv)
     if args.samples < 1 or args.draws < 2:
         p.error("need --samples >= 1 and --draws >= 2 (an interval needs two seeds)")
@@ -81,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{real['kl_to_uniform']:.3f} | {real['classes_present']} | — |")
     for path in paths:
         kind = read_card(path)["kind"]
-        rec, kl, present = coverage_over_draws(
-            [sample_checkpoint(path, args.samples, seed=s, device=dev) for s in range(args.draws)], classifier, device=dev)
+        draws = [sample_checkpoint(path, args.samples, seed=s, device=dev) for s in range(args.draws)]
+        rec, kl, present = coverage_over_draws(draws, classifier, device=dev)
         target = target_of(kind)
         verdict = "—" if target is None else (
             "yes" if rec.low >= target and kl.high <= KL_TARGET and present == 10
@@ -93,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             shares = training_label_shares(card) if args.labels == "prior" else None
             given = "labels drawn from the training shares" if shares is not None else "labels given (0–9 in turn)"
             for w in args.guidance:
-                rec, kl, present = coverage_over_draws(
-                    [conditional_samples(model, args.samples, s, w, shares) for s in range(args.draws)], classifier, device=dev)
+                draws = [conditional_samples(model, args.samples, s, w, shares) for s in range(args.draws)]
+                rec, kl, present = coverage_over_draws(draws, classifier, device=dev)
                 print(f"| `{path.name}`, {given}, guidance w = {w:g} | {rec.format(3)} | {kl.format(3)} | "
                       f"{present} | — (labels given) |")
     return 0
@@ -103,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
 def training_label_shares(card: dict) -> torch.Tensor:
     """The class shares ``(10,)`` of the labels of the training set a checkpoint's card names (offline or full
     MNIST; full MNIST must be on this machine, it is never downloaded here)."""
-    _, y = load_mnist(card.get("data_source", "offline"), "train", **({"download": False} if card.get("data_source") == "full" else {}))
+    if card.get("data_source") == "full":
+        _, y = load_mnist("full", "train", download=False)
+    else:
+        _, y = load_mnist("offline", "train")
     counts = torch.bincount(y, minlength=10).double()
     return counts / counts.sum()
 
