@@ -741,7 +741,8 @@ CELLS = [
         """
         showcase_path = shipped_checkpoint("diffusion_full")
         showcase_card = read_card(showcase_path)
-        showcase = describe(load_samples(showcase_path))
+        showcase_samples = load_samples(showcase_path)
+        showcase = describe(showcase_samples)
         a = showcase_card["audit"]["frechet_distance"]
         showcase["fd"] = Interval(a["value"], a["low"], a["high"], a["level"], "seeds-t", len(a["draws"]))
         offline = table[T("diffusion", "扩散模型")]
@@ -766,7 +767,7 @@ CELLS = [
 
         fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
         for ax, (name, imgs) in zip(axes, [(T("diffusion, 4,000 digits", "扩散模型，4,000 张"), diffusion_1k),
-                                           (T("diffusion, 60,000 digits", "扩散模型，60,000 张"), load_samples(showcase_path)),
+                                           (T("diffusion, 60,000 digits", "扩散模型，60,000 张"), showcase_samples),
                                            (T("real (held-out)", "真实（留出）"), real_36)]):
             show_images(imgs[:36], nrow=6, ax=ax, title=name)
         fig.tight_layout()

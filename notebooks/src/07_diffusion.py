@@ -734,7 +734,6 @@ CELLS = [
     ),
     code(
         """
-        classifier, _ = load_classifier()
         # en: the DCGAN's FD from the same function as in chapter 5: the same number in both chapters
         # zh: DCGAN 的 FD 与第 5 章出自同一个函数：两章打印的是同一个数
         fd_dcgan, fd_dcgan_draws = checkpoint_fd(shipped_checkpoint("dcgan_offline"))
