@@ -18,10 +18,15 @@ in turn, and the KL then says only whether the samples follow them; ``--labels p
 from the class shares of the checkpoint's own training set (``training_label_shares``), so that at ``W = 0`` the
 samples are a sample of the model's marginal ``p(x) = sum_y p(y) p(x | y)`` and the KL means what it means for
 an unconditional model.
+
+For a VAE with a fitted mixture prior (``--prior-components``), a second row samples the same decoder from
+``N(0, I)``, the prior it was trained with. ``--update`` writes each checkpoint's rows into its card
+(``study.recognisable``: the rows, the protocol and the command), where the notebooks read them.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -36,7 +41,7 @@ from course_lib.evaluator import load_any, sample_checkpoint  # noqa: E402
 from course_lib.metrics import RECOGNISABLE_AT, class_coverage, coverage_over_draws  # noqa: E402
 from course_lib.models.classifier import load_classifier  # noqa: E402
 from course_lib.registry import generator_kinds  # noqa: E402
-from course_lib.stats import proportion_interval  # noqa: E402
+from course_lib.stats import Interval, proportion_interval  # noqa: E402
 
 #: issue 26's targets: the recognisable share by family (the card kind's prefix), and the coverage for all
 TARGETS = {"dcgan": 0.85, "diffusion": 0.85, "vae": 0.60}
@@ -53,6 +58,25 @@ def shipped_generators() -> list[Path]:
             if read_card(p.with_suffix("")).get("kind") in kinds]
 
 
+def coverage_row(prior: str, rec: Interval, kl: Interval, present: int, draws: int) -> dict[str, object]:
+    """One row of a card's ``study.recognisable``: the share and the KL with their intervals."""
+    return {"prior": prior, "recognisable": round(rec.estimate, 4), "recognisable_low": round(rec.low, 4),
+            "recognisable_high": round(rec.high, 4), "kl_to_uniform": round(kl.estimate, 4),
+            "kl_low": round(kl.low, 4), "kl_high": round(kl.high, 4), "classes_present": present, "draws": draws}
+
+
+def write_study(path: Path, rows: list[dict[str, object]], args: argparse.Namespace, argv: list[str] | None) -> None:
+    """Put ``rows`` into the card of ``path`` as ``study.recognisable`` (the rest of the card untouched)."""
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    command = "python bench/recognisable.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    card.setdefault("study", {})["recognisable"] = {
+        "protocol": f"{args.draws} draws of {args.samples} samples (seeds 0, 1, ...), classifier_offline; "
+                    f"recognisable: probability >= {RECOGNISABLE_AT} for one digit; mean [95 % Student-t interval]",
+        "rows": rows, "command": command}
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("checkpoints", nargs="*",
@@ -62,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--guidance", type=float, nargs="*", default=[],
                    help="also sample class-conditional models with their labels given, at these guidance weights")
+    p.add_argument("--update", action="store_true",
+                   help="write each checkpoint's rows into its model card (study.recognisable)")
     p.add_argument("--labels", choices=["turn", "prior"], default="turn",
                    help="the labels given: the digits 0-9 in turn (default), or drawn from the training set's "
                         "class shares")
@@ -90,8 +116,20 @@ def main(argv: list[str] | None = None) -> int:
             "yes" if rec.low >= target and kl.high <= KL_TARGET and present == 10
             else f"no (needs ≥ {target}, KL ≤ {KL_TARGET}, 10 digits)")
         print(f"| `{path.name}` ({kind}) | {rec.format(3)} | {kl.format(3)} | {present} | {verdict} |")
+        rows = [coverage_row("model's prior", rec, kl, present, args.draws)]
+        model, card = load_any(path, device=dev)
+        if getattr(model, "prior", None) is not None:   # a VAE with a fitted mixture: the same decoder on N(0, I)
+            draws = [model.sample(args.samples, generator=torch.Generator(device=dev).manual_seed(s),
+                                  standard_prior=True) for s in range(args.draws)]
+            rec, kl, present = coverage_over_draws(draws, classifier, device=dev)
+            print(f"| `{path.name}`, the same decoder on N(0, I) | {rec.format(3)} | {kl.format(3)} | {present} | "
+                  f"— (the prior it was trained with) |")
+            rows.append(coverage_row("N(0, I)", rec, kl, present, args.draws))
+        if args.update and "diffusion" in kind:
+            print(f"(`{path.name}`: not written; a diffusion model's study.recognisable is bench/diffusion.py's)")
+        elif args.update:
+            write_study(path, rows, args, argv)
         if args.guidance and "diffusion" in kind:
-            model, card = load_any(path, device=dev)
             shares = training_label_shares(card) if args.labels == "prior" else None
             given = "labels drawn from the training shares" if shares is not None else "labels given (0–9 in turn)"
             for w in args.guidance:

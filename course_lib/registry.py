@@ -263,6 +263,9 @@ register(ModelKind(
                     choices=("constant", "cosine")),
              Option("--iwae-k", int, 50, "importance samples for the held-out IWAE bound in the model card "
                                          "(0 = skip; default 50)", minimum=0),
+             Option("--prior-components", int, 0, "after training, fit a Gaussian mixture of K components to the "
+                                                  "training digits' codes and sample from it instead of N(0, I) "
+                                                  "(ex-post density estimation; default 0: N(0, I))", minimum=0),
              _TRAIN_SIZE, *_SKEW,
              Option("--eval-size", int, None, "use only N held-out images, evenly spaced over the set", minimum=1)],
     defaults={"epochs": 10, "batch_size": 128, "lr": 1e-3},

@@ -172,3 +172,35 @@ def test_memory_bench_measures_each_run_in_its_own_process(tmp_path, capsys) -> 
     mine, theirs = float(rows[0][1]), float(peer[0][1])
     assert 100 < theirs and 100 < mine  # both import torch: MB, not KB or bytes
     assert rows[0][2] == f"{mine / theirs:.2f}×" or abs(float(rows[0][2][:-1]) - mine / theirs) < 0.01
+
+
+def test_recognisable_update_writes_a_vae_cards_rows(tmp_path, capsys) -> None:
+    """``--update``: a VAE with a fitted mixture prior gets two rows in its card, its own prior's (the very draws
+    of ``sample_checkpoint``) and the same decoder's on N(0, I); the rest of the card is untouched."""
+    import json
+    from course_lib.cli import main as cli_main
+    from course_lib.evaluator import coverage_over_draws, load_any, load_classifier, sample_checkpoint
+
+    assert cli_main(["train", "vae", "--arch", "deepconv", "--channels", "4", "--hidden", "16", "--z-dim", "3",
+                     "--train-size", "256", "--eval-size", "32", "--iwae-k", "0", "--epochs", "1",
+                     "--prior-components", "3", "--out", str(tmp_path), "--name", "v", "--device", "cpu",
+                     "--threads", "1", "--no-progress"]) == 0
+    before = json.loads((tmp_path / "v.json").read_text())
+    bench = _script("recognisable")
+    assert bench.main([str(tmp_path / "v"), "--samples", "30", "--draws", "2", "--update"]) == 0
+    assert "the same decoder on N(0, I)" in capsys.readouterr().out
+    card = json.loads((tmp_path / "v.json").read_text())
+    study = card.pop("study")["recognisable"]
+    assert card == before and "--update" in study["command"]
+    own, standard = study["rows"]
+    assert (own["prior"], standard["prior"]) == ("model's prior", "N(0, I)")
+    classifier, _ = load_classifier()
+    rec, kl, _ = coverage_over_draws([sample_checkpoint(tmp_path / "v", 30, seed=s) for s in (0, 1)], classifier)
+    assert own["recognisable"] == round(rec.estimate, 4) and own["kl_to_uniform"] == round(kl.estimate, 4)
+    model, _ = load_any(tmp_path / "v")
+    import torch
+    draws = [model.sample(30, generator=torch.Generator().manual_seed(s), standard_prior=True) for s in (0, 1)]
+    rec, kl, _ = coverage_over_draws(draws, classifier)
+    assert standard["recognisable"] == round(rec.estimate, 4) and standard["kl_low"] <= standard["kl_to_uniform"]
+    for row in (own, standard):
+        assert row["recognisable_low"] <= row["recognisable"] <= row["recognisable_high"] and row["draws"] == 2

@@ -9,7 +9,7 @@ import torch
 
 from course_lib import cli, load_offline_mnist
 from course_lib.checkpoint import load_training_state, read_card
-from course_lib.models.vae import (ConvVAE, DeepConvVAE, LinearGaussianVAE, MLPVAE, evaluate_vae, gaussian_kl,
+from course_lib.models.vae import (ConvVAE, DeepConvVAE, LatentMixture, LinearGaussianVAE, MLPVAE, evaluate_vae, gaussian_kl,
                                    VAETask, iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize,
                                    train_vae)
 from course_lib.optim import warmup_cosine_lr
@@ -305,3 +305,116 @@ def test_uint8_digits_train_the_very_weights_of_the_float_digits(dtype):
         weights.append(model.state_dict())
     for k, v in weights[0].items():
         assert torch.equal(v, weights[1][k]), k
+
+
+# ------------------------------------------------------------------------------- the fitted mixture prior
+def _random_mixture(components: int = 3, dim: int = 2, seed: int = 0) -> LatentMixture:
+    g = make_generator(seed)
+    mix = LatentMixture(components, dim)
+    mix.log_weights.copy_(torch.softmax(torch.randn(components, generator=g), 0).log())
+    mix.means.copy_(3 * torch.randn(components, dim, generator=g))
+    a = 0.5 * torch.randn(components, dim, dim, generator=g)
+    mix.scale_tril.copy_(torch.linalg.cholesky(a @ a.transpose(1, 2) + 0.3 * torch.eye(dim)))
+    return mix
+
+
+def test_latent_mixture_log_prob_matches_torch_distributions():
+    mix = _random_mixture()
+    ref = torch.distributions.MixtureSameFamily(
+        torch.distributions.Categorical(logits=mix.log_weights),
+        torch.distributions.MultivariateNormal(mix.means, scale_tril=mix.scale_tril))
+    z = torch.randn(50, 2, generator=make_generator(1)) * 4
+    torch.testing.assert_close(mix.log_prob(z), ref.log_prob(z), rtol=1e-5, atol=1e-5)
+    # a fresh mixture is the standard normal
+    fresh = LatentMixture(4, 3)
+    torch.testing.assert_close(fresh.log_prob(z[:, :1].repeat(1, 3)),
+                               torch.distributions.Normal(0.0, 1.0).log_prob(z[:, :1].repeat(1, 3)).sum(-1))
+    with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
+        mix.log_prob(torch.zeros(5, 3))
+
+
+def test_latent_mixture_samples_have_its_weights_means_and_covariances():
+    mix = _random_mixture()
+    mix.means.copy_(torch.tensor([[8.0, 0.0], [-8.0, 0.0], [0.0, 8.0]]))   # far apart: every draw's own component
+    z = mix.sample(60_000, make_generator(2))
+    assert z.shape == (60_000, 2)
+    comp = torch.stack([torch.distributions.MultivariateNormal(m, scale_tril=L).log_prob(z)
+                        for m, L in zip(mix.means, mix.scale_tril)], 1).argmax(1)
+    shares = torch.bincount(comp, minlength=3).double() / len(z)
+    torch.testing.assert_close(shares, mix.log_weights.exp().double(), atol=0.02, rtol=0)
+    # mean and covariance of the whole mixture: Σ w m and Σ w (Σ_k + m mᵀ) − mean meanᵀ
+    w = mix.log_weights.exp()
+    mean = (w[:, None] * mix.means).sum(0)
+    cov_k = mix.scale_tril @ mix.scale_tril.transpose(1, 2)
+    second = (w[:, None, None] * (cov_k + mix.means[:, :, None] * mix.means[:, None, :])).sum(0)
+    torch.testing.assert_close(z.mean(0), mean, atol=0.06, rtol=0)
+    torch.testing.assert_close(torch.cov(z.T), second - torch.outer(mean, mean), atol=0.25, rtol=0.03)
+    # reproducible from a seed
+    assert torch.equal(mix.sample(10, make_generator(3)), mix.sample(10, make_generator(3)))
+
+
+def test_latent_mixture_fit_recovers_two_clusters():
+    g = make_generator(4)
+    z = torch.cat([torch.randn(3000, 2, generator=g) * 0.5 + torch.tensor([4.0, 0.0]),
+                   torch.randn(1000, 2, generator=g) * torch.tensor([1.0, 0.2]) + torch.tensor([-4.0, 2.0])])
+    mix = LatentMixture.fit(z, 2, seed=0)
+    order = mix.means[:, 0].argsort(descending=True)
+    # far-apart clusters: EM's answer is each cluster's own share, mean and (biased) covariance
+    torch.testing.assert_close(mix.log_weights.exp()[order], torch.tensor([0.75, 0.25]), atol=1e-3, rtol=0)
+    cov = mix.scale_tril @ mix.scale_tril.transpose(1, 2)
+    for k, part in zip(order, (z[:3000], z[3000:])):
+        torch.testing.assert_close(mix.means[k], part.mean(0), atol=1e-3, rtol=0)
+        torch.testing.assert_close(cov[k], torch.cov(part.T, correction=0), atol=2e-3, rtol=0)
+    with pytest.raises(ValueError, match="N > 5"):
+        LatentMixture.fit(torch.zeros(5, 2), 5)
+    with pytest.raises(ValueError, match="NaN"):
+        LatentMixture.fit(torch.full((20, 2), float("nan")), 2)
+
+
+def test_vae_samples_from_its_fitted_prior_and_bounds_with_it():
+    torch.manual_seed(0)
+    model = ConvVAE(z_dim=2, channels=4).eval()
+    x = load_offline_mnist("heldout")[0][:40]
+    plain = model.sample(8, generator=make_generator(5))
+    model.prior = _random_mixture()
+    # N(0, I) when asked: the very samples of the model without the mixture
+    assert torch.equal(model.sample(8, generator=make_generator(5), standard_prior=True), plain)
+    # the mixture otherwise: decode the mixture's own draws from the same generator
+    z = model.prior.sample(8, make_generator(5))
+    torch.testing.assert_close(model.sample(8, generator=make_generator(5)), torch.sigmoid(model.decode(z)))
+    # the IWAE bound uses the prior it names: with the prior's log-density swapped in by hand, the same numbers
+    with torch.no_grad():
+        mixed = iwae_bound(model, x, k=4, generator=make_generator(6))
+        standard = iwae_bound(model, x, k=4, generator=make_generator(6), standard_prior=True)
+        model.prior = LatentMixture(1, 2)     # the standard normal, written as a mixture
+        as_mixture = iwae_bound(model, x, k=4, generator=make_generator(6))
+    torch.testing.assert_close(as_mixture, standard)
+    assert not torch.allclose(mixed, standard)
+
+
+def test_prior_components_from_the_command_line(tmp_path):
+    argv = ["--arch", "deepconv", "--channels", "4", "--hidden", "16", "--z-dim", "3", "--train-size", "256",
+            "--eval-size", "32", "--iwae-k", "3", "--epochs", "1", "--prior-components", "4", "--out", str(tmp_path),
+            "--name", "mix", "--device", "cpu", "--no-progress"]
+    path = train_from_args(argv)
+    card = read_card(path)
+    assert card["config"] == {"z_dim": 3, "channels": 4, "hidden": 16, "prior_components": 4}
+    m = card["metrics"]
+    assert m["prior_fit_s"] >= 0
+    assert {"heldout_neg_iwae_k3_nats_per_image", "heldout_neg_iwae_k3_standard_prior_nats_per_image"} <= set(m)
+    model, _ = load_vae(path)
+    assert model.prior is not None and model.prior.components == 4
+    # the loaded mixture is the fitted one (not the fresh standard normal) and fits the training digits' codes
+    x = load_offline_mnist("train")[0]
+    x = x[torch.linspace(0, len(x) - 1, 256).round().long()]
+    refit = DeepConvVAE(3, 4, 16)
+    refit.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("prior.")})
+    refit.fit_prior(x, 4, seed=card["seed"])
+    torch.testing.assert_close(refit.prior.means, model.prior.means, atol=1e-4, rtol=0)
+    assert not torch.allclose(model.prior.means, torch.zeros(4, 3))
+    # the bound under the mixture is taken, and differs from the one under N(0, I)
+    assert m["heldout_neg_iwae_k3_nats_per_image"] != m["heldout_neg_iwae_k3_standard_prior_nats_per_image"]
+    i = argv.index("--prior-components")
+    plain = argv[:i] + argv[i + 2:] + ["--name", "plain"]     # the last --name wins
+    assert train_from_args(plain).is_file()
+    assert "prior_components" not in read_card(tmp_path / "plain.json")["config"]

@@ -11,6 +11,7 @@ vae --arch conv``), :func:`train_vae`, :func:`evaluate_vae`, :func:`load_vae`.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +24,16 @@ from ..device import DeviceLike
 from ..distributed import batch_mean, shard
 from ..optim import LR_SCHEDULES, warmup_cosine_lr
 from ..training import Callback, Task, autocast, train_loop
-from .vae_model import (GAUSSIAN_SIGMA, MLPVAE, ConvVAE, DeepConvVAE, LinearGaussianVAE, _at_least_float32,
-                        _check_images, _check_pixel_range, _VAEBase, gaussian_kl, iwae_bound, log_likelihood,
-                        negative_elbo, reparameterize)
+from .vae_model import (GAUSSIAN_SIGMA, MLPVAE, ConvVAE, DeepConvVAE, LatentMixture, LinearGaussianVAE,
+                        _at_least_float32, _check_images, _check_pixel_range, _VAEBase, gaussian_kl, iwae_bound,
+                        log_likelihood, negative_elbo, reparameterize)
 
 __all__ = [
     "MLPVAE",
     "ConvVAE",
     "DeepConvVAE",
     "LinearGaussianVAE",
+    "LatentMixture",
     "reparameterize",
     "gaussian_kl",
     "log_likelihood",
@@ -63,14 +65,19 @@ def kind_of(model: nn.Module) -> str:
 
 
 def config_of(model: nn.Module) -> dict[str, int]:
-    """The keyword arguments that rebuild ``model`` (saved in its model card)."""
+    """The keyword arguments that rebuild ``model`` (saved in its model card); ``prior_components`` only for a
+    model with a fitted mixture prior, so that the cards of the others are unchanged."""
     if isinstance(model, MLPVAE):
-        return {"z_dim": model.z_dim, "hidden": model.hidden}
-    if isinstance(model, ConvVAE):
-        return {"z_dim": model.z_dim, "channels": model.channels}
-    if isinstance(model, DeepConvVAE):
-        return {"z_dim": model.z_dim, "channels": model.channels, "hidden": model.hidden}
-    raise ValueError(f"not a course_lib image VAE: {type(model).__name__}")
+        config = {"z_dim": model.z_dim, "hidden": model.hidden}
+    elif isinstance(model, ConvVAE):
+        config = {"z_dim": model.z_dim, "channels": model.channels}
+    elif isinstance(model, DeepConvVAE):
+        config = {"z_dim": model.z_dim, "channels": model.channels, "hidden": model.hidden}
+    else:
+        raise ValueError(f"not a course_lib image VAE: {type(model).__name__}")
+    if model.prior is not None:
+        config["prior_components"] = model.prior.components
+    return config
 
 
 @torch.no_grad()
@@ -116,7 +123,7 @@ class VAETask(Task):
                  beta: float = 1.0, device: DeviceLike = "auto", x_eval: Tensor | None = None, compile: bool = False,
                  likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA,
                  optimizer: torch.optim.Optimizer | None = None, lr_schedule: str = "constant",
-                 y_train: Tensor | None = None, iwae_k: int = 0, seed: int = 0) -> None:
+                 y_train: Tensor | None = None, iwae_k: int = 0, seed: int = 0, prior_components: int = 0) -> None:
         _check_images(x_train, "x_train")
         if likelihood == "bernoulli" and x_train.dtype != torch.uint8:  # uint8 grey levels are in [0, 1] as floats
             _check_pixel_range(x_train, "x_train")
@@ -139,6 +146,9 @@ class VAETask(Task):
         self.batch_size, self.lr, self.beta, self.lr_schedule = batch_size, lr, beta, lr_schedule
         self.likelihood, self.sigma = likelihood, sigma
         self.iwae_k = iwae_k
+        if prior_components < 0:
+            raise ValueError(f"prior_components must be >= 0, got {prior_components}")
+        self.prior_components = prior_components
         if y_train is not None:
             self.class_counts = torch.bincount(y_train.long(), minlength=10).tolist()
         self.steps_per_epoch = math.ceil(len(self.x) / batch_size)
@@ -180,18 +190,31 @@ class VAETask(Task):
 
 
     def finish(self) -> dict[str, float]:
-        """For the model card: the held-out −ELBO of the final weights and its terms, and the IWAE bound with
-        ``iwae_k`` importance samples (when ``iwae_k > 0``); nothing without held-out images."""
+        """After the last epoch. With ``prior_components`` > 0, first fit the mixture prior to the training
+        digits' codes (:meth:`fit_prior <course_lib.models.vae_model._VAEBase.fit_prior>`, seeded with the run's
+        seed). Then, for the model card: the held-out −ELBO of the final weights and its terms (under
+        ``N(0, I)``, the prior the model was trained with: its KL term is exact only there), and the IWAE bound
+        with ``iwae_k`` importance samples (when ``iwae_k > 0``), under the prior the model samples from and,
+        for a mixture prior, under ``N(0, I)`` too; the bounds need held-out images."""
+        metrics: dict[str, float] = {}
+        if self.prior_components:
+            t0 = time.perf_counter()
+            self.model.fit_prior(to_unit_float(self.x, self.dtype), self.prior_components, seed=self.seed)
+            metrics["prior_fit_s"] = round(time.perf_counter() - t0, 1)
         if self.x_eval is None:
-            return {}
-        metrics = heldout_neg_elbo(self.model, self.x_eval)
+            return metrics
+        metrics.update(heldout_neg_elbo(self.model, self.x_eval))
         if self.iwae_k > 0:
-            gen = torch.Generator(device=self.device)
-            gen.manual_seed(0)
-            with torch.no_grad():
-                bounds = [iwae_bound(self.model, self.x_eval[s:s + 500], k=self.iwae_k, generator=gen)
-                          for s in range(0, len(self.x_eval), 500)]
-            metrics[f"heldout_neg_iwae_k{self.iwae_k}_nats_per_image"] = round(-float(torch.cat(bounds).mean()), 3)
+            for name, standard in (("", False), ("_standard_prior", True)):
+                if standard and not self.prior_components:
+                    continue
+                gen = torch.Generator(device=self.device)
+                gen.manual_seed(0)
+                with torch.no_grad():
+                    bounds = [iwae_bound(self.model, self.x_eval[s:s + 500], k=self.iwae_k, generator=gen,
+                                         standard_prior=standard) for s in range(0, len(self.x_eval), 500)]
+                key = f"heldout_neg_iwae_k{self.iwae_k}{name}_nats_per_image"
+                metrics[key] = round(-float(torch.cat(bounds).mean()), 3)
         return metrics
 
 
@@ -275,7 +298,7 @@ def task_from_run(run: Any) -> VAETask:
             model = MLPVAE(z_dim, o["hidden"] if o["hidden"] is not None else 400)
     return VAETask(model, x_train, epochs=run.epochs, batch_size=run.batch_size, lr=run.lr, beta=o["beta"],
                    device=run.device, x_eval=x_eval, compile=run.config.compile, lr_schedule=o["lr_schedule"],
-                   y_train=y_train, iwae_k=o["iwae_k"], seed=run.seed)
+                   y_train=y_train, iwae_k=o["iwae_k"], seed=run.seed, prior_components=o["prior_components"])
 
 
 def card_extra(run: Any, task: VAETask) -> dict[str, Any]:

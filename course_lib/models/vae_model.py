@@ -9,6 +9,13 @@ ELBO**, reconstruction **plus** KL::
 
     −ELBO(x) = E_q[−log p_θ(x | z)] + β · KL(q_φ(z | x) ‖ N(0, I))        (β = 1: the true bound)
 
+**The prior hole.** The KL term pulls each ``q(z | x)`` towards ``N(0, I)``, but the *aggregate* posterior
+``q(z) = (1/N) Σ_i q(z | x_i)``, where the decoder has learnt to draw digits, never fills ``N(0, I)`` exactly: a
+draw from the prior can land where no training code lies, and decodes to a smudge. :class:`LatentMixture` is
+the remedy of *ex-post density estimation* (Ghosh et al. 2020, arXiv:1903.12436): after training, fit a Gaussian
+mixture to the training digits' codes and draw ``z`` from it instead. The decoder is unchanged; the model is
+``z ~ mixture``, ``x | z ~ p_θ(x | z)``, whose likelihood :func:`iwae_bound` still bounds from below.
+
 With ``β = 0`` the KL term is gone and the model is a (noisy) autoencoder, not a generative model: nothing ties
 the codes to the prior, so ``decode(z)`` for ``z ~ N(0, I)`` need not look like data.
 
@@ -30,8 +37,8 @@ from torch import Tensor, nn
 
 from ..data import check_images
 
-__all__ = ["MLPVAE", "ConvVAE", "DeepConvVAE", "LinearGaussianVAE", "reparameterize", "gaussian_kl", "log_likelihood",
-           "negative_elbo", "iwae_bound", "GAUSSIAN_SIGMA", "IMAGE_SHAPE"]
+__all__ = ["MLPVAE", "ConvVAE", "DeepConvVAE", "LinearGaussianVAE", "LatentMixture", "reparameterize", "gaussian_kl",
+           "log_likelihood", "negative_elbo", "iwae_bound", "GAUSSIAN_SIGMA", "IMAGE_SHAPE"]
 
 #: Default standard deviation of the fixed-variance Gaussian likelihood (pixels in [0, 1]).
 GAUSSIAN_SIGMA = 0.1
@@ -191,7 +198,8 @@ def _log_normal(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
 
 
 def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Generator | None = None,
-               likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA, chunk: int = 16384) -> Tensor:
+               likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA, chunk: int = 16384,
+               standard_prior: bool = False) -> Tensor:
     """The importance-weighted lower bound on ``log p(x)`` (Burda et al. 2016), per image, in nats.
 
     ``L_k(x) = E[log (1/k) Σ_{i=1..k} p(x | z_i) p(z_i) / q(z_i | x)]``, ``z_i ~ q(z | x)``. ``L_1`` is the ELBO,
@@ -206,6 +214,8 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
         generator: optional ``torch.Generator`` for reproducible samples.
         likelihood, sigma: as in :func:`log_likelihood`.
         chunk: at most this many ``(image, sample)`` pairs are decoded at once (bounds the memory).
+        standard_prior: for a model with a fitted :class:`LatentMixture` ``prior``, bound the likelihood under
+            ``N(0, I)`` (the prior it was trained with) instead of under the mixture (the prior it samples from).
 
     Returns:
         ``(N,)`` lower bounds on ``log p(x)``.
@@ -217,6 +227,8 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
     n = x.shape[0]
     per = max(1, chunk // max(n, 1))  # samples per decoder call
     custom = getattr(model, "log_px_given_z", None)
+    mixture = getattr(model, "prior", None)
+    log_prior = mixture.log_prob if mixture is not None and not standard_prior else None
     log_w = []
     done = 0
     while done < k:
@@ -228,7 +240,7 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
             log_px = custom(xr, zf)
         else:
             log_px = log_likelihood(xr, model.decode(zf), likelihood, sigma)
-        log_pz = -0.5 * (zf.pow(2) + _LOG_2PI).sum(-1)
+        log_pz = log_prior(zf) if log_prior is not None else -0.5 * (zf.pow(2) + _LOG_2PI).sum(-1)
         log_qz = _log_normal(z, mu, logvar).reshape(m * n)
         log_w.append((log_px + log_pz - log_qz).reshape(m, n))
         done += m
@@ -236,6 +248,73 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
 
 
 # ----------------------------------------------------------------------------------------------- models
+class LatentMixture(nn.Module):
+    """A Gaussian mixture density over the latent space: the prior a VAE samples from after *ex-post density
+    estimation* (Ghosh et al. 2020, arXiv:1903.12436; see the module's note on the prior hole).
+
+    ``p(z) = Σ_k w_k N(z; m_k, L_k L_kᵀ)`` with ``K`` components, full covariances given by their lower
+    Cholesky factors ``L_k``. The parameters are buffers (saved with the model's weights, never trained by the
+    optimiser): ``log_weights (K,)``, ``means (K, d)``, ``scale_tril (K, d, d)``. A new mixture is the standard
+    normal repeated ``K`` times until :meth:`fit` (or loaded weights) sets it.
+
+    Args:
+        components: ``K`` ≥ 1.
+        dim: ``d``, the latent dimension.
+    """
+
+    def __init__(self, components: int, dim: int) -> None:
+        super().__init__()
+        if components < 1 or dim < 1:
+            raise ValueError(f"a latent mixture needs components >= 1 and dim >= 1, got {components} and {dim}")
+        self.components, self.dim = components, dim
+        self.register_buffer("log_weights", torch.full((components,), -math.log(components)))
+        self.register_buffer("means", torch.zeros(components, dim))
+        self.register_buffer("scale_tril", torch.eye(dim).repeat(components, 1, 1))
+
+    @classmethod
+    def fit(cls, z: Tensor, components: int, seed: int = 0, max_iter: int = 200) -> "LatentMixture":
+        """Fit ``components`` full-covariance Gaussians to the codes ``z`` ``(N, d)`` by EM (scikit-learn's
+        ``GaussianMixture``, k-means initialisation seeded ``seed``), in float64; returns a mixture on ``z``'s
+        device. Needs more codes than components."""
+        from sklearn.mixture import GaussianMixture
+
+        if z.dim() != 2 or z.shape[0] <= components:
+            raise ValueError(f"fitting {components} components needs codes of shape (N, d) with N > {components}, "
+                             f"got {tuple(z.shape)}")
+        if not torch.isfinite(z).all():
+            raise ValueError("the codes to fit contain NaN or inf: the encoder diverged; fit a finished model")
+        gm = GaussianMixture(components, covariance_type="full", random_state=seed, max_iter=max_iter)
+        gm.fit(z.detach().double().cpu().numpy())
+        mixture = cls(components, z.shape[1])
+        cov = torch.from_numpy(gm.covariances_)
+        mixture.log_weights.copy_(torch.from_numpy(gm.weights_).log())
+        mixture.means.copy_(torch.from_numpy(gm.means_))
+        mixture.scale_tril.copy_(torch.linalg.cholesky(0.5 * (cov + cov.transpose(1, 2))))
+        return mixture.to(z.device)
+
+    def log_prob(self, z: Tensor) -> Tensor:
+        """``log p(z)`` ``(N,)`` of latents ``z`` ``(N, d)``, in nats."""
+        if z.dim() != 2 or z.shape[1] != self.dim:
+            raise ValueError(f"z must have shape (N, {self.dim}), got {tuple(z.shape)}")
+        diff = (z[:, None, :] - self.means).unsqueeze(-1)                      # (N, K, d, 1)
+        # whiten each component's residual: L_k^{-1} (z - m_k)
+        white = torch.linalg.solve_triangular(self.scale_tril, diff, upper=False).squeeze(-1)
+        log_det = self.scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)     # (K,) = ½ log det Σ_k
+        log_comp = -0.5 * (white.pow(2).sum(-1) + self.dim * _LOG_2PI) - log_det
+        return torch.logsumexp(self.log_weights + log_comp, dim=-1)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """``n`` latents ``(n, d)``: a component ``k ~ w``, then ``z = m_k + L_k ε`` with ``ε ~ N(0, I)``,
+        both drawn from ``generator`` (on its device) and moved to the mixture's."""
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        dev = generator.device if generator is not None else self.means.device
+        k = torch.multinomial(self.log_weights.exp().to(dev), n, replacement=True, generator=generator)
+        k = k.to(self.means.device)
+        eps = _standard_normal((n, self.dim, 1), self.means, generator)
+        return self.means[k] + (self.scale_tril[k] @ eps).squeeze(-1)
+
+
 class _VAEBase(nn.Module):
     """Shared ``encode`` / ``forward`` / ``sample`` of the image VAEs.
 
@@ -246,6 +325,35 @@ class _VAEBase(nn.Module):
     enc: nn.Module
     enc_mu: nn.Linear
     enc_logvar: nn.Linear
+    #: the prior :meth:`sample` draws from: ``None`` for ``N(0, I)``, or a fitted :class:`LatentMixture`
+    prior: LatentMixture | None
+
+    def _init_prior(self, prior_components: int) -> None:
+        """Make room for a ``prior_components``-component mixture prior (0: the standard normal only)."""
+        if prior_components < 0:
+            raise ValueError(f"prior_components must be >= 0, got {prior_components}")
+        self.prior = LatentMixture(prior_components, self.z_dim) if prior_components else None
+
+    def fit_prior(self, x: Tensor, components: int, seed: int = 0, batch_size: int = 1000) -> LatentMixture:
+        """Ex-post density estimation: encode the images ``x`` ``(N, 1, 28, 28)``, draw one code per image from
+        ``q(z | x)`` (a generator seeded ``seed``), fit a ``components``-component :class:`LatentMixture` to
+        those codes and make it this model's :attr:`prior`. One draw per image, not the means: the mixture then
+        estimates the aggregate posterior ``q(z)`` itself, so it is as wide as the codes the decoder was trained
+        on in every direction (also the latent directions the model does not use, where ``q(z | x) ≈ N(0, 1)``).
+        """
+        _check_images(x)
+        was_training = self.training
+        self.eval()
+        ref = next(self.parameters())
+        gen = torch.Generator(device=ref.device).manual_seed(seed)
+        with torch.no_grad():
+            codes = []
+            for s in range(0, len(x), batch_size):
+                mu, logvar = self.encode(x[s:s + batch_size].to(ref.device, ref.dtype))
+                codes.append(reparameterize(_at_least_float32(mu), _at_least_float32(logvar), gen))
+        self.train(was_training)
+        self.prior = LatentMixture.fit(torch.cat(codes), components, seed=seed).to(ref.device)
+        return self.prior
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """``(N, 1, 28, 28)`` images → ``(mu, logvar)``, each ``(N, z_dim)``."""
@@ -270,15 +378,22 @@ class _VAEBase(nn.Module):
         return self.decode(z), mu, logvar
 
     @torch.no_grad()
-    def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
-        """``n`` images from the model: ``z ~ N(0, I)``, returned as ``sigmoid(decode(z))``, ``(n, 1, 28, 28)`` in [0, 1].
+    def sample(self, n: int, *, generator: torch.Generator | None = None, standard_prior: bool = False) -> Tensor:
+        """``n`` images from the model: ``z`` from its prior, returned as ``sigmoid(decode(z))``,
+        ``(n, 1, 28, 28)`` in [0, 1].
 
-        These are the Bernoulli means (grey levels), the usual way to show VAE samples.
+        The prior is ``N(0, I)``, or the fitted :class:`LatentMixture` when the model has one (``standard_prior
+        = True`` draws from ``N(0, I)`` all the same: the same decoder, the prior it was trained with). These are
+        the Bernoulli means (grey levels), the usual way to show VAE samples.
         """
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
-        ref = next(self.parameters())
-        z = _standard_normal((n, self.z_dim), _at_least_float32(ref), generator)
+        ref = _at_least_float32(next(self.parameters()))
+        prior = getattr(self, "prior", None)
+        if prior is not None and not standard_prior:
+            z = prior.sample(n, generator).to(ref.dtype)
+        else:
+            z = _standard_normal((n, self.z_dim), ref, generator)
         return torch.sigmoid(_at_least_float32(self.decode(z)))
 
 
@@ -290,9 +405,11 @@ class MLPVAE(_VAEBase):
     Args:
         z_dim: latent dimension (2 gives a latent space one can draw).
         hidden: width of the hidden layers.
+        prior_components: ``K`` > 0 makes room for a fitted :class:`LatentMixture` prior (set by :meth:`fit_prior`
+            or loaded with the weights); 0 (default): ``N(0, I)``.
     """
 
-    def __init__(self, z_dim: int = 20, hidden: int = 400) -> None:
+    def __init__(self, z_dim: int = 20, hidden: int = 400, prior_components: int = 0) -> None:
         super().__init__()
         if z_dim < 1 or hidden < 1:
             raise ValueError(f"z_dim and hidden must be >= 1, got z_dim={z_dim}, hidden={hidden}")
@@ -301,6 +418,7 @@ class MLPVAE(_VAEBase):
         self.enc_mu = nn.Linear(hidden, z_dim)
         self.enc_logvar = nn.Linear(hidden, z_dim)
         self.dec = nn.Sequential(nn.Linear(z_dim, hidden), nn.ReLU(), nn.Linear(hidden, 784))
+        self._init_prior(prior_components)
 
     def decode(self, z: Tensor) -> Tensor:
         """``(N, z_dim)`` latents → Bernoulli logits ``(N, 1, 28, 28)``."""
@@ -327,9 +445,11 @@ class ConvVAE(_VAEBase):
     Args:
         z_dim: latent dimension.
         channels: ``c``, the channels of the first convolution.
+        prior_components: ``K`` > 0 makes room for a fitted :class:`LatentMixture` prior (set by :meth:`fit_prior`
+            or loaded with the weights); 0 (default): ``N(0, I)``.
     """
 
-    def __init__(self, z_dim: int = 16, channels: int = 32) -> None:
+    def __init__(self, z_dim: int = 16, channels: int = 32, prior_components: int = 0) -> None:
         super().__init__()
         if z_dim < 1 or channels < 1:
             raise ValueError(f"z_dim and channels must be >= 1, got z_dim={z_dim}, channels={channels}")
@@ -344,6 +464,7 @@ class ConvVAE(_VAEBase):
             nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.ReLU(),  # 7 -> 14
             nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),                  # 14 -> 28
         )
+        self._init_prior(prior_components)
 
     def decode(self, z: Tensor) -> Tensor:
         """``(N, z_dim)`` latents → Bernoulli logits ``(N, 1, 28, 28)``."""
@@ -372,9 +493,11 @@ class DeepConvVAE(_VAEBase):
         z_dim: latent dimension.
         channels: ``c``, the channels of the first convolution.
         hidden: width of the fully connected layers.
+        prior_components: ``K`` > 0 makes room for a fitted :class:`LatentMixture` prior (set by :meth:`fit_prior`
+            or loaded with the weights); 0 (default): ``N(0, I)``.
     """
 
-    def __init__(self, z_dim: int = 16, channels: int = 32, hidden: int = 256) -> None:
+    def __init__(self, z_dim: int = 16, channels: int = 32, hidden: int = 256, prior_components: int = 0) -> None:
         super().__init__()
         if z_dim < 1 or channels < 1 or hidden < 1:
             raise ValueError(f"z_dim, channels and hidden must be >= 1, got z_dim={z_dim}, channels={channels}, "
@@ -391,6 +514,7 @@ class DeepConvVAE(_VAEBase):
             nn.ConvTranspose2d(c, c, 4, stride=2, padding=1), nn.ReLU(),      # 14 -> 28
             nn.Conv2d(c, 1, 3, padding=1),                                     # 28 x 28 logits
         )
+        self._init_prior(prior_components)
 
     def decode(self, z: Tensor) -> Tensor:
         """``(N, z_dim)`` latents → Bernoulli logits ``(N, 1, 28, 28)``."""
