@@ -116,6 +116,42 @@ def save_checkpoint(model: torch.nn.Module, path: str | Path, kind: str, config:
     return weights
 
 
+def store_half(path: str | Path, keep_float32: tuple[str, ...] = ("prior.",), command: str | None = None) -> dict[str, Any]:
+    """Rewrite a checkpoint's weights with every float32 tensor stored as float16 (half the bytes), except the
+    tensors whose names start with one of ``keep_float32`` (e.g. a fitted prior's Cholesky factors, which need
+    the precision). Loading is unchanged: ``load_state_dict`` copies the float16 values into the model's float32
+    parameters. The card records it under ``"storage"`` (with the float32 file's size and ``command``).
+    Whether this loses anything measurable is for the caller to show (measure the model before and after).
+
+    Raises:
+        CheckpointError: a tensor that float16 cannot hold (beyond ±65504), or a checkpoint already stored so.
+    """
+    weights, card_path = _paths(path)
+    card = read_card(path)
+    if card.get("storage", {}).get("weights") == "float16":
+        raise CheckpointError(f"{weights} is already stored as float16.")
+    old_size = weights.stat().st_size
+    with safe_open(str(weights), framework="pt") as f:
+        meta = f.metadata() or {}
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    halved = []
+    for k, v in tensors.items():
+        if v.dtype == torch.float32 and not k.startswith(keep_float32):
+            h = v.half()
+            if not torch.isfinite(h).all() and torch.isfinite(v).all():
+                raise CheckpointError(f"{k} has values beyond float16's range (±65504); keep it float32.")
+            tensors[k] = h
+            halved.append(k)
+    tmp = weights.with_name(weights.name + ".tmp")
+    save_file(tensors, str(tmp), metadata={**meta, "storage": "float16"})
+    card["storage"] = {"weights": "float16", "float32_kept": sorted(set(tensors) - set(halved)),
+                       "float32_bytes": old_size, "command": command}
+    tmp_card = card_path.with_name(card_path.name + ".tmp")
+    tmp_card.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _replace_all([(tmp, weights), (tmp_card, card_path)])
+    return card["storage"]
+
+
 def weights_epoch(path: str | Path) -> int | None:
     """The finished epochs recorded in a checkpoint's weights file (``None`` for files written without it)."""
 

@@ -418,3 +418,39 @@ def test_prior_components_from_the_command_line(tmp_path):
     plain = argv[:i] + argv[i + 2:] + ["--name", "plain"]     # the last --name wins
     assert train_from_args(plain).is_file()
     assert "prior_components" not in read_card(tmp_path / "plain.json")["config"]
+
+
+def test_half_stores_float16_weights_and_keeps_the_prior_float32(tmp_path, capsys):
+    from safetensors import safe_open
+
+    argv = ["--arch", "deepconv", "--channels", "4", "--hidden", "16", "--z-dim", "3", "--train-size", "256",
+            "--iwae-k", "0", "--epochs", "1", "--prior-components", "2", "--out", str(tmp_path), "--name", "h",
+            "--device", "cpu", "--no-progress"]
+    path = train_from_args(argv)
+    full, _ = load_vae(path)
+    size = path.stat().st_size
+    assert cli.main(["half", str(tmp_path / "h")]) == 0
+    assert "stored as float16" in capsys.readouterr().out
+    with safe_open(str(path), framework="pt") as f:
+        dtypes = {k: f.get_tensor(k).dtype for k in f.keys()}
+    assert {d for k, d in dtypes.items() if k.startswith("prior.")} == {torch.float32}
+    assert {d for k, d in dtypes.items() if not k.startswith("prior.")} == {torch.float16}
+    assert path.stat().st_size < 0.6 * size
+    storage = read_card(path)["storage"]
+    assert storage["weights"] == "float16" and storage["float32_bytes"] == size
+    assert storage["float32_kept"] == sorted(k for k in dtypes if k.startswith("prior."))
+    assert storage["command"].startswith("python -m course_lib half ")
+    half, _ = load_vae(path)
+    assert next(half.parameters()).dtype == torch.float32        # loaded into the float32 model
+    for (k, a), b in zip(full.state_dict().items(), half.state_dict().values()):
+        if k.startswith("prior."):
+            assert torch.equal(a, b)
+        else:
+            torch.testing.assert_close(b, a.half().float(), rtol=0, atol=0)
+    x = torch.stack([half.sample(16, generator=make_generator(0)), full.sample(16, generator=make_generator(0))])
+    assert float((x[0] - x[1]).abs().max()) < 0.02
+    # twice is refused; a missing checkpoint is a clear error
+    assert cli.main(["half", str(tmp_path / "h")]) == 2
+    assert "already stored as float16" in capsys.readouterr().err
+    assert cli.main(["half", str(tmp_path / "nothing")]) == 2
+    assert "No model card" in capsys.readouterr().err
