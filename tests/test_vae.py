@@ -414,6 +414,10 @@ def test_prior_components_from_the_command_line(tmp_path):
     assert not torch.allclose(model.prior.means, torch.zeros(4, 3))
     # the bound under the mixture is taken, and differs from the one under N(0, I)
     assert m["heldout_neg_iwae_k3_nats_per_image"] != m["heldout_neg_iwae_k3_standard_prior_nats_per_image"]
+    # the gain of the mixture over N(0, I): the difference of the two means (rounded), inside its interval
+    gain, low, high = m["heldout_iwae_gain_of_prior_nats_per_image"]
+    assert low <= gain <= high and gain == pytest.approx(m["heldout_neg_iwae_k3_standard_prior_nats_per_image"]
+                                                         - m["heldout_neg_iwae_k3_nats_per_image"], abs=2e-3)
     i = argv.index("--prior-components")
     plain = argv[:i] + argv[i + 2:] + ["--name", "plain"]     # the last --name wins
     assert train_from_args(plain).is_file()
