@@ -24,10 +24,12 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Interval", "Verdict", "bootstrap_interval", "bootstrap_interval_multi", "seed_interval", "proportion_interval", "verdict"]
+__all__ = ["Interval", "Verdict", "bootstrap_interval", "bootstrap_interval_multi", "seed_interval", "proportion_interval", "verdict",
+           "row_interval"]
 
 
 @dataclass(frozen=True)
@@ -230,3 +232,19 @@ def verdict(a: Interval, b: Interval, *, names: tuple[str, str] = ("A", "B"), hi
     a_higher = a.low > b.high
     a_wins = a_higher == higher_is_better
     return Verdict(names[0] if a_wins else names[1], names[1] if a_wins else names[0], a, b)
+
+
+#: a study row's keys for each measure: estimate, low, high
+_ROW_KEYS = {"fd": ("fd", "fd_low", "fd_high"), "kl": ("kl_to_uniform", "kl_low", "kl_high"),
+             "recognisable": ("recognisable", "recognisable_low", "recognisable_high")}
+
+
+def row_interval(row: dict[str, Any], measure: str = "fd", draws: int | None = None) -> Interval:
+    """A measure of a study row stored in a model card (``"fd"``, ``"kl"`` or ``"recognisable"``, with its
+    ``_low``/``_high`` keys) with its 95% interval over the seeds of its draws (``bench/diffusion.py``'s and
+    ``bench/recognisable.py --update``'s rows).
+
+    ``draws`` is for rows that do not record theirs (the class-mix rows: their table records it once).
+    """
+    estimate, low, high = (row[k] for k in _ROW_KEYS[measure])
+    return Interval(estimate, low, high, 0.95, "seeds-t", row["draws"] if draws is None else draws)

@@ -17,7 +17,7 @@ from ..data import check_images, minibatch_indices, select_training_set
 from ..device import get_device
 from ..distributed import batch_mean, shard, world
 from ..optim import warmup_cosine_lr
-from ..stats import Interval
+from ..stats import row_interval
 from ..training import Task, autocast, train_loop
 from .diffusion_unet import NULL_CLASS, DiffusionUNet
 
@@ -218,10 +218,6 @@ def load_samples(path: Any = None) -> Tensor:
 
 
 #: How ``bench/diffusion.py`` names a measure's estimate and its interval's ends in a row of the card's study.
-_ROW_KEYS = {"fd": ("fd", "fd_low", "fd_high"), "kl": ("kl_to_uniform", "kl_low", "kl_high"),
-             "recognisable": ("recognisable", "recognisable_low", "recognisable_high")}
-
-
 def sampling_row(card: dict[str, Any], sampler: str = "ddim", steps: int | None = None, clip: bool = True) -> dict[str, Any]:
     """One row of the sampling study that ``bench/diffusion.py`` stores in a diffusion checkpoint's card.
 
@@ -244,11 +240,3 @@ def sampling_row(card: dict[str, Any], sampler: str = "ddim", steps: int | None 
                    "measure it with `python bench/diffusion.py CHECKPOINT`")
 
 
-def row_interval(row: dict[str, Any], measure: str = "fd", draws: int | None = None) -> Interval:
-    """A measure of a study row (``"fd"``, ``"kl"`` or ``"recognisable"``) with its 95% interval over the seeds
-    of its draws.
-
-    ``draws`` is for rows that do not record theirs (the class-mix rows: their table records it once).
-    """
-    estimate, low, high = (row[k] for k in _ROW_KEYS[measure])
-    return Interval(estimate, low, high, 0.95, "seeds-t", row["draws"] if draws is None else draws)
