@@ -58,9 +58,10 @@ def shipped_generators() -> list[Path]:
             if read_card(p.with_suffix("")).get("kind") in kinds]
 
 
-def coverage_row(prior: str, rec: Interval, kl: Interval, present: int, draws: int) -> dict[str, object]:
+def coverage_row(prior: str, rec: Interval, kl: Interval, present: int, draws: int,
+                 samples: int) -> dict[str, object]:
     """One row of a card's ``study.recognisable``: the share and the KL with their intervals."""
-    return {"prior": prior, "recognisable": round(rec.estimate, 4), "recognisable_low": round(rec.low, 4),
+    return {"prior": prior, "samples": samples, "recognisable": round(rec.estimate, 4), "recognisable_low": round(rec.low, 4),
             "recognisable_high": round(rec.high, 4), "kl_to_uniform": round(kl.estimate, 4),
             "kl_low": round(kl.low, 4), "kl_high": round(kl.high, 4), "classes_present": present, "draws": draws}
 
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             "yes" if rec.low >= target and kl.high <= KL_TARGET and present == 10
             else f"no (needs ≥ {target}, KL ≤ {KL_TARGET}, 10 digits)")
         print(f"| `{path.name}` ({kind}) | {rec.format(3)} | {kl.format(3)} | {present} | {verdict} |")
-        rows = [coverage_row("model's prior", rec, kl, present, args.draws)]
+        rows = [coverage_row("model's prior", rec, kl, present, args.draws, args.samples)]
         model, card = load_any(path, device=dev)
         if getattr(model, "prior", None) is not None:   # a VAE with a fitted mixture: the same decoder on N(0, I)
             draws = [model.sample(args.samples, generator=torch.Generator(device=dev).manual_seed(s),
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             rec, kl, present = coverage_over_draws(draws, classifier, device=dev)
             print(f"| `{path.name}`, the same decoder on N(0, I) | {rec.format(3)} | {kl.format(3)} | {present} | "
                   f"— (the prior it was trained with) |")
-            rows.append(coverage_row("N(0, I)", rec, kl, present, args.draws))
+            rows.append(coverage_row("N(0, I)", rec, kl, present, args.draws, args.samples))
         if args.update and "diffusion" in kind:
             print(f"(`{path.name}`: not written; a diffusion model's study.recognisable is bench/diffusion.py's)")
         elif args.update:

@@ -204,3 +204,4 @@ def test_recognisable_update_writes_a_vae_cards_rows(tmp_path, capsys) -> None:
     assert standard["recognisable"] == round(rec.estimate, 4) and standard["kl_low"] <= standard["kl_to_uniform"]
     for row in (own, standard):
         assert row["recognisable_low"] <= row["recognisable"] <= row["recognisable_high"] and row["draws"] == 2
+        assert row["samples"] == 30

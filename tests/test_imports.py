@@ -25,6 +25,7 @@ LAZY_THIRD_PARTY = {
     "opacus": "3.8 s to import; only the DP-SGD task needs it",
     "scipy": "0.75 s to import; only the interval functions of stats.py need it",
     "IPython": "present only inside Jupyter; setup_notebook() needs it",
+    "sklearn": "1.4 s to import; only fitting a VAE's mixture prior (LatentMixture.fit) needs it",
 }
 #: The command line may defer these too: `python -m course_lib --help` answers in a tenth of a second because
 #: it imports a subcommand's modules (PyTorch, matplotlib, course_lib's own) only when that subcommand runs.

@@ -23,6 +23,7 @@ from ..data import select_training_set, spread_subset, to_unit_float
 from ..device import DeviceLike
 from ..distributed import batch_mean, shard
 from ..optim import LR_SCHEDULES, warmup_cosine_lr
+from ..stats import bootstrap_interval
 from ..training import Callback, Task, autocast, train_loop
 from .vae_model import (GAUSSIAN_SIGMA, MLPVAE, ConvVAE, DeepConvVAE, LatentMixture, LinearGaussianVAE,
                         _at_least_float32, _check_images, _check_pixel_range, _VAEBase, gaussian_kl, iwae_bound,
@@ -219,8 +220,6 @@ class VAETask(Task):
                 metrics[key] = round(-float(per_image[name].mean()), 3)
             if len(per_image) == 2:
                 # what the mixture gains over N(0, I) per held-out image, with a bootstrap interval over the images
-                from ..stats import bootstrap_interval
-
                 gain = bootstrap_interval((per_image[""] - per_image["_standard_prior"]).numpy(), seed=0)
                 metrics["heldout_iwae_gain_of_prior_nats_per_image"] = [round(gain.estimate, 3),
                                                                         round(gain.low, 3), round(gain.high, 3)]
