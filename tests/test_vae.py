@@ -9,7 +9,7 @@ import torch
 
 from course_lib import cli, load_offline_mnist
 from course_lib.checkpoint import load_training_state, read_card
-from course_lib.models.vae import (ConvVAE, DeepConvVAE, LatentMixture, LinearGaussianVAE, MLPVAE, evaluate_vae, gaussian_kl,
+from course_lib.models.vae import (ConvVAE, DeepConvVAE, LatentMixture, LinearGaussianVAE, MLPVAE, iwae_bounds_per_prior, evaluate_vae, gaussian_kl,
                                    VAETask, iwae_bound, load_vae, log_likelihood, negative_elbo, reparameterize,
                                    train_vae)
 from course_lib.optim import warmup_cosine_lr
@@ -386,10 +386,13 @@ def test_vae_samples_from_its_fitted_prior_and_bounds_with_it():
     with torch.no_grad():
         mixed = iwae_bound(model, x, k=4, generator=make_generator(6))
         standard = iwae_bound(model, x, k=4, generator=make_generator(6), standard_prior=True)
+        # one decoder pass for both priors gives exactly the two separate bounds (the same draws)
+        both = iwae_bounds_per_prior(model, x, k=4, generator=make_generator(6), standard_priors=(False, True))
         model.prior = LatentMixture(1, 2)     # the standard normal, written as a mixture
         as_mixture = iwae_bound(model, x, k=4, generator=make_generator(6))
     torch.testing.assert_close(as_mixture, standard)
     assert not torch.allclose(mixed, standard)
+    assert torch.equal(both[0], mixed) and torch.equal(both[1], standard)
 
 
 def test_prior_components_from_the_command_line(tmp_path):

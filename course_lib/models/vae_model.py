@@ -38,7 +38,7 @@ from torch import Tensor, nn
 from ..data import check_images
 
 __all__ = ["MLPVAE", "ConvVAE", "DeepConvVAE", "LinearGaussianVAE", "LatentMixture", "reparameterize", "gaussian_kl",
-           "log_likelihood", "negative_elbo", "iwae_bound", "GAUSSIAN_SIGMA", "IMAGE_SHAPE"]
+           "log_likelihood", "negative_elbo", "iwae_bound", "iwae_bounds_per_prior", "GAUSSIAN_SIGMA", "IMAGE_SHAPE"]
 
 #: Default standard deviation of the fixed-variance Gaussian likelihood (pixels in [0, 1]).
 GAUSSIAN_SIGMA = 0.1
@@ -220,6 +220,17 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
     Returns:
         ``(N,)`` lower bounds on ``log p(x)``.
     """
+    return iwae_bounds_per_prior(model, x, k, generator, likelihood, sigma, chunk, (standard_prior,))[0]
+
+
+def iwae_bounds_per_prior(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Generator | None = None,
+                          likelihood: str = "bernoulli", sigma: float = GAUSSIAN_SIGMA, chunk: int = 16384,
+                          standard_priors: tuple[bool, ...] = (False,)) -> list[Tensor]:
+    """:func:`iwae_bound` under several priors from **one** pass of the decoder: the draws ``z ~ q(z | x)`` and
+    ``log p(x | z)`` are shared, only ``log p(z)`` differs. One ``(N,)`` bound per entry of ``standard_priors``
+    (``True``: ``N(0, I)``; ``False``: the model's own prior), each equal to what :func:`iwae_bound` gives with
+    the same generator state; the bounds are paired (the same draws), so their difference has no sampling noise
+    from different ``z``."""
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     mu, logvar = model.encode(x)
@@ -228,8 +239,8 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
     per = max(1, chunk // max(n, 1))  # samples per decoder call
     custom = getattr(model, "log_px_given_z", None)
     mixture = getattr(model, "prior", None)
-    log_prior = mixture.log_prob if mixture is not None and not standard_prior else None
-    log_w = []
+    log_priors = [mixture.log_prob if mixture is not None and not standard else None for standard in standard_priors]
+    log_w: list[list[Tensor]] = [[] for _ in standard_priors]
     done = 0
     while done < k:
         m = min(per, k - done)
@@ -240,11 +251,12 @@ def iwae_bound(model: nn.Module, x: Tensor, k: int = 50, generator: torch.Genera
             log_px = custom(xr, zf)
         else:
             log_px = log_likelihood(xr, model.decode(zf), likelihood, sigma)
-        log_pz = log_prior(zf) if log_prior is not None else -0.5 * (zf.pow(2) + _LOG_2PI).sum(-1)
         log_qz = _log_normal(z, mu, logvar).reshape(m * n)
-        log_w.append((log_px + log_pz - log_qz).reshape(m, n))
+        for out, log_prior in zip(log_w, log_priors):
+            log_pz = log_prior(zf) if log_prior is not None else -0.5 * (zf.pow(2) + _LOG_2PI).sum(-1)
+            out.append((log_px + log_pz - log_qz).reshape(m, n))
         done += m
-    return torch.logsumexp(torch.cat(log_w, 0), dim=0) - math.log(k)
+    return [torch.logsumexp(torch.cat(out, 0), dim=0) - math.log(k) for out in log_w]
 
 
 # ----------------------------------------------------------------------------------------------- models
