@@ -37,19 +37,11 @@ from course_lib.data import load_mnist, load_offline_mnist  # noqa: E402
 from course_lib.device import get_device  # noqa: E402
 import torch  # noqa: E402
 
-from course_lib.evaluator import load_any, sample_checkpoint  # noqa: E402
+from course_lib.evaluator import SHOWCASE_KL_BAR, load_any, meets_bar, sample_checkpoint, showcase_bar  # noqa: E402
 from course_lib.metrics import RECOGNISABLE_AT, class_coverage, coverage_over_draws  # noqa: E402
 from course_lib.models.classifier import load_classifier  # noqa: E402
 from course_lib.registry import generator_kinds  # noqa: E402
 from course_lib.stats import Interval, proportion_interval  # noqa: E402
-
-#: issue 26's targets: the recognisable share by family (the card kind's prefix), and the coverage for all
-TARGETS = {"dcgan": 0.85, "diffusion": 0.85, "vae": 0.60}
-KL_TARGET = 0.05
-
-
-def target_of(kind: str) -> float | None:
-    return next((t for family, t in TARGETS.items() if family in kind), None)
 
 
 def shipped_generators() -> list[Path]:
@@ -112,10 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         kind = read_card(path)["kind"]
         draws = [sample_checkpoint(path, args.samples, seed=s, device=dev) for s in range(args.draws)]
         rec, kl, present = coverage_over_draws(draws, classifier, device=dev)
-        target = target_of(kind)
-        verdict = "—" if target is None else (
-            "yes" if rec.low >= target and kl.high <= KL_TARGET and present == 10
-            else f"no (needs ≥ {target}, KL ≤ {KL_TARGET}, 10 digits)")
+        bar = showcase_bar(kind)
+        verdict = "—" if bar is None else (
+            "yes" if meets_bar(rec, kl, present, bar) else f"no (needs ≥ {bar}, KL ≤ {SHOWCASE_KL_BAR}, 10 digits)")
         print(f"| `{path.name}` ({kind}) | {rec.format(3)} | {kl.format(3)} | {present} | {verdict} |")
         rows = [coverage_row("model's prior", rec, kl, present, args.draws, args.samples)]
         model, card = load_any(path, device=dev)

@@ -144,7 +144,8 @@ def store_half(path: str | Path, keep_float32: tuple[str, ...] = ("prior.",), co
             halved.append(k)
     tmp = weights.with_name(weights.name + ".tmp")
     save_file(tensors, str(tmp), metadata={**meta, "storage": "float16"})
-    card["storage"] = {"weights": "float16", "float32_kept": sorted(set(tensors) - set(halved)),
+    card["storage"] = {"weights": "float16",
+                       "float32_kept": sorted(k for k, v in tensors.items() if v.dtype == torch.float32),
                        "float32_bytes": old_size, "command": command}
     tmp_card = card_path.with_name(card_path.name + ".tmp")
     tmp_card.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

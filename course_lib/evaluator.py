@@ -6,7 +6,10 @@
 * :func:`checkpoint_fd` — a generator's Fréchet distance with its interval over draws (chapter 5's protocol);
 * :func:`evaluate_checkpoint` — a classifier's held-out accuracy, or a generator's Fréchet distance, the
   **real-vs-real floor** (the same distance between *held-out real* digits and the training digits: a perfect
-  generator cannot beat it at that sample size, so it gives the other numbers a scale) and class coverage.
+  generator cannot beat it at that sample size, so it gives the other numbers a scale) and class coverage;
+* :data:`SHOWCASE_BAR`, :func:`showcase_bar`, :func:`meets_bar` — the bar a showcase model clears: a recognisable
+  share by family, with all ten digits drawn evenly beside it (``bench/recognisable.py`` and the chapters that
+  open with a showcase model judge by it).
 
 The measuring instrument and the metrics live below the registry, beside the models that use them while they
 train: the classifier in :mod:`course_lib.models.classifier`, the Fréchet distance and class coverage in
@@ -34,13 +37,37 @@ from .stats import Interval
 
 __all__ = [
     # defined here
-    "load_any", "sample_checkpoint", "checkpoint_fd", "evaluate_checkpoint",
+    "load_any", "sample_checkpoint", "checkpoint_fd", "evaluate_checkpoint", "SHOWCASE_BAR", "SHOWCASE_KL_BAR",
+    "showcase_bar", "meets_bar",
     # the instrument (course_lib.models.classifier) and the metrics (course_lib.metrics), for the chapters
     "MNISTClassifier", "predict", "predict_proba", "accuracy", "features", "load_classifier", "heldout_accuracy",
     "ClassifierFeatures", "frechet_distance", "FrechetToReference", "frechet_over_draws", "class_histogram",
     "class_coverage", "Coverage", "coverage_over_draws", "kl_to_uniform", "recognisable_share", "RECOGNISABLE_AT",
     "shipped_checkpoint", "CHECKPOINT_DIR",
 ]
+
+
+#: The recognisable share (:func:`recognisable_share`, the mean over seeds) a showcase model must reach, by family
+#: (a substring of the card's ``kind``): a GAN's or a diffusion model's samples near the real digits' 0.94, a
+#: VAE's, whose samples are smoother, lower.
+SHOWCASE_BAR: dict[str, float] = {"dcgan": 0.85, "diffusion": 0.85, "vae": 0.60}
+#: ... with all ten digits present and ``KL(classes || uniform)`` at most this many nats: a share alone would pass a
+#: model that draws one digit well (the classifier is sure of things that are not digits).
+SHOWCASE_KL_BAR = 0.05
+
+
+def showcase_bar(kind: str) -> float | None:
+    """The :data:`SHOWCASE_BAR` for a card's ``kind`` (``"deep_conv_vae"`` → 0.60), ``None`` for a non-generator."""
+    return next((bar for family, bar in SHOWCASE_BAR.items() if family in kind), None)
+
+
+def meets_bar(recognisable: Interval, kl: Interval, classes_present: int, bar: float) -> bool:
+    """Whether a model clears the showcase bar, read off the intervals over seeds: the recognisable share's
+    *lower* end at least ``bar``, the KL's *upper* end at most :data:`SHOWCASE_KL_BAR`, and all ten digits drawn
+    in every seed (``classes_present``: the fewest digits present over the seeds)."""
+    if not 0.0 < bar <= 1.0:
+        raise ValueError(f"bar must be a share in (0, 1], got {bar}")
+    return recognisable.low >= bar and kl.high <= SHOWCASE_KL_BAR and classes_present == 10
 
 
 def load_any(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:

@@ -1,15 +1,20 @@
-"""The one call at the top of every notebook."""
+"""The one call at the top of every notebook, and the small pieces of text the chapters print alike: a
+machine-written string in the reader's language (:func:`localise`), columns that stay aligned in Chinese
+(:func:`pad`), and the opening of a chapter that starts from a shipped showcase model (:func:`showcase_header`,
+:func:`recognisable_table`)."""
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 
 from .plotting import setup_fonts
 from .seed import set_seed
 
-__all__ = ["setup_notebook", "localise", "display_width", "pad"]
+__all__ = ["setup_notebook", "localise", "display_width", "pad", "showcase_header", "recognisable_table"]
 
 
 def setup_notebook(seed: int = 0, dpi: int = 80, lang: str = "en") -> None:
@@ -96,3 +101,63 @@ def pad(text: object, width: int, align: str = ">") -> str:
     if align == ">":
         return " " * gap + text
     return " " * (gap // 2) + text + " " * (gap - gap // 2)
+
+
+def _say(lang: str, en: str, zh: str) -> str:
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    return zh if lang == "zh" else en
+
+
+def showcase_header(card: Mapping[str, Any], lang: str = "en", lead: str | None = None,
+                    steps: int | None = None) -> str:
+    """Two lines on what made a shipped model, read from its card: the training data, epochs (and ``steps``
+    optimiser steps, when given), minutes and device; then the command.
+
+    ``showcase_header(card, "en", lead="1.7 M parameters")`` gives
+    ``"1.7 M parameters | trained on 60,000 digits | 10 epochs | 33 min on cpu (1 threads)\nmade by: python -m …"``.
+    """
+    n, epochs, minutes = f"{card['train_examples']:,}", card["epochs"], f"{card['wall_time_s'] / 60:.0f}"
+    device = localise(card["device"], lang)
+    budget = _say(lang, f"{epochs} epochs", f"{epochs} 轮")
+    if steps is not None:
+        budget += _say(lang, f", {steps:,} optimiser steps", f"，{steps:,} 个优化步")
+    line = _say(lang, f"trained on {n} digits | {budget} | {minutes} min on {device}",
+                f"训练数据：{n} 张数字 | {budget} | {minutes} 分钟，机器：{device}")
+    if lead:
+        line = f"{lead} | {line}"
+    return line + "\n" + _say(lang, "made by: ", "训练命令： ") + card["command"]
+
+
+def recognisable_table(rows: Sequence[tuple[str, Mapping[str, Any]]], real: Mapping[str, Any], bar: float,
+                       lang: str = "en", width: int = 38) -> tuple[str, list[tuple[Any, Any]]]:
+    """The table that judges a showcase model's samples against the bar (:func:`course_lib.evaluator.meets_bar`).
+
+    Args:
+        rows: ``(name, row)`` pairs; ``row`` is a row of a card's ``study.recognisable`` (``bench/recognisable.py
+            --update``, ``bench/diffusion.py``) with the share and the KL and their interval ends.
+        real: :func:`course_lib.evaluator.class_coverage` of real digits, the last line (no interval: one set).
+        bar: the recognisable share to clear (:func:`course_lib.evaluator.showcase_bar`).
+        width: display columns of the first column.
+
+    Returns:
+        ``(text, intervals)``: the table, and per row its ``(recognisable, kl)`` :class:`~course_lib.stats.Interval`
+        pair, in the order given (for a verdict between rows).
+    """
+    from .evaluator import meets_bar  # below the notebook helpers: evaluator imports the models
+    from .stats import row_interval
+
+    lines = [f"{pad(_say(lang, 'samples', '样本'), width, '<')}{pad(_say(lang, 'recognisable', '可辨认占比'), 22)}"
+             f"{pad(_say(lang, 'KL to uniform', '到均匀分布的 KL'), 24)}{pad(_say(lang, 'digits', '数字数'), 8)}  "
+             + _say(lang, "the bar", "达标")]
+    intervals = []
+    for name, row in rows:
+        rec, kl = row_interval(dict(row), "recognisable"), row_interval(dict(row), "kl")
+        intervals.append((rec, kl))
+        passes = meets_bar(rec, kl, row["classes_present"], bar)
+        lines.append(f"{pad(name, width, '<')}{rec.format(3):>22}{kl.format(3):>24}{row['classes_present']:>8}  "
+                     + (_say(lang, "yes", "是") if passes else _say(lang, "no", "否")))
+    n_real = f"{sum(real['histogram']):,}"
+    lines.append(f"{pad(_say(lang, f'real digits ({n_real} offline held-out)', f'真实数字（{n_real} 张离线留出数字）'), width, '<')}"
+                 f"{real['recognisable']:>22.3f}{real['kl_to_uniform']:>24.3f}{real['classes_present']:>8}")
+    return "\n".join(lines), intervals

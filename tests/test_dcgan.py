@@ -137,3 +137,23 @@ def test_the_per_epoch_quality_row_holds_the_recognisable_share_of_its_samples()
     assert row["recognisable"] == round(recognisable_share(fake, clf), 4)
     assert row["fd"] == round(frechet_distance(x_ref, fake, clf), 3)
     assert row["classes_present"] == class_coverage(fake, clf)["classes_present"]
+
+
+def test_half_lists_only_the_float32_tensors_it_kept(tmp_path):
+    """A DCGAN's batch norms carry integer counters (``num_batches_tracked``): they are neither halved nor "kept
+    float32", and the card says so; the shipped showcase DCGAN was stored this way."""
+    from safetensors import safe_open
+
+    from course_lib.checkpoint import read_card, save_checkpoint, shipped_checkpoint, store_half
+    from course_lib.models.dcgan import config_of
+
+    model = make_dcgan(z_dim=4, channels=2, d_channels=2, ema=True)
+    save_checkpoint(model, tmp_path / "g", "dcgan", config_of(model))
+    storage = store_half(tmp_path / "g", ("generator_ema.up.",))
+    with safe_open(str(tmp_path / "g.safetensors"), framework="pt") as f:
+        dtypes = {k: f.get_tensor(k).dtype for k in f.keys()}
+    assert storage["float32_kept"] == sorted(k for k, d in dtypes.items() if d == torch.float32)
+    assert storage["float32_kept"] and all(k.startswith("generator_ema.up.") for k in storage["float32_kept"])
+    assert {dtypes[k] for k in dtypes if k.endswith("num_batches_tracked")} == {torch.int64}
+    shipped = read_card(shipped_checkpoint("dcgan_full_deep"))["storage"]
+    assert shipped["weights"] == "float16" and shipped["float32_kept"] == []

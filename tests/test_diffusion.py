@@ -475,3 +475,19 @@ def test_the_shipped_card_has_the_default_samplers_row():
     row = DT.sampling_row(read_card(shipped_checkpoint("diffusion_offline")))
     assert (row["sampler"], row["steps"], row["clip"]) == ("ddim", 50, True)
     assert DT.row_interval(row).low <= row["fd"] <= DT.row_interval(row).high
+
+
+def test_the_showcase_cards_test_bound_is_the_bench_tables_row():
+    """The bound on MNIST's test digits in diffusion_full's card (bench/diffusion.py --only likelihood) and the
+    row of bench.json's full-MNIST table (bench/quality.py) were measured on the same checkpoint: they agree."""
+    from course_lib.checkpoint import load_bench
+
+    card = read_card(shipped_checkpoint("diffusion_full"))
+    lik = card["study"]["likelihood"]
+    assert lik["digits"] == "MNIST test" and lik["unconditional"] and lik["times"] == 999
+    row = next(r for r in load_bench()["full_mnist"] if r["what"].startswith("diffusion") and "test bound" in r["what"])
+    assert row["command"] == card["command"]
+    assert f"{lik['images']} digits" in row["what"]
+    assert row["value"] == f"{lik['bits_per_dim']:.3f} ± {lik['bits_per_dim_se']:.3f}"
+    # bits per dimension are the nats per image over 784 log 2
+    assert lik["bits_per_dim"] == pytest.approx(lik["nats_per_image"] / (784 * math.log(2)), abs=1e-4)

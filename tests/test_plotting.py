@@ -100,3 +100,16 @@ def test_figure_png_closes_the_figure():
     fig, _ = plt.subplots()
     data = figure_png(fig)
     assert data.startswith(b"\x89PNG") and not plt.fignum_exists(fig.number)
+
+
+def test_show_pair_draws_both_grids_with_their_titles():
+    import matplotlib.pyplot as plt
+
+    from course_lib.plotting import show_pair
+
+    fig = show_pair(torch.zeros(20, 1, 28, 28), torch.ones(30, 1, 28, 28), ("left", "right"))
+    left, right = fig.axes
+    assert (left.get_title(), right.get_title()) == ("left", "right")
+    # 20 images in rows of 10: two rows; 30: three (each row 28 pixels and a 2-pixel gap)
+    assert left.images[0].get_array().shape == (60, 298) and right.images[0].get_array().shape == (90, 298)
+    plt.close(fig)

@@ -103,6 +103,89 @@ CELLS = [
         # sit under the chapter's introduction, off the bottom of the screen)
         slide="subslide",
     ),
+    # ---------------------------------------------------------------------------------------- the showcase model
+    md(
+        en=r"""
+        ## Where this chapter is going
+
+        Before the mathematics, what it is for. The digits below were drawn by a GAN on real images: chapter 5's
+        convolutional GAN (DCGAN), made twice as wide and given a deeper generator, after one command trained it
+        on all 60,000 training digits of full MNIST. The checkpoint ships with the book, so the cell runs on every
+        machine, and its model card records the command, the time and the machine. Nothing in it goes beyond this
+        chapter: a generator and a discriminator playing the game of section 1, the generator's non-saturating
+        loss of section 4, a discriminator that judges two samples at once against the mode collapse of
+        section 6, and samples drawn from an average of the generator's weights over training.
+
+        The right panel is the run's own record: after every epoch it drew 1,000 samples and asked chapter 5's
+        classifier about them. The solid line is the share of samples the classifier assigns to one digit with a
+        probability of at least 0.9 (the real digits reach the dash-dotted line); the dashed line, KL(classes ‖ uniform), says how unevenly the ten digits are
+        drawn, since a GAN that draws one digit well has collapsed. The table judges the finished model over
+        several seeds against the bar set for every showcase model of the book. This one, trained on a single CPU
+        thread, stops short of it, and the curve shows why more of the same would take long: after a quick start
+        the share creeps up by a little each epoch, less than the noise between one epoch and the next. GANs are the hardest of
+        the book's image models to train on a small budget, and this chapter explains what makes their game
+        delicate. The VAE of chapter 3 and the diffusion model of chapter 7 open their chapters the same way.
+        """,
+        zh=r"""
+        ## 本章要走到哪里
+
+        讲数学之前，先看它的用处。下面这些数字出自一个在真实图像上训练的 GAN：第 5 章的卷积 GAN（DCGAN），加宽一倍、生成器加深，
+        用一条命令在完整 MNIST 的全部 60,000 张训练数字上训练而成。检查点随书附带，所以这个单元格在每台机器上都能运行；
+        它的模型卡记下了训练命令、时间和机器。其中没有一样超出本章的范围：生成器和判别器进行第 1 节的博弈，生成器用第 4 节的非饱和损失，
+        判别器一次评判两个样本，用来对付第 6 节的模式坍塌；采样时用的是生成器权重在训练过程中的平均。
+
+        右图是这次训练自己留下的记录：每训练完一轮，就抽 1,000 个样本交给第 5 章的分类器评判。实线是分类器以至少 0.9 的概率判为某一个数字的样本所占的比例（真实数字的占比是那条点划线）；
+        虚线是类别分布到均匀分布的 KL 散度，衡量十个数字画得有多不均衡——只会把一个数字画好的 GAN 已经坍塌了。
+        下表用几个种子评判训练完成的模型，标准与本书每个展示模型的相同。这个模型只在单个 CPU 线程上训练，没有达标；
+        曲线也说明了为什么照原样多训练也要很久：起步很快，之后可辨认占比每一轮只涨一点点，还不及相邻两轮之间的噪声大。
+        在本书的几种图像模型里，GAN 最难用小预算训练好；本章要讲的，正是它的博弈为什么这样微妙。第 3 章的 VAE 和第 7 章的扩散模型也以同样的方式开篇。
+        """,
+    ),
+    code(
+        """
+        from course_lib.checkpoint import shipped_checkpoint
+        from course_lib.evaluator import class_coverage, load_classifier, showcase_bar
+        from course_lib.models.dcgan import load_dcgan
+        from course_lib import load_offline_mnist, show_images
+        from course_lib.notebook import recognisable_table, showcase_header
+        from course_lib.seed import make_generator
+
+        showcase, showcase_card = load_dcgan(shipped_checkpoint("dcgan_full_deep"))
+        print(showcase_header(showcase_card, T("en", "zh"), lead=T(f"{showcase_card['parameters']:,} parameters, z in {showcase.generator.z_dim} dimensions",
+                                                                   f"{showcase_card['parameters']:,} 个参数，z 为 {showcase.generator.z_dim} 维")))
+        bar = showcase_bar(showcase_card["kind"])
+        classifier, _ = load_classifier()
+        real = class_coverage(load_offline_mnist("heldout")[0], classifier)
+        history = showcase_card["history"]
+        epochs = [h["epoch"] for h in history]
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 3.2), layout="constrained", width_ratios=(1.35, 1))
+        show_images(showcase.sample(40, generator=make_generator(0)), nrow=10, ax=left,
+                    title=T("40 samples, z from N(0, I)", "40 个样本，z 取自 N(0, I)"))
+        right.plot(epochs, [h["recognisable"] for h in history], "o-", ms=3, label=T("recognisable share", "可辨认占比"))
+        right.plot(epochs, [h["kl_to_uniform"] for h in history], "s--", ms=3, label=T("KL(classes ‖ uniform)", "类别到均匀分布的 KL"))
+        right.axhline(bar, color="0.4", lw=1, ls=":", label=T(f"the bar, {bar}", f"标准：{bar}"))
+        right.axhline(real["recognisable"], color="0.4", lw=1, ls="-.", label=T("real digits' share", "真实数字的可辨认占比"))
+        right.set(xlabel=T("epoch (60,000 digits each)", "轮（每轮 60,000 张数字）"), ylim=(0, 1), xticks=range(0, epochs[-1] + 1, 5),
+                  title=T("after each epoch, 1,000 samples", "每轮之后，1,000 个样本"))
+        right.legend(fontsize=8, loc="center right")
+        plt.show()
+
+        study = showcase_card["study"]["recognisable"]
+        row = study["rows"][0]
+        print(T(f"chapter 5's classifier, {row['draws']} seeds × {row['samples']:,} samples; 95% intervals",
+                f"第 5 章的分类器，{row['draws']} 个种子 × {row['samples']:,} 个样本；95% 置信区间"))
+        # en: the bar a showcase GAN must clear (course_lib.evaluator.SHOWCASE_BAR): recognisable >= 0.85 and all ten digits with KL <= 0.05, read off the intervals
+        # zh: 展示用 GAN 要过的标准（course_lib.evaluator.SHOWCASE_BAR）：可辨认占比 >= 0.85，且十个数字齐全、KL <= 0.05，按区间来判
+        table_text, ((rec, kl),) = recognisable_table([(T("the showcase DCGAN", "展示用 DCGAN"), row)], real, bar=bar, lang=T("en", "zh"))
+        print(table_text)
+        first, halfway, last = history[0], history[len(history) // 2 - 1], history[-1]
+        points = [T(f"epoch {h['epoch']}: {h['recognisable']:.3f}", f"第 {h['epoch']} 轮后 {h['recognisable']:.3f}") for h in (first, halfway, last)]
+        print(T("the curve, recognisable share after ", "曲线上的可辨认占比：") + T(", ", "、").join(points))
+        print(T("verdict: the share ", "结论：可辨认占比") + (T("clears the bar", "达标") if rec.low >= bar else
+                                                           T(f"stays below the bar of {bar} (the interval ends at {rec.high:.3f})", f"低于标准 {bar}（区间上端为 {rec.high:.3f}）") if rec.high < bar else
+                                                           T(f"cannot be told from the bar of {bar}", f"与标准 {bar} 分不出高下")))
+        """
+    ),
     # ------------------------------------------------------------------------------------------------ the game
     md(
         en=r"""

@@ -730,6 +730,8 @@ CELLS = [
         (`DeepConvVAE`, 1.7 million parameters against the table's 0.2 million), trained on all 60,000 digits, and
         sampled from a mixture fitted to its codes after training (chapter 3, section 3.9). Its row holds 10,000
         fresh samples, like the table's VAE row, and its distance comes from its card's audit in the same way.
+        So do the rows of the DCGAN at the top of [chapter 2](02_gan.ipynb): the table's DCGAN made twice as wide,
+        with a deeper generator, trained on all 60,000 digits.
         """,
         zh=r"""
         ### 同一把标尺，更大的预算
@@ -743,7 +745,8 @@ CELLS = [
 
         [第 3 章](03_vae.ipynb)开头的 VAE 则是在各个方面都更进一步：网络更深（`DeepConvVAE`，170 万个参数，表中的 VAE 只有 20 万个），
         在全部 60,000 张数字上训练，并且从训练后拟合其编码的混合分布中采样（第 3 章第 3.9 节）。它这一行和表中 VAE 那一行一样，
-        用 10,000 个新抽的样本；它的距离同样读自模型卡里的审计结果。
+        用 10,000 个新抽的样本；它的距离同样读自模型卡里的审计结果。[第 2 章](02_gan.ipynb)开头的 DCGAN 也是如此：
+        把表中的 DCGAN 加宽一倍、生成器加深，在全部 60,000 张数字上训练而成。
         """,
     ),
     code(
@@ -764,10 +767,17 @@ CELLS = [
         vae_full_10k = vae_full.sample(10_000, generator=torch.Generator().manual_seed(10))
         vae_showcase = describe(vae_full_10k)
         vae_showcase["fd"] = audited_fd(vae_full_card)
+        # en: chapter 2's showcase DCGAN: twice the width and a deeper generator
+        # zh: 第 2 章的展示用 DCGAN：宽一倍，生成器更深
+        gan_full, gan_full_card = load_dcgan(shipped_checkpoint("dcgan_full_deep"))
+        gan_full_10k = gan_full.sample(10_000, generator=torch.Generator().manual_seed(10))
+        gan_showcase = describe(gan_full_10k)
+        gan_showcase["fd"] = audited_fd(gan_full_card)
         small, big = T("4,000 digits", "4,000 张"), T("60,000 digits", "60,000 张")
         pairs = {
             T("diffusion", "扩散模型"): ((table[T("diffusion", "扩散模型")], diffusion_card, diffusion_1k), (showcase, showcase_card, showcase_samples)),
             "VAE": ((table["VAE"], read_card(shipped_checkpoint("conv_vae_offline")), vae_10k), (vae_showcase, vae_full_card, vae_full_10k)),
+            "DCGAN": ((table["DCGAN"], read_card(shipped_checkpoint("dcgan_offline")), gan_10k), (gan_showcase, gan_full_card, gan_full_10k)),
         }
         print(f"{'':<26}{'FD [95%]':>20}{pad(T('digits', '数字数'), 7)}{'KL [95%]':>22}{pad(T('rarest', '最少类'), 7)}"
               f"{pad(T('mid-grey [95%]', '中间灰 [95%]'), 21)}{pad(T('conf. [95%]', '置信度 [95%]'), 21)}")
@@ -779,9 +789,10 @@ CELLS = [
             for size, (_, card, _) in zip((small, big), runs):
                 budget = T(f"{card['parameters']:,} parameters, {card['epochs']} epochs", f"{card['parameters']:,} 个参数，{card['epochs']} 轮")
                 if family != "VAE":
-                    # en: every epoch of the diffusion model takes full minibatches only
-                    # zh: 扩散模型的每一轮只取完整的小批量
-                    steps = card["epochs"] * (card["train_examples"] // card["batch_size"])
+                    # en: every epoch of the diffusion model and of the DCGAN takes full minibatches only
+                    # en: (the offline DCGAN's card is older and does not record its training set's size: the offline split)
+                    # zh: 扩散模型和 DCGAN 的每一轮都只取完整的小批量（离线 DCGAN 的模型卡较早，没有记下训练集大小：就是离线划分）
+                    steps = card["epochs"] * (card.get("train_examples", len(x_train)) // card["batch_size"])
                     budget += T(f", {steps:,} optimiser steps", f"，{steps:,} 个优化步")
                 print(f"{pad(family + T(', ', '，') + size, 26, '<')}" + budget + T(f", {card['wall_time_s'] / 60:.0f} min on {card['device']}",
                                                                                 f"，{card['wall_time_s'] / 60:.0f} 分钟，机器：{course_lib.localise(card['device'], 'zh')}"))
@@ -792,10 +803,14 @@ CELLS = [
                 v = verdict(full[key], offline[key], names=(big, small), higher_is_better=higher)
                 print(f"{family}{T(': ', '：')}{label}", v.winner if v.decided else T("no difference at this budget", "在这个预算下看不出差别"))
 
-        fig, axes = plt.subplots(1, 5, figsize=(15.5, 3.6))
-        panels = [(family + T(", ", "，") + size, imgs) for family, runs in pairs.items() for size, (_, _, imgs) in zip((small, big), runs)]
-        for ax, (name, imgs) in zip(axes, panels + [(T("real (held-out)", "真实（留出）"), real_36)]):
-            show_images(imgs[:36], nrow=6, ax=ax, title=name)
+        # en: one column per family: 4,000 digits above, 60,000 below; real held-out digits on the right
+        # zh: 每个模型家族一列：上面 4,000 张，下面 60,000 张；最右边是真实的留出数字
+        fig, axes = plt.subplots(2, 4, figsize=(12.5, 6.8))
+        for col, (family, runs) in enumerate(pairs.items()):
+            for row, (size, (_, _, imgs)) in enumerate(zip((small, big), runs)):
+                show_images(imgs[:36], nrow=6, ax=axes[row, col], title=family + T(", ", "，") + size)
+        show_images(real_36[:36], nrow=6, ax=axes[0, 3], title=T("real (held-out)", "真实（留出）"))
+        axes[1, 3].set_axis_off()
         fig.tight_layout()
         plt.show()
         """
@@ -821,6 +836,11 @@ CELLS = [
         Chapter 3 separates one of them: at the top of that chapter the same decoder is sampled from
         $\mathcal N(0, I)$ and from the fitted mixture, and section 3.9 shows why the prior alone moves the
         samples so far.
+
+        The DCGAN rows changed data and network, not the sampler: the 60,000-digit generator draws $z$ from
+        $\mathcal N(0, I)$ like the table's. The verdict lines say where the bigger budget shows on this ruler;
+        the top of chapter 2 shows the run's curve, epoch by epoch, and how far it still is from the bar the book
+        sets for a showcase GAN.
         """,
         zh=r"""
         在这把标尺上，两行扩散模型分不出高下：几行结论在距离、置信度和均衡程度上都看不出差别。两幅图几乎一张对一张地相像，这并非巧合：
@@ -834,6 +854,9 @@ CELLS = [
         两行 VAE 则是相反的情形：那里的预算在数据、网络（上面几行给出了两个模型的参数数和训练分钟数）和先验三方面同时变大，
         结论几行给出 60,000 张数字的模型在哪几列上胜出。这组比较说不清三者各自贡献了多少。第 3 章把其中一项单独拿了出来：
         那一章开头用同一个解码器分别从 $\mathcal N(0, I)$ 和拟合的混合分布中采样，第 3.9 节则说明为什么单凭先验就能让样本变化这么大。
+
+        两行 DCGAN 变的是数据和网络，不是采样方式：60,000 张数字训练出的生成器和表中那个一样，$z$ 取自 $\mathcal N(0, I)$。
+        结论几行给出更大的预算在这把标尺上体现在哪里；第 2 章开头则给出这次训练逐轮的曲线，以及它离本书给展示用 GAN 定的标准还有多远。
         """,
     ),
     md(
@@ -850,6 +873,8 @@ CELLS = [
         # the evaluator first: the generators' quality curves are measured with it
         python -m course_lib train classifier --data full --epochs 6 --out runs
         python -m course_lib train dcgan      --data full --epochs 20 --evaluator runs/classifier_full --out runs --compile
+        python -m course_lib train dcgan      --data full --epochs 20 --channels 64 --d-channels 64 --deep-generator \
+                                              --evaluator course_lib/checkpoints/classifier_offline --name dcgan_full_deep --out runs --compile  # chapter 2's showcase
         python -m course_lib train vae        --data full --epochs 10 --name conv_vae_full --out runs --compile
         python -m course_lib train vae        --data full --epochs 10 --arch deepconv --lr 2e-3 --lr-schedule cosine \
                                               --prior-components 50 --name deep_conv_vae_full --out runs --compile
@@ -877,6 +902,8 @@ CELLS = [
         # 先训练评估器：生成器的质量曲线要用它来测
         python -m course_lib train classifier --data full --epochs 6 --out runs
         python -m course_lib train dcgan      --data full --epochs 20 --evaluator runs/classifier_full --out runs --compile
+        python -m course_lib train dcgan      --data full --epochs 20 --channels 64 --d-channels 64 --deep-generator \
+                                              --evaluator course_lib/checkpoints/classifier_offline --name dcgan_full_deep --out runs --compile  # 第 2 章的展示模型
         python -m course_lib train vae        --data full --epochs 10 --name conv_vae_full --out runs --compile
         python -m course_lib train vae        --data full --epochs 10 --arch deepconv --lr 2e-3 --lr-schedule cosine \
                                               --prior-components 50 --name deep_conv_vae_full --out runs --compile

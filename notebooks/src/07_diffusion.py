@@ -150,45 +150,34 @@ CELLS = [
     ),
     code(
         """
-        from course_lib.evaluator import class_coverage
+        from course_lib.evaluator import class_coverage, showcase_bar
+        from course_lib.notebook import recognisable_table, showcase_header
+        from course_lib.plotting import show_pair
 
         showcase, showcase_card = load_diffusion(shipped_checkpoint("diffusion_full"))
         steps_done = showcase_card["epochs"] * (showcase_card["train_examples"] // showcase_card["batch_size"])
-        n, epochs, minutes = f"{showcase_card['train_examples']:,}", showcase_card["epochs"], f"{showcase_card['wall_time_s'] / 60:.0f}"
-        device = course_lib.localise(showcase_card["device"], T("en", "zh"))
-        print(T(f"trained on {n} digits | {epochs} epochs, {steps_done:,} optimiser steps | {minutes} min on {device}",
-                f"训练数据：{n} 张数字 | {epochs} 轮，{steps_done:,} 个优化步 | {minutes} 分钟，机器：{device}"))
-        print(T("made by:", "训练命令："), showcase_card["command"])
+        print(showcase_header(showcase_card, T("en", "zh"), steps=steps_done))
         with torch.no_grad():
             free = showcase.sample(40, generator=gen(0), steps=20)
             asked = showcase.sample(40, generator=gen(1), steps=20, y=torch.arange(40) % 10, guidance=1.0)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 2.9), layout="constrained")
-        fig.get_layout_engine().set(wspace=0.06)
-        show_images(free, nrow=10, ax=left, title=T("no digit asked for (null class)", "不指定数字（空类别）"))
-        show_images(asked, nrow=10, ax=right, title=T("digits 0-9 asked for, guidance w = 1", "指定数字 0-9，引导 w = 1"))
+        show_pair(free, asked, (T("no digit asked for (null class)", "不指定数字（空类别）"), T("digits 0-9 asked for, guidance w = 1", "指定数字 0-9，引导 w = 1")))
         plt.show()
 
         study_rec = showcase_card["study"]["recognisable"]
         classifier, _ = load_classifier()
-        real = class_coverage(load_offline_mnist("heldout")[0], classifier)
         print(T(f"chapter 5's classifier, {study_rec['rows'][0]['draws']} seeds × 1,000 samples, DDIM {study_rec['rows'][0]['steps']} steps; 95% intervals",
                 f"第 5 章的分类器，{study_rec['rows'][0]['draws']} 个种子 × 1,000 个样本，DDIM {study_rec['rows'][0]['steps']} 步；95% 置信区间"))
-        print(f"{pad(T('samples', '样本'), 46, '<')}{pad(T('recognisable', '可辨认占比'), 22)}{pad(T('KL to uniform', '到均匀分布的 KL'), 24)}"
-              f"{pad(T('digits', '数字数'), 8)}  " + T("the bar", "达标"))
         row_names = {(None, None): T("no digit asked for (null class)", "不指定数字（空类别）"),
                      ("prior", 0.0): T("label drawn from the training shares, w = 0", "按训练集比例抽标签，w = 0"),
                      ("prior", 1.0): T("label drawn from the training shares, w = 1", "按训练集比例抽标签，w = 1")}
-        judged = {}
-        for r in study_rec["rows"]:
-            rec, kl = judged[r["labels"], r["w"]] = row_interval(r, "recognisable"), row_interval(r, "kl")
-            # en: the bar set for a showcase model: recognisable >= 0.85 and all ten digits with KL <= 0.05, read off the intervals
-            # zh: 给展示模型定的标准：可辨认占比 >= 0.85，且十个数字齐全、KL <= 0.05，按区间来判
-            passes = rec.low >= 0.85 and kl.high <= 0.05 and r["classes_present"] == 10
-            print(f"{pad(row_names[r['labels'], r['w']], 46, '<')}{rec.format(3):>22}{kl.format(3):>24}{r['classes_present']:>8}  "
-                  + (T("yes", "是") if passes else T("no", "否")))
-        print(f"{pad(T('real digits (1,000 offline held-out)', '真实数字（1,000 张离线留出数字）'), 46, '<')}{real['recognisable']:>22.3f}"
-              f"{real['kl_to_uniform']:>24.3f}{real['classes_present']:>8}")
-        v = verdict(judged["prior", 0.0][0], judged[None, None][0], higher_is_better=True,
+        # en: the bar a showcase model must clear (course_lib.evaluator.SHOWCASE_BAR): recognisable >= 0.85 and all ten digits with KL <= 0.05, read off the intervals
+        # zh: 展示模型要过的标准（course_lib.evaluator.SHOWCASE_BAR）：可辨认占比 >= 0.85，且十个数字齐全、KL <= 0.05，按区间来判
+        table_text, intervals = recognisable_table([(row_names[r["labels"], r["w"]], r) for r in study_rec["rows"]],
+                                                   class_coverage(load_offline_mnist("heldout")[0], classifier),
+                                                   bar=showcase_bar(showcase_card["kind"]), lang=T("en", "zh"), width=46)
+        print(table_text)
+        judged = {(r["labels"], r["w"]): rec for r, (rec, _) in zip(study_rec["rows"], intervals)}
+        v = verdict(judged["prior", 0.0], judged[None, None], higher_is_better=True,
                     names=(T("label drawn first", "先抽标签"), T("null class", "空类别")))
         print(T("verdict: more recognisable without guidance:", "结论：不加引导时更容易辨认的是："),
               v.winner if v.decided else T("no difference at this budget", "在这个预算下看不出差别"))
