@@ -55,3 +55,28 @@ def test_two_processes_train_like_one_with_the_whole_batch(tmp_path):
           "-m", "course_lib", *more, "--out", str(tmp_path / "two"), "--resume"])
     card = json.loads((tmp_path / "two" / "vae_offline.json").read_text())
     assert card["epochs"] == 5 and [r["epoch"] for r in card["history"]] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.skipif(not torch.distributed.is_available(), reason="this PyTorch has no torch.distributed")
+def test_under_torchrun_the_prior_is_fitted_to_every_training_digit(tmp_path):
+    """Each rank holds all the training digits (only the minibatches are split between the ranks), so the mixture
+    prior that rank 0 fits after training and saves is the one a single process fits: a refit on all 64 digits
+    from the saved weights matches it, and a fit on half of them does not."""
+    import copy
+
+    from course_lib import load_offline_mnist
+    from course_lib.models.vae import load_vae
+
+    args = list(ARGS) + ["--prior-components", "2"]
+    args[args.index("--epochs") + 1] = "2"
+    _run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+          "-m", "course_lib", *args, "--out", str(tmp_path)])
+    model, card = load_vae(tmp_path / "vae_offline")
+    assert card["world_size"] == 2 and model.prior is not None and model.prior.components == 2
+    x = load_offline_mnist("train")[0]
+    x = x[torch.linspace(0, len(x) - 1, 64).round().long()]          # the digits --train-size 64 picks
+    refit, half = copy.deepcopy(model), copy.deepcopy(model)
+    refit.fit_prior(x, 2, seed=card["seed"])
+    torch.testing.assert_close(refit.prior.means, model.prior.means, atol=1e-4, rtol=0)
+    half.fit_prior(x[::2], 2, seed=card["seed"])
+    assert not torch.allclose(half.prior.means, model.prior.means, atol=1e-3)
