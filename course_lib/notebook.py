@@ -11,8 +11,10 @@ from typing import Any
 
 import matplotlib
 
+from .evaluator import meets_bar
 from .plotting import setup_fonts
 from .seed import set_seed
+from .stats import Interval, row_interval
 
 __all__ = ["setup_notebook", "localise", "display_width", "pad", "showcase_header", "recognisable_table"]
 
@@ -130,7 +132,7 @@ def showcase_header(card: Mapping[str, Any], lang: str = "en", lead: str | None 
 
 
 def recognisable_table(rows: Sequence[tuple[str, Mapping[str, Any]]], real: Mapping[str, Any], bar: float,
-                       lang: str = "en", width: int = 38) -> tuple[str, list[tuple[Any, Any]]]:
+                       lang: str = "en", width: int = 38) -> tuple[str, list[tuple[Interval, Interval]]]:
     """The table that judges a showcase model's samples against the bar (:func:`course_lib.evaluator.meets_bar`).
 
     Args:
@@ -141,12 +143,9 @@ def recognisable_table(rows: Sequence[tuple[str, Mapping[str, Any]]], real: Mapp
         width: display columns of the first column.
 
     Returns:
-        ``(text, intervals)``: the table, and per row its ``(recognisable, kl)`` :class:`~course_lib.stats.Interval`
-        pair, in the order given (for a verdict between rows).
+        ``(text, intervals)``: the table, and per row its ``(recognisable, kl)`` :class:`Interval` pair, in the order
+        given (for a verdict between rows).
     """
-    from .evaluator import meets_bar  # below the notebook helpers: evaluator imports the models
-    from .stats import row_interval
-
     lines = [f"{pad(_say(lang, 'samples', '样本'), width, '<')}{pad(_say(lang, 'recognisable', '可辨认占比'), 22)}"
              f"{pad(_say(lang, 'KL to uniform', '到均匀分布的 KL'), 24)}{pad(_say(lang, 'digits', '数字数'), 8)}  "
              + _say(lang, "the bar", "达标")]

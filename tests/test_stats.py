@@ -122,3 +122,15 @@ def test_bootstrap_interval_multi_resamples_each_set_on_its_own():
     # a set that does not vary contributes no width: only b's noise is left
     iv_b = bootstrap_interval_multi((np.zeros(400), b), lambda x, y: float(y.mean() - x.mean()))
     assert iv_b.high - iv_b.low == pytest.approx(2 * 1.959964 * b.std(ddof=1) / 10, rel=0.15)
+
+
+@pytest.mark.parametrize("n", [2, 7, 300, 10_000])
+def test_the_mean_in_one_vectorised_call_gives_the_interval_of_one_call_per_resample(n):
+    """The default statistic (the mean) runs on all resamples of a batch at once; any other statistic is called once
+    per resample. The two must give the very same interval (same resamples, same sums), to the last bit."""
+    rng = np.random.default_rng(n)
+    for x in (rng.random(n), (rng.random(n) > 0.9).astype(float) + rng.random(n) * 1e-3):
+        for method in ("BCa", "percentile"):
+            fast = bootstrap_interval(x, method=method, seed=4)
+            one_by_one = bootstrap_interval(x, lambda v: float(np.mean(v)), method=method, seed=4)
+            assert (fast.low, fast.estimate, fast.high) == (one_by_one.low, one_by_one.estimate, one_by_one.high)

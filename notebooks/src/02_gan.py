@@ -120,7 +120,7 @@ CELLS = [
         classifier about them. The solid line is the share of samples the classifier assigns to one digit with a
         probability of at least 0.9 (the real digits reach the dash-dotted line); the dashed line, KL(classes ‖ uniform), says how unevenly the ten digits are
         drawn, since a GAN that draws one digit well has collapsed. The table judges the finished model over
-        several seeds against the bar set for every showcase model of the book. This one, trained on a single CPU
+        several seeds against the bar the book sets for its showcase GANs and diffusion models. This one, trained on a single CPU
         thread, stops short of it, and the curve shows why more of the same would take long: after a quick start
         the share creeps up by a little each epoch, less than the noise between one epoch and the next. GANs are the hardest of
         the book's image models to train on a small budget, and this chapter explains what makes their game
@@ -136,7 +136,7 @@ CELLS = [
 
         右图是这次训练自己留下的记录：每训练完一轮，就抽 1,000 个样本交给第 5 章的分类器评判。实线是分类器以至少 0.9 的概率判为某一个数字的样本所占的比例（真实数字的占比是那条点划线）；
         虚线是类别分布到均匀分布的 KL 散度，衡量十个数字画得有多不均衡——只会把一个数字画好的 GAN 已经坍塌了。
-        下表用几个种子评判训练完成的模型，标准与本书每个展示模型的相同。这个模型只在单个 CPU 线程上训练，没有达标；
+        下表用几个种子评判训练完成的模型，标准与本书给展示用 GAN 和扩散模型定的相同。这个模型只在单个 CPU 线程上训练，没有达标；
         曲线也说明了为什么照原样多训练也要很久：起步很快，之后可辨认占比每一轮只涨一点点，还不及相邻两轮之间的噪声大。
         在本书的几种图像模型里，GAN 最难用小预算训练好；本章要讲的，正是它的博弈为什么这样微妙。第 3 章的 VAE 和第 7 章的扩散模型也以同样的方式开篇。
         """,
