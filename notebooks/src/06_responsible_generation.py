@@ -1965,8 +1965,8 @@ ho$，
         code=r"""
         vae_name = T("VAE", "VAE")
         for threshold in (0.5, 0.9, 0.99):
-            _, skew_sure, kept_skew = rare_shares(generators[(vae_name, True)], confident=threshold)
-            _, bal_sure, kept_bal = rare_shares(generators[(vae_name, False)], confident=threshold)
+            _, skew_sure, kept_skew, _ = rare_shares(generators[(vae_name, True)], confident=threshold)
+            _, bal_sure, kept_bal, _ = rare_shares(generators[(vae_name, False)], confident=threshold)
             rho_skew, rho_bal = skew_sure / float(share_train[True][rare]), bal_sure / float(share_train[False][rare])
             print(T("threshold", "阈值"), threshold, T("| samples kept (skewed, balanced):", "| 留下的样本（偏斜、均衡）："),
                   f"{kept_skew:.3f}, {kept_bal:.3f}", "| A =", f"{rho_skew / rho_bal:.2f}")
