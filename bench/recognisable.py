@@ -41,7 +41,7 @@ from course_lib.evaluator import SHOWCASE_KL_BAR, load_any, meets_bar, sample_ch
 from course_lib.metrics import RECOGNISABLE_AT, class_coverage, coverage_over_draws  # noqa: E402
 from course_lib.models.classifier import load_classifier  # noqa: E402
 from course_lib.registry import generator_kinds  # noqa: E402
-from course_lib.stats import Interval, proportion_interval  # noqa: E402
+from course_lib.stats import Interval, interval_row, proportion_interval  # noqa: E402
 
 
 def shipped_generators() -> list[Path]:
@@ -52,13 +52,10 @@ def shipped_generators() -> list[Path]:
 
 def coverage_row(prior: str, rec: Interval, kl: Interval, present: int, draws: int,
                  samples: int) -> dict[str, object]:
-    """One row of a card's ``study.recognisable``: the share and the KL with their intervals, to 6 decimals — not
-    to the 3 that the book prints, which would round twice (0.72347 stored as 0.7235 prints as 0.724, where this
-    table prints 0.723) and let the stored rounding decide a verdict against the bar."""
-    return {"prior": prior, "samples": samples, **{k: round(v, 6) for k, v in (
-        ("recognisable", rec.estimate), ("recognisable_low", rec.low), ("recognisable_high", rec.high),
-        ("kl_to_uniform", kl.estimate), ("kl_low", kl.low), ("kl_high", kl.high))},
-        "classes_present": present, "draws": draws}
+    """One row of a card's ``study.recognisable``: the share and the KL with their intervals, at full precision
+    (``stats.interval_row``: rounded only where the book prints them)."""
+    return {"prior": prior, "samples": samples, **interval_row(rec, "recognisable"), **interval_row(kl, "kl"),
+            "classes_present": present, "draws": draws}
 
 
 def write_study(path: Path, rows: list[dict[str, object]], args: argparse.Namespace, argv: list[str] | None) -> None:

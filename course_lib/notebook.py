@@ -19,6 +19,12 @@ from .stats import Interval, row_interval
 __all__ = ["setup_notebook", "localise", "display_width", "pad", "showcase_header", "recognisable_table"]
 
 
+def _check_lang(lang: str) -> None:
+    """The book's two languages; anything else is refused with the two it accepts."""
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+
+
 def setup_notebook(seed: int = 0, dpi: int = 80, lang: str = "en") -> None:
     """Seed every RNG, set up CJK-capable fonts and a compact PNG figure style; print what was set.
 
@@ -27,8 +33,7 @@ def setup_notebook(seed: int = 0, dpi: int = 80, lang: str = "en") -> None:
         dpi: figure resolution (PNG figures; nbval does not compare PNGs, and SVG embeds a date).
         lang: ``"en"`` or ``"zh"``, the language of the line printed (the Chinese twin passes ``"zh"``).
     """
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    _check_lang(lang)
     set_seed(seed)
     family = setup_fonts()
     matplotlib.rcParams.update(
@@ -66,8 +71,7 @@ def localise(text: str, lang: str = "en") -> str:
     ``localise("cpu (1 threads)", "zh")`` gives ``"cpu（1 个线程）"``; English text comes back unchanged, and
     so does text with no known phrase (the zh notebooks' typography test then reports it).
     """
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    _check_lang(lang)
     if lang == "en":
         return text
     for pattern, zh in _ZH_PHRASES:
@@ -106,8 +110,7 @@ def pad(text: object, width: int, align: str = ">") -> str:
 
 
 def _say(lang: str, en: str, zh: str) -> str:
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    _check_lang(lang)
     return zh if lang == "zh" else en
 
 
@@ -151,7 +154,7 @@ def recognisable_table(rows: Sequence[tuple[str, Mapping[str, Any]]], real: Mapp
              + _say(lang, "the bar", "达标")]
     intervals = []
     for name, row in rows:
-        rec, kl = row_interval(dict(row), "recognisable"), row_interval(dict(row), "kl")
+        rec, kl = row_interval(row, "recognisable"), row_interval(row, "kl")
         intervals.append((rec, kl))
         passes = meets_bar(rec, kl, row["classes_present"], bar)
         lines.append(f"{pad(name, width, '<')}{rec.format(3):>22}{kl.format(3):>24}{row['classes_present']:>8}  "

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 __all__ = ["Interval", "Verdict", "bootstrap_interval", "bootstrap_interval_multi", "seed_interval", "proportion_interval", "verdict",
-           "row_interval"]
+           "row_interval", "interval_row"]
 
 
 @dataclass(frozen=True)
@@ -250,7 +250,7 @@ _ROW_KEYS = {"fd": ("fd", "fd_low", "fd_high"), "kl": ("kl_to_uniform", "kl_low"
              "recognisable": ("recognisable", "recognisable_low", "recognisable_high")}
 
 
-def row_interval(row: dict[str, Any], measure: str = "fd", draws: int | None = None) -> Interval:
+def row_interval(row: Mapping[str, Any], measure: str = "fd", draws: int | None = None) -> Interval:
     """A measure of a study row stored in a model card (``"fd"``, ``"kl"`` or ``"recognisable"``, with its
     ``_low``/``_high`` keys) with its 95% interval over the seeds of its draws (``bench/diffusion.py``'s and
     ``bench/recognisable.py --update``'s rows).
@@ -259,3 +259,16 @@ def row_interval(row: dict[str, Any], measure: str = "fd", draws: int | None = N
     """
     estimate, low, high = (row[k] for k in _ROW_KEYS[measure])
     return Interval(estimate, low, high, 0.95, "seeds-t", row["draws"] if draws is None else draws)
+
+
+def interval_row(iv: Interval, measure: str = "fd") -> dict[str, float]:
+    """The inverse of :func:`row_interval`: ``iv`` as a study row's three keys (``fd``, ``fd_low``, ``fd_high`` for
+    ``"fd"``; ``kl_to_uniform``, ``kl_low``, ``kl_high`` for ``"kl"``; ``recognisable…`` for ``"recognisable"``).
+
+    The values are stored at full precision (JSON keeps every bit of a float): a row rounded when it is stored and
+    again when the book prints it can print a different last digit from the interval it came from (0.72347 stored
+    as 0.7235 prints as 0.724, the interval as 0.723), and a stored rounding could decide a verdict.
+    """
+    if measure not in _ROW_KEYS:
+        raise ValueError(f"measure must be one of {sorted(_ROW_KEYS)}, got {measure!r}")
+    return dict(zip(_ROW_KEYS[measure], (float(iv.estimate), float(iv.low), float(iv.high))))

@@ -178,6 +178,7 @@ def test_recognisable_update_writes_a_vae_cards_rows(tmp_path, capsys) -> None:
     import json
     from course_lib.cli import main as cli_main
     from course_lib.evaluator import coverage_over_draws, load_any, load_classifier, sample_checkpoint
+    from course_lib.stats import row_interval
 
     assert cli_main(["train", "vae", "--arch", "deepconv", "--channels", "4", "--hidden", "16", "--z-dim", "3",
                      "--train-size", "256", "--eval-size", "32", "--iwae-k", "0", "--epochs", "1",
@@ -194,15 +195,15 @@ def test_recognisable_update_writes_a_vae_cards_rows(tmp_path, capsys) -> None:
     assert (own["prior"], standard["prior"]) == ("model's prior", "N(0, I)")
     classifier, _ = load_classifier()
     rec, kl, _ = coverage_over_draws([sample_checkpoint(tmp_path / "v", 30, seed=s) for s in (0, 1)], classifier)
-    assert own["recognisable"] == round(rec.estimate, 6) and own["kl_to_uniform"] == round(kl.estimate, 6)
+    # stored at full precision: the very intervals (rounded only where printed)
+    assert row_interval(own, "recognisable") == rec and row_interval(own, "kl") == kl
     # the book prints the stored row as this table prints the fresh interval (no second rounding)
-    from course_lib.stats import row_interval
     assert row_interval(own, "recognisable").format(3) == rec.format(3)
     model, _ = load_any(tmp_path / "v")
     import torch
     draws = [model.sample(30, generator=torch.Generator().manual_seed(s), standard_prior=True) for s in (0, 1)]
     rec, kl, _ = coverage_over_draws(draws, classifier)
-    assert standard["recognisable"] == round(rec.estimate, 6) and standard["kl_low"] <= standard["kl_to_uniform"]
+    assert row_interval(standard, "recognisable") == rec and standard["kl_low"] <= standard["kl_to_uniform"]
     for row in (own, standard):
         assert row["recognisable_low"] <= row["recognisable"] <= row["recognisable_high"] and row["draws"] == 2
         assert row["samples"] == 30
@@ -236,3 +237,17 @@ def test_gan_samplers_truncate_and_keep_the_discriminators_best_packs(capsys) ->
     assert bench.main(["dcgan_offline", "--samples", "40", "--draws", "2", "--psi", "0.7", "--keep", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "| z from N(0, I) |" in out and "| truncated, psi = 0.7 |" in out and "| best 50% by the discriminator |" in out
+
+
+def test_diffusion_samplers_rows_keep_the_labels_and_change_only_the_sampler(capsys) -> None:
+    bench = _script("diffusion_samplers")
+    rows = bench.settings(50, [100], [100, 250], [0.5])
+    assert [name for name, _ in rows] == ["DDIM, 100 steps, w = 0", "DDPM (eta = 1), 100 steps, w = 0",
+                                          "DDPM (eta = 1), 250 steps, w = 0", "DDIM, 50 steps, w = 0.5"]
+    assert rows[1][1] == {"guidance": 0.0, "steps": 100, "eta": 1.0} and rows[3][1]["steps"] == 50
+    assert bench.main(["diffusion_offline", "--samples", "10", "--draws", "2", "--steps", "2", "--ddpm-steps",
+                       "--guidance"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| DD")]
+    assert len(lines) == 1 and lines[0].startswith("| DDIM, 2 steps, w = 0 |")
+    with pytest.raises(SystemExit):
+        bench.main(["diffusion_offline", "--draws", "1"])

@@ -134,3 +134,21 @@ def test_the_mean_in_one_vectorised_call_gives_the_interval_of_one_call_per_resa
             fast = bootstrap_interval(x, method=method, seed=4)
             one_by_one = bootstrap_interval(x, lambda v: float(np.mean(v)), method=method, seed=4)
             assert (fast.low, fast.estimate, fast.high) == (one_by_one.low, one_by_one.estimate, one_by_one.high)
+
+
+def test_interval_row_is_row_intervals_inverse_at_full_precision() -> None:
+    """A study row keeps every bit of its interval, so the book prints what the interval prints: stored to 4
+    decimals, a share of 0.72349 would become 0.7235 and print as 0.724 where the interval prints 0.723."""
+    from course_lib.stats import interval_row, row_interval, seed_interval
+    iv = seed_interval([0.7231, 0.7238, 0.72345, 0.7232, 0.72395], bounds=(0.0, 1.0))
+    for measure, keys in (("fd", ("fd", "fd_low", "fd_high")), ("kl", ("kl_to_uniform", "kl_low", "kl_high")),
+                          ("recognisable", ("recognisable", "recognisable_low", "recognisable_high"))):
+        row = interval_row(iv, measure)
+        assert tuple(row) == keys
+        assert row_interval({**row, "draws": iv.n}, measure) == iv     # every bit, and the right keys
+    edge = seed_interval([0.72348, 0.72350], bounds=(0.0, 1.0))      # mean 0.72349
+    row = interval_row(edge, "recognisable")
+    assert row_interval({**row, "draws": 2}, "recognisable").format(3) == edge.format(3)
+    assert f"{row['recognisable']:.3f}" == "0.723" and f"{round(row['recognisable'], 4):.3f}" == "0.724"
+    with pytest.raises(ValueError, match="measure must be one of"):
+        interval_row(iv, "FD")
