@@ -29,6 +29,9 @@ their mean, Student's t 95% interval over the draws (``fd_low``, ``fd_high``) an
   per image and bits per dimension, with the discretised Gaussian decoder on the 256 grey levels
   (``models.diffusion.likelihood_bound``: the sum over every t = 2..T by default, its standard error over the
   images).
+* ``timing``: the ``seconds_per_image`` of every ``sampling`` row, timed apart from its quality: each sampler
+  alone on ``--time-images`` images (default 200) after a warm-up, so that the clock counts the sampler only (run
+  it with nothing else on the machine). Without it a row keeps the sampling part's own clock.
 
 The 1,000 DDIM samples of the default sampler (its first draw, seed 0, by the ``sampling`` or the ``recognisable``
 part) are saved beside the checkpoint (``NAME.samples.safetensors``,
@@ -55,7 +58,7 @@ from course_lib.data import load_mnist, load_offline_mnist  # noqa: E402
 from course_lib.evaluator import (FrechetToReference, class_coverage, coverage_over_draws,  # noqa: E402
                                   frechet_over_draws, load_classifier, predict)
 from recognisable import conditional_samples, training_label_shares  # noqa: E402
-from course_lib.stats import seed_interval  # noqa: E402
+from course_lib.stats import interval_row, seed_interval  # noqa: E402
 from course_lib.models.diffusion import likelihood_bound  # noqa: E402
 
 STEPS = (10, 20, 50, 100)
@@ -76,11 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vlb-images", type=int, default=200, help="held-out digits for the bound (default 200)")
     p.add_argument("--vlb-times", type=int, default=None,
                    help="random times t for the bound (default: every t = 2..T, no sampling error in t)")
-    p.add_argument("--only", choices=["sampling", "guidance", "class_mix", "recognisable", "likelihood"],
+    p.add_argument("--only", choices=["sampling", "guidance", "class_mix", "recognisable", "likelihood", "timing"],
                    action="append", default=None)
     p.add_argument("--steps", type=int, action="append", default=None,
                    help="sampling steps to measure (repeatable; default 10, 20, 50, 100); rows of other steps are kept")
     p.add_argument("--draws", type=int, default=3, help="independent sample sets per setting (default 3)")
+    p.add_argument("--ancestral", type=int, default=None, metavar="S",
+                   help="recognisable part: measure the DDPM sampler (eta = 1) at S steps instead of the default "
+                        "sampler, for the null class and labels drawn at w = 0 (other rows kept)")
+    p.add_argument("--time-images", type=int, default=200, help="images per sampler for the timing part (default 200)")
     p.add_argument("--investigate", type=int, action="append", default=[],
                    help="at these step counts also measure eta = 0.5 and both samplers without clipping")
     args = p.parse_args(argv)
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     x_train, _ = load_offline_mnist("train")
     x_held, _ = load_offline_mnist("heldout")
     study: dict = {}
-    parts = args.only or ["sampling", "guidance", "class_mix", "recognisable", "likelihood"]
+    parts = args.only or ["sampling", "guidance", "class_mix", "recognisable", "likelihood", "timing"]
     protocol = f"{args.n} samples vs {len(x_train)} training digits, classifier_offline features"
 
     to_train = FrechetToReference(x_train, clf)
@@ -109,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         kls: list[dict] = []
         fd, fds = frechet_over_draws(draw, to_train, n=args.n, draws=args.draws, seed=seed)
         kl = seed_interval([c["kl_to_uniform"] for c in kls], bounds=(0.0, math.log(10)))
-        return {"fd": round(fd.estimate, 2), "fd_low": round(fd.low, 2), "fd_high": round(fd.high, 2),
-                "fd_draws": [round(v, 2) for v in fds], "kl_to_uniform": round(kl.estimate, 4),
-                "kl_low": round(kl.low, 4), "kl_high": round(kl.high, 4),
+        return {**interval_row(fd, "fd"), "fd_draws": [float(v) for v in fds], **interval_row(kl, "kl"),
                 "classes_present": min(c["classes_present"] for c in kls), "draws": args.draws}, kept["first"]
 
     if "sampling" in parts:
@@ -145,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
 
             m, x = measure(sample, 1)
             pred = predict(clf, x)
-            acc = [round(float((pred[y == k] == k).float().mean()), 3) for k in range(10)]
-            rows.append({"w": w, **m, "accuracy": round(float((pred == y).float().mean()), 4),
+            acc = [float((pred[y == k] == k).float().mean()) for k in range(10)]
+            rows.append({"w": w, **m, "accuracy": float((pred == y).float().mean()),
                          "per_class_accuracy": acc})
             print(rows[-1], flush=True)
         study["guidance"] = {"protocol": protocol + f"; {args.n // 10} per digit, DDIM 20 steps", "rows": rows}
@@ -187,13 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for k in names:
             iv = seed_interval(fds[k])
-            rows.append({"set": k, "fd": round(iv.estimate, 2), "fd_low": round(iv.low, 2),
-                         "fd_high": round(iv.high, 2), "fd_draws": [round(v, 2) for v in fds[k]]})
+            rows.append({"set": k, **interval_row(iv, "fd"), "fd_draws": [float(v) for v in fds[k]]})
         kl = seed_interval(kls, bounds=(0.0, math.log(10)))
         study["class_mix"] = {"protocol": protocol + "; DDIM 20 steps; resampling with replacement within each "
                               "class (held-out digits by their labels, unconditional samples by the classifier's)",
                               "rows": rows, "draws": args.draws,
-                              "unconditional_kl_to_uniform": round(kl.estimate, 4)}
+                              "unconditional_kl_to_uniform": float(kl.estimate)}
     if "likelihood" in parts:
         # held out from the model's own training set: a full-MNIST model trained on the offline digits too (they
         # are MNIST training digits), so its bound is taken on MNIST's test digits
@@ -202,37 +206,67 @@ def main(argv: list[str] | None = None) -> int:
         idx = torch.linspace(0, len(x_bound) - 1, args.vlb_images).round().long()
         lik = likelihood_bound(model, x_bound[idx], times=args.vlb_times, generator=torch.Generator().manual_seed(2))
         study["likelihood"] = {"digits": "MNIST test" if is_full else "offline held-out",
-                               **{k: round(v, 2 if k.startswith("nats") else 4) for k, v in lik.items()
-                                  if isinstance(v, float)},
+                               **{k: v for k, v in lik.items() if isinstance(v, float)},
                                "images": lik["images"], "times": lik["times"], "unconditional": True,
-                               "terms_nats": {k: round(v, 3) for k, v in lik["terms_nats"].items()},
+                               "terms_nats": dict(lik["terms_nats"]),
                                "decoder": lik["decoder"]}
         print(study["likelihood"], flush=True)
     if "recognisable" in parts:
         shares = training_label_shares(card)
         rows = []
-        for labels, w in ((None, None), ("prior", 0.0), ("prior", 1.0)):
+        # the default sampler (DDIM, sample_steps), or with --ancestral S the DDPM sampler at S steps (eta = 1)
+        eta, steps = (1.0, args.ancestral) if args.ancestral else (0.0, model.sample_steps)
+        settings = ((None, None), ("prior", 0.0)) if args.ancestral else ((None, None), ("prior", 0.0), ("prior", 1.0))
+        for labels, w in settings:
             t0 = time.perf_counter()
             if labels is None:   # the default sampler, seeds 0, 1, ...: the sampling part's DDIM row's first draw
-                draws = [model.sample(args.n, generator=torch.Generator().manual_seed(s)) for s in range(args.draws)]
-                save_samples(args.checkpoint, draws[0])
+                draws = [model.sample(args.n, generator=torch.Generator().manual_seed(s), steps=steps, eta=eta)
+                         for s in range(args.draws)]
+                if not args.ancestral:
+                    save_samples(args.checkpoint, draws[0])
             else:
-                draws = [conditional_samples(model, args.n, s, w, shares) for s in range(args.draws)]
+                draws = [conditional_samples(model, args.n, s, w, shares, steps=steps, eta=eta)
+                         for s in range(args.draws)]
             cov = coverage_over_draws(draws, clf)
             rec, kl = cov.recognisable, cov.kl_to_uniform
             sec = (time.perf_counter() - t0) / (args.n * args.draws)
-            rows.append({"labels": labels, "w": w, "steps": model.sample_steps,
-                         "recognisable": round(rec.estimate, 4), "recognisable_low": round(rec.low, 4),
-                         "recognisable_high": round(rec.high, 4),
-                         "kl_to_uniform": round(kl.estimate, 4), "kl_low": round(kl.low, 4),
-                         "kl_high": round(kl.high, 4), "classes_present": cov.classes_present,
+            rows.append({"labels": labels, "w": w, "sampler": "ddpm" if eta else "ddim", "eta": eta, "steps": steps,
+                         **interval_row(rec, "recognisable"), **interval_row(kl, "kl"), "classes_present": cov.classes_present,
                          "draws": args.draws, "seconds_per_image": round(sec, 4)})
             print(rows[-1], flush=True)
-        study["recognisable"] = {"protocol": f"{args.n} samples per draw, DDIM {model.sample_steps} steps, "
-                                             "classifier_offline; labels 'prior': drawn from the training set's "
-                                             "class shares",
-                                 "prior": [round(float(v), 4) for v in shares], "rows": rows,
+        old_rec = json.loads(Path(args.checkpoint).with_suffix(".json").read_text(encoding="utf-8")).get(
+            "study", {}).get("recognisable", {})
+
+        def rec_key(r: dict) -> tuple:
+            return r["labels"], r["w"], r.get("eta", 0.0), r["steps"]
+
+        mine = {rec_key(r) for r in rows}             # rows of the other sampler's settings are kept
+        rows = [r for r in old_rec.get("rows", []) if rec_key(r) not in mine] + rows
+        rows.sort(key=lambda r: (r.get("eta", 0.0), r["steps"], r["labels"] is not None, r["w"] or 0.0))
+        study["recognisable"] = {"protocol": f"{args.n} samples per draw, DDIM {model.sample_steps} steps unless "
+                                             "the row says otherwise (sampler, eta, steps), classifier_offline; labels "
+                                             "'prior': drawn from the training set's class shares",
+                                 "prior": [float(v) for v in shares], "rows": rows,
                                  "machine": f"cpu ({torch.get_num_threads()} threads)"}
+    if "timing" in parts:
+        # each sampling row's seconds per image, timed apart from its quality measurement: alone, after a warm-up
+        # (the quality part's own clock also counts the classifier, and whatever else shares the machine)
+        sampling = study.get("sampling") or \
+            json.loads(Path(args.checkpoint).with_suffix(".json").read_text(encoding="utf-8"))["study"]["sampling"]
+        for r in sampling["rows"]:
+            def run(n: int) -> None:
+                model.sample(n, generator=torch.Generator().manual_seed(0), steps=r["steps"], eta=r["eta"],
+                             clip=1.0 if r.get("clip", True) else None)
+
+            run(4)
+            t0 = time.perf_counter()
+            run(args.time_images)
+            r["seconds_per_image"] = round((time.perf_counter() - t0) / args.time_images, 4)
+            print(r["sampler"], r["steps"], r.get("clip", True), r["seconds_per_image"], flush=True)
+        study["sampling"] = sampling
+        sampling["timing"] = {
+            "images": args.time_images, "machine": f"cpu ({torch.get_num_threads()} threads)",
+            "how": "each sampler alone after a 4-image warm-up; the rows' other measures are the sampling part's"}
     # read the card again just before writing: several runs (e.g. --only sampling / --only guidance) may share it
     card_path = Path(args.checkpoint).with_suffix(".json")
     full = json.loads(card_path.read_text(encoding="utf-8"))
@@ -248,9 +282,12 @@ def main(argv: list[str] | None = None) -> int:
                                            key=lambda r: (r["steps"], r["eta"], not r.get("clip", True)))
     commands = dict(old.get("measured_by", {}))
     for part in parts:   # rows measured here replace every row of that part made by another command
-        if part != "sampling" or not args.steps:
-            commands = {k: v for k, v in commands.items() if part not in k.split(" ")[0].split(",")}
-    label = ",".join(parts) + ("" if not args.steps else " steps " + ",".join(map(str, args.steps)))
+        if not (part == "sampling" and args.steps or part == "recognisable" and args.ancestral):
+            # (the default recognisable rows do not replace the ancestral sampler's: their command stays)
+            commands = {k: v for k, v in commands.items() if part not in k.split(" ")[0].split(",")
+                        or part == "recognisable" and " ancestral " in k}
+    label = ",".join(parts) + ("" if not args.steps else " steps " + ",".join(map(str, args.steps))) + (
+        "" if not args.ancestral else f" ancestral {args.ancestral}")
     commands[label] = "python bench/diffusion.py " + " ".join(argv if argv is not None else sys.argv[1:])
     full["study"] = {**old, **study, "measured_by": commands}
     card_path.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -446,3 +446,16 @@ def test_chapter6_lists_every_shipped_audit(lang):
         "the shipped audited cards and chapter 6's list differ: re-execute chapter 6 "
         "(python tools/notebooks.py execute 06_responsible_generation)")
     assert stored == expected, "a card's audit changed since chapter 6 ran: re-execute chapter 6"
+
+
+def test_training_examples_reads_the_card_or_rebuilds_an_old_cards_training_set():
+    from course_lib.checkpoint import CHECKPOINT_DIR, read_card
+    from course_lib.responsible.audit_images import training_examples
+
+    old = read_card(CHECKPOINT_DIR / "dcgan_offline")
+    assert "train_examples" not in old            # written before the field; the card is not amended
+    assert training_examples(old) == 4000
+    assert training_examples({**old, "options": {**old["options"], "train_size": 300}}) == 300
+    assert training_examples({"train_examples": 60000}) == 60000   # read, not rebuilt (no full MNIST needed)
+    with pytest.raises(ValueError, match="records no train_examples.*data_source"):
+        training_examples({"kind": "dcgan", "data_source": "book"})

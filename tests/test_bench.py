@@ -92,6 +92,28 @@ def test_diffusion_bench_measures_every_setting_over_draws(tmp_path) -> None:
         assert r["draws"] == 2 and r["steps"] == 2 and 1 <= r["classes_present"] <= 10
         assert 0.0 <= r["recognisable_low"] <= r["recognisable"] <= r["recognisable_high"] <= 1.0
         assert 0.0 <= r["kl_low"] <= r["kl_to_uniform"] <= r["kl_high"] <= math.log(10) + 1e-4
+    # --ancestral S adds the DDPM sampler's rows (null class, labels drawn at w = 0) and keeps the default ones
+    assert bench.main([str(tmp_path / "d"), "--n", "20", "--draws", "2", "--only", "recognisable", "--ancestral", "3"]) == 0
+    study = json.loads((tmp_path / "d.json").read_text())["study"]
+    got = [(r["labels"], r["w"], r["sampler"], r["eta"], r["steps"]) for r in study["recognisable"]["rows"]]
+    assert got == [(None, None, "ddim", 0.0, 2), ("prior", 0.0, "ddim", 0.0, 2), ("prior", 1.0, "ddim", 0.0, 2),
+                   (None, None, "ddpm", 1.0, 3), ("prior", 0.0, "ddpm", 1.0, 3)]
+    assert study["recognisable"]["rows"][:3] == rec["rows"]                  # the default rows untouched
+    assert {"recognisable", "recognisable ancestral 3"} <= set(study["measured_by"])
+    assert torch.equal(load_samples(tmp_path / "d"), kept)                  # chapter 5's samples stay the DDIM ones
+    # the timing part rewrites only each sampling row's seconds per image, and says how it timed them
+    before = json.loads((tmp_path / "d.json").read_text())["study"]
+    assert bench.main([str(tmp_path / "d"), "--only", "timing", "--time-images", "6"]) == 0
+    after = json.loads((tmp_path / "d.json").read_text())["study"]
+    timing = after["sampling"].pop("timing")
+    assert timing["images"] == 6 and "alone" in timing["how"]
+    for b, a in zip(before["sampling"]["rows"], after["sampling"]["rows"], strict=True):
+        assert {k: v for k, v in a.items() if k != "seconds_per_image"} == \
+            {k: v for k, v in b.items() if k != "seconds_per_image"} and a["seconds_per_image"] > 0
+    assert after["sampling"]["protocol"] == before["sampling"]["protocol"]
+    assert {k: v for k, v in after.items() if k not in ("sampling", "measured_by")} == \
+        {k: v for k, v in before.items() if k not in ("sampling", "measured_by")}
+    assert "timing" in after["measured_by"] and "recognisable" in after["measured_by"]
 
 
 def test_recognisable_table_gives_intervals_and_verdicts(capsys) -> None:

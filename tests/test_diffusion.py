@@ -491,3 +491,24 @@ def test_the_showcase_cards_test_bound_is_the_bench_tables_row():
     assert row["value"] == f"{lik['bits_per_dim']:.3f} ± {lik['bits_per_dim_se']:.3f}"
     # bits per dimension are the nats per image over 784 log 2
     assert lik["bits_per_dim"] == pytest.approx(lik["nats_per_image"] / (784 * math.log(2)), abs=1e-4)
+
+
+def test_the_showcase_card_records_which_sampler_meets_the_bar():
+    """Issue 26's target for the diffusion showcase, read off its card's rows as chapter 7 reads them: the unguided
+    marginal (labels drawn from the training shares, w = 0) clears the bar with the ancestral sampler at 100 steps
+    and not with the default DDIM; the null class clears it with neither."""
+    from course_lib.evaluator import meets_bar, showcase_bar
+    from course_lib.stats import row_interval
+
+    card = read_card(shipped_checkpoint("diffusion_full"))
+    bar = showcase_bar(card["kind"])
+    rows = {(r["labels"], r["w"], r.get("sampler", "ddim")): r for r in card["study"]["recognisable"]["rows"]}
+    assert set(rows) == {(None, None, "ddim"), ("prior", 0.0, "ddim"), ("prior", 1.0, "ddim"),
+                         (None, None, "ddpm"), ("prior", 0.0, "ddpm")}
+
+    def meets(key):
+        r = rows[key]
+        return meets_bar(row_interval(r, "recognisable"), row_interval(r, "kl"), r["classes_present"], bar)
+
+    assert meets(("prior", 0.0, "ddpm")) and rows["prior", 0.0, "ddpm"]["steps"] == 100
+    assert not meets(("prior", 0.0, "ddim")) and not meets((None, None, "ddim")) and not meets((None, None, "ddpm"))

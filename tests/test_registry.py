@@ -152,6 +152,20 @@ def test_every_shipped_checkpoint_loads_through_the_registry():
             assert x.shape == (3, 1, 28, 28) and 0 <= float(x.min()) <= float(x.max()) <= 1
 
 
+def test_every_shipped_image_model_says_how_many_digits_trained_it():
+    """Chapter 5 counts optimiser steps as epochs × (training examples // batch size): every shipped image model's
+    count resolves, from its card or (older cards) from the training set its options rebuild, within its split."""
+    from course_lib.checkpoint import CHECKPOINT_DIR
+    from course_lib.responsible.audit_images import training_examples
+
+    split_size = {"offline": 4000, "full": 60000}
+    for card_path in sorted(CHECKPOINT_DIR.glob("*.json")):
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        if card.get("data_source") in split_size:
+            assert card.get("data_source") == "offline" or "train_examples" in card, card_path.name
+            assert 0 < training_examples(card) <= split_size[card["data_source"]], card_path.name
+
+
 def test_resume_refuses_weights_and_state_from_different_epochs(toy_kind, tmp_path, capsys):
     common = ["--out", str(tmp_path), "--device", "cpu", "--no-progress"]
     assert main(["train", "toy", "--epochs", "1", *common]) == 0

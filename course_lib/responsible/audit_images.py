@@ -44,7 +44,7 @@ from . import membership
 from .membership import attack_summary
 from .privacy import nearest_neighbour_distance
 
-__all__ = ["TrainingSet", "training_set", "kl_divergence", "COPY_QUANTILE", "copying", "image_audit",
+__all__ = ["TrainingSet", "training_set", "training_examples", "kl_divergence", "COPY_QUANTILE", "copying", "image_audit",
            "display_name"]
 
 
@@ -148,6 +148,23 @@ def training_set(card: dict[str, Any]) -> TrainingSet:
         "nothing in the card to check it against (no data_sha256 / train_examples): rebuilt from the command alone"
     out.x, out.y = x, y
     return out
+
+
+def training_examples(card: dict[str, Any]) -> int:
+    """How many digits trained an image model: the card's ``train_examples``, or, for a card written before the
+    training run recorded that field (``dcgan_offline``'s), the size of the training set its options rebuild
+    (:func:`training_set`). The card itself is not amended: its audit says what it could be checked against.
+
+    Raises:
+        ValueError: the card records no size and its training set cannot be rebuilt here (the reason is given).
+    """
+    if "train_examples" in card:
+        return int(card["train_examples"])
+    rebuilt = training_set(card)
+    if rebuilt.x is None:
+        raise ValueError(f"the card of {card.get('kind')!r} records no train_examples, and its training set cannot "
+                         f"be rebuilt here: {rebuilt.problem}")
+    return len(rebuilt.x)
 
 
 # ------------------------------------------------------------------------------------------ measurements

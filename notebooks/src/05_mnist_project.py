@@ -751,6 +751,9 @@ CELLS = [
     ),
     code(
         """
+        from course_lib.responsible.audit_images import training_examples
+
+
         def audited_fd(card):
             a = card["audit"]["frechet_distance"]
             return Interval(a["value"], a["low"], a["high"], a["level"], "seeds-t", len(a["draws"]))
@@ -790,9 +793,8 @@ CELLS = [
                 budget = T(f"{card['parameters']:,} parameters, {card['epochs']} epochs", f"{card['parameters']:,} 个参数，{card['epochs']} 轮")
                 if family != "VAE":
                     # en: every epoch of the diffusion model and of the DCGAN takes full minibatches only
-                    # en: (the offline DCGAN's card is older and does not record its training set's size: the offline split)
-                    # zh: 扩散模型和 DCGAN 的每一轮都只取完整的小批量（离线 DCGAN 的模型卡较早，没有记下训练集大小：就是离线划分）
-                    steps = card["epochs"] * (card.get("train_examples", len(x_train)) // card["batch_size"])
+                    # zh: 扩散模型和 DCGAN 的每一轮都只取完整的小批量
+                    steps = card["epochs"] * (training_examples(card) // card["batch_size"])
                     budget += T(f", {steps:,} optimiser steps", f"，{steps:,} 个优化步")
                 print(f"{pad(family + T(', ', '，') + size, 26, '<')}" + budget + T(f", {card['wall_time_s'] / 60:.0f} min on {card['device']}",
                                                                                 f"，{card['wall_time_s'] / 60:.0f} 分钟，机器：{course_lib.localise(card['device'], 'zh')}"))

@@ -121,8 +121,10 @@ CELLS = [
         Before the derivations, what they lead to. These digits were drawn by the chapter's UNet (section 7.6)
         after one command trained it on all 60,000 training digits of full MNIST; the checkpoint ships with the book,
         so the cell runs on every machine, and its model card records the command, the time and the machine.
-        On the left the network is asked for no digit in particular (the null class $\varnothing$ of section 7.6);
-        on the right for the digits 0–9, one per column, with classifier-free guidance $w = 1$ (also section 7.6).
+        On the left, the model's own distribution without guidance: each digit's label is drawn at random from the
+        training set's class shares, then a digit of that class with the ancestral sampler ("DDPM", 100 steps,
+        section 7.6), which is the table's last model row. On the right, the digits 0–9 asked for, one per column,
+        with classifier-free guidance $w = 1$ (also section 7.6).
 
         The table judges the samples with chapter 5's classifier: the share of samples it assigns to one digit
         with a probability of at least 0.9, and KL(classes ‖ uniform) beside it, since a model that draws one
@@ -138,8 +140,8 @@ CELLS = [
 
         推导之前，先看推导的结果。下面这些数字出自本章的 UNet（第 7.6 节）：用一条命令在完整 MNIST 的全部 60,000 张训练数字上训练而成。
         检查点随书附带，所以这个单元格在每台机器上都能运行；它的模型卡记下了训练命令、时间和机器。
-        左图不向网络指定任何数字（即第 7.6 节的空类别 $\varnothing$）；右图依次要求数字 0–9，每列一个数字，并使用引导权重 $w = 1$
-        的分类器无关引导（同样见第 7.6 节）。
+        左图是模型自己的分布、不加引导：每个样本先按训练集各类别的比例随机抽一个标签，再用祖先采样（“DDPM”，100 步，见第 7.6 节）
+        画出这一类的数字，也就是下表最后一个模型行。右图依次要求数字 0–9，每列一个数字，并使用引导权重 $w = 1$ 的分类器无关引导（同样见第 7.6 节）。
 
         下表用第 5 章的分类器来评判这些样本：分类器以至少 0.9 的概率判为某一个数字的样本所占的比例，旁边再给出类别分布到均匀分布的 KL 散度——
         只会把一个数字画好的模型算不上成功。每一行都是几个种子、每个种子 1,000 个样本的结果，附跨种子的 95% 置信区间；
@@ -157,29 +159,45 @@ CELLS = [
         showcase, showcase_card = load_diffusion(shipped_checkpoint("diffusion_full"))
         steps_done = showcase_card["epochs"] * (showcase_card["train_examples"] // showcase_card["batch_size"])
         print(showcase_header(showcase_card, T("en", "zh"), steps=steps_done))
+        study_rec = showcase_card["study"]["recognisable"]
+        # en: the training set's class shares, stored in the card (full MNIST need not be on this machine)
+        # zh: 训练集各类别的比例存在模型卡里（这台机器上不必有完整 MNIST）
+        labels = torch.multinomial(torch.tensor(study_rec["prior"]), 40, replacement=True, generator=gen(2))
         with torch.no_grad():
-            free = showcase.sample(40, generator=gen(0), steps=20)
+            free = showcase.sample(40, generator=gen(0), steps=100, eta=1.0, y=labels, guidance=0.0)
             asked = showcase.sample(40, generator=gen(1), steps=20, y=torch.arange(40) % 10, guidance=1.0)
-        show_pair(free, asked, (T("no digit asked for (null class)", "不指定数字（空类别）"), T("digits 0-9 asked for, guidance w = 1", "指定数字 0-9，引导 w = 1")))
+        show_pair(free, asked, (T("label drawn, w = 0, DDPM 100 steps", "先抽标签，w = 0，DDPM 100 步"), T("digits 0-9 asked for, guidance w = 1", "指定数字 0-9，引导 w = 1")))
         plt.show()
 
-        study_rec = showcase_card["study"]["recognisable"]
         classifier, _ = load_classifier()
-        print(T(f"chapter 5's classifier, {study_rec['rows'][0]['draws']} seeds × 1,000 samples, DDIM {study_rec['rows'][0]['steps']} steps; 95% intervals",
-                f"第 5 章的分类器，{study_rec['rows'][0]['draws']} 个种子 × 1,000 个样本，DDIM {study_rec['rows'][0]['steps']} 步；95% 置信区间"))
+        seeds = {r.get("sampler", "ddim"): r["draws"] for r in study_rec["rows"]}
+        print(T(f"chapter 5's classifier, {seeds['ddim']} seeds × 1,000 samples per row (the DDPM rows: {seeds.get('ddpm', '-')}), DDIM {showcase.sample_steps} steps unless the row says DDPM; 95% intervals",
+                f"第 5 章的分类器，每行 {seeds['ddim']} 个种子 × 1,000 个样本（DDPM 各行：{seeds.get('ddpm', '-')} 个种子），除注明 DDPM 的行外都是 DDIM {showcase.sample_steps} 步；95% 置信区间"))
         row_names = {(None, None): T("no digit asked for (null class)", "不指定数字（空类别）"),
                      ("prior", 0.0): T("label drawn from the training shares, w = 0", "按训练集比例抽标签，w = 0"),
                      ("prior", 1.0): T("label drawn from the training shares, w = 1", "按训练集比例抽标签，w = 1")}
+        ddpm_names = {(None, None): T("null class", "空类别"), ("prior", 0.0): T("label drawn (shares), w = 0", "按比例抽标签，w = 0")}
+
+
+        def row_name(r):
+            if r.get("sampler", "ddim") == "ddpm":
+                return ddpm_names[r["labels"], r["w"]] + T(f", DDPM {r['steps']} steps", f"，DDPM {r['steps']} 步")
+            return row_names[r["labels"], r["w"]]
+
+
         # en: the bar a showcase model must clear (course_lib.evaluator.SHOWCASE_BAR): recognisable >= 0.85 and all ten digits with KL <= 0.05, read off the intervals
         # zh: 展示模型要过的标准（course_lib.evaluator.SHOWCASE_BAR）：可辨认占比 >= 0.85，且十个数字齐全、KL <= 0.05，按区间来判
-        table_text, intervals = recognisable_table([(row_names[r["labels"], r["w"]], r) for r in study_rec["rows"]],
+        table_text, intervals = recognisable_table([(row_name(r), r) for r in study_rec["rows"]],
                                                    class_coverage(load_offline_mnist("heldout")[0], classifier),
                                                    bar=showcase_bar(showcase_card["kind"]), lang=T("en", "zh"), width=46)
         print(table_text)
-        judged = {(r["labels"], r["w"]): rec for r, (rec, _) in zip(study_rec["rows"], intervals)}
-        v = verdict(judged["prior", 0.0], judged[None, None], higher_is_better=True,
+        judged = {(r["labels"], r["w"], r.get("sampler", "ddim")): rec for r, (rec, _) in zip(study_rec["rows"], intervals)}
+        v = verdict(judged["prior", 0.0, "ddim"], judged[None, None, "ddim"], higher_is_better=True,
                     names=(T("label drawn first", "先抽标签"), T("null class", "空类别")))
         print(T("verdict: more recognisable without guidance:", "结论：不加引导时更容易辨认的是："),
+              v.winner if v.decided else T("no difference at this budget", "在这个预算下看不出差别"))
+        v = verdict(judged["prior", 0.0, "ddpm"], judged["prior", 0.0, "ddim"], higher_is_better=True, names=("DDPM", "DDIM"))
+        print(T("verdict: labels drawn, w = 0, the more recognisable sampler:", "结论：按比例抽标签、w = 0 时，更容易辨认的采样器是："),
               v.winner if v.decided else T("no difference at this budget", "在这个预算下看不出差别"))
         """
     ),
@@ -191,8 +209,12 @@ CELLS = [
         distribution if the network were perfect; with this one, the verdict line says which of the two draws the
         more recognisable digits, and the KL of that row stays near zero because the labels follow the training
         set's shares. Guidance ($w = 1$) buys more recognisable digits still, at the price of diversity. The last
-        column says which rows reach the bar set for a showcase model. Section 7.6 measures the same effects on
-        the small model and shows where the null class loses.
+        two rows keep the network and change only the sampler: the ancestral sampler ("DDPM", section 7.6) with
+        100 steps, which adds fresh noise at every step where DDIM adds none, with no guidance, so that the
+        drawn-label row is still a sample of the fitted $p(x)$. The second verdict line says which sampler draws
+        that distribution's digits more recognisably. The last column says which rows reach the bar set for a
+        showcase model. Section 7.6 measures the same effects on the small model, shows where the null class
+        loses, and gives a reason why fresh noise can help a network that errs.
         """,
         zh=r"""
         从上往下读这几行。不指定数字时，网络用它的空类别分支作答，而这个分支只从每个小批量里被丢掉标签的那五分之一样本中学习过；
