@@ -24,7 +24,8 @@ their mean, Student's t 95% interval over the draws (``fd_low``, ``fd_high``) an
   ``--draws`` seeds with its interval (``metrics.coverage_over_draws``), for the unconditional samples (the null
   class) and for samples whose labels are drawn from the training set's class shares, at guidance w = 0 (the
   model's marginal p(x) = Σ_y p(y) p(x | y)) and w = 1. Needs the checkpoint's training labels (full MNIST on this
-  machine for a full-MNIST model).
+  machine for a full-MNIST model). With ``--ancestral S``, the DDPM sampler (η = 1) at S steps instead, for the
+  null class and labels drawn at w = 0; those rows join the card's rows of the default sampler.
 * ``likelihood``: the variational bound on held-out digits (MNIST's test digits for a full-MNIST model) in nats
   per image and bits per dimension, with the discretised Gaussian decoder on the 256 grey levels
   (``models.diffusion.likelihood_bound``: the sum over every t = 2..T by default, its standard error over the
@@ -234,15 +235,6 @@ def main(argv: list[str] | None = None) -> int:
                          **interval_row(rec, "recognisable"), **interval_row(kl, "kl"), "classes_present": cov.classes_present,
                          "draws": args.draws, "seconds_per_image": round(sec, 4)})
             print(rows[-1], flush=True)
-        old_rec = json.loads(Path(args.checkpoint).with_suffix(".json").read_text(encoding="utf-8")).get(
-            "study", {}).get("recognisable", {})
-
-        def rec_key(r: dict) -> tuple:
-            return r["labels"], r["w"], r.get("eta", 0.0), r["steps"]
-
-        mine = {rec_key(r) for r in rows}             # rows of the other sampler's settings are kept
-        rows = [r for r in old_rec.get("rows", []) if rec_key(r) not in mine] + rows
-        rows.sort(key=lambda r: (r.get("eta", 0.0), r["steps"], r["labels"] is not None, r["w"] or 0.0))
         study["recognisable"] = {"protocol": f"{args.n} samples per draw, DDIM {model.sample_steps} steps unless "
                                              "the row says otherwise (sampler, eta, steps), classifier_offline; labels "
                                              "'prior': drawn from the training set's class shares",
@@ -271,6 +263,14 @@ def main(argv: list[str] | None = None) -> int:
     card_path = Path(args.checkpoint).with_suffix(".json")
     full = json.loads(card_path.read_text(encoding="utf-8"))
     old = full.get("study", {})
+    if "recognisable" in study and "recognisable" in old:     # keep the rows of the other sampler's settings
+        def rec_key(r: dict) -> tuple:
+            return r["labels"], r["w"], r.get("eta", 0.0), r["steps"]
+
+        mine = {rec_key(r) for r in study["recognisable"]["rows"]}
+        kept = [r for r in old["recognisable"]["rows"] if rec_key(r) not in mine]
+        study["recognisable"]["rows"] = sorted(kept + study["recognisable"]["rows"], key=lambda r: (
+            r.get("eta", 0.0), r["steps"], r["labels"] is not None, r["w"] or 0.0))
     if "sampling" in study and "sampling" in old:      # keep the rows of other step counts
         def key(r: dict) -> tuple:
             return r["sampler"], r["steps"], r.get("clip", True)

@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | ---: | ---: | ---: | ---: |")
     for row in card.get("study", {}).get("recognisable", {}).get("rows", []):
         if row["labels"] == "prior" and row["w"] == 0.0:
-            print(f"| DDIM, {row['steps']} steps, w = 0 (the card's row) | "
+            sampler = "DDPM (eta = 1)" if row.get("sampler") == "ddpm" else "DDIM"
+            print(f"| {sampler}, {row['steps']} steps, w = 0 (the card's row, {row['draws']} seeds) | "
                   f"{row_interval(row, 'recognisable').format(3)} | {row_interval(row, 'kl').format(3)} | "
                   f"{row['classes_present']} | {row['seconds_per_image']:.3f} |", flush=True)
     for name, kwargs in settings(model.sample_steps, args.steps, args.ddpm_steps, args.guidance):

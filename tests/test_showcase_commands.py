@@ -15,6 +15,7 @@ import torch
 
 from course_lib.checkpoint import CHECKPOINT_DIR, read_card
 from course_lib.cli import main
+from course_lib.evaluator import load_any
 
 SHOWCASES = ("dcgan_full_deep", "deep_conv_vae_full", "diffusion_full", "dp_vae_full_eps8")
 #: where, how long and on which data: the options a shrunk run replaces (each takes a value)
@@ -62,7 +63,6 @@ def _run_showcase_recipe(name: str, device: str, tmp_path) -> None:
     # the recipe is the shipped one: every model option the card records, except the training set's size
     mine = {k: v for k, v in card["config"].items() if k != "train_size"}
     assert mine == {k: v for k, v in shipped["config"].items() if k != "train_size"}
-    from course_lib.evaluator import load_any
     model, _ = load_any(tmp_path / "shrunk", device=device)
     x = model.sample(4, generator=torch.Generator(device=device).manual_seed(0))
     assert x.device.type == device and x.shape == (4, 1, 28, 28)
