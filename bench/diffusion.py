@@ -46,6 +46,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -70,6 +71,17 @@ def save_samples(checkpoint: str, x: torch.Tensor) -> None:
     """Keep the default sampler's first draw ``(n, 1, 28, 28)`` beside the checkpoint, as uint8 (chapter 5's table)."""
     images = (x * 255).round().to(torch.uint8)[:, 0]
     save_file({"images": images}, str(Path(checkpoint).with_suffix(".samples.safetensors")))
+
+
+def merge_rows(study: dict, old: dict, part: str, *, key: Callable[[dict], tuple], order: Callable[[dict], tuple],
+               keep: Callable[[dict], bool] = lambda r: True) -> None:
+    """Put the card's ``old[part]`` rows whose ``key`` was not measured now (and that ``keep`` accepts) beside this
+    run's ``study[part]`` rows, sorted by ``order`` (nothing to do where either side lacks the part)."""
+    if part not in study or part not in old:
+        return
+    mine = {key(r) for r in study[part]["rows"]}
+    kept = [r for r in old[part]["rows"] if key(r) not in mine and keep(r)]
+    study[part]["rows"] = sorted(kept + study[part]["rows"], key=order)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,23 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     card_path = Path(args.checkpoint).with_suffix(".json")
     full = json.loads(card_path.read_text(encoding="utf-8"))
     old = full.get("study", {})
-    if "recognisable" in study and "recognisable" in old:     # keep the rows of the other sampler's settings
-        def rec_key(r: dict) -> tuple:
-            return r["labels"], r["w"], r.get("eta", 0.0), r["steps"]
-
-        mine = {rec_key(r) for r in study["recognisable"]["rows"]}
-        kept = [r for r in old["recognisable"]["rows"] if rec_key(r) not in mine]
-        study["recognisable"]["rows"] = sorted(kept + study["recognisable"]["rows"], key=lambda r: (
-            r.get("eta", 0.0), r["steps"], r["labels"] is not None, r["w"] or 0.0))
-    if "sampling" in study and "sampling" in old:      # keep the rows of other step counts
-        def key(r: dict) -> tuple:
-            return r["sampler"], r["steps"], r.get("clip", True)
-
-        mine = {key(r) for r in study["sampling"]["rows"]}
-        # old single-draw rows go
-        kept = [r for r in old["sampling"]["rows"] if key(r) not in mine and "fd_draws" in r]
-        study["sampling"]["rows"] = sorted(kept + study["sampling"]["rows"],
-                                           key=lambda r: (r["steps"], r["eta"], not r.get("clip", True)))
+    # rows measured here replace the card's rows of the same setting; the card's other rows are kept
+    merge_rows(study, old, "recognisable", key=lambda r: (r["labels"], r["w"], r.get("eta", 0.0), r["steps"]),
+               order=lambda r: (r.get("eta", 0.0), r["steps"], r["labels"] is not None, r["w"] or 0.0))
+    merge_rows(study, old, "sampling", key=lambda r: (r["sampler"], r["steps"], r.get("clip", True)),
+               order=lambda r: (r["steps"], r["eta"], not r.get("clip", True)),
+               keep=lambda r: "fd_draws" in r)          # old single-draw rows go
     commands = dict(old.get("measured_by", {}))
     for part in parts:   # rows measured here replace every row of that part made by another command
         if not (part == "sampling" and args.steps or part == "recognisable" and args.ancestral):
